@@ -1,0 +1,102 @@
+//! The `authdoctor` binary: argument parsing, exit codes and wiring. Behaviour lives in
+//! the library crates; each subcommand is one module under `commands/`.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::OutputArgs;
+
+/// Tells you why AWS refused you and exactly what to do.
+///
+/// Paste an error into `authdoctor explain`, run `authdoctor check` on the host that
+/// failed, or browse the catalogue with `authdoctor scenarios`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "authdoctor",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Diagnose pasted error output: the scenario, the evidence in your own text, the fix
+    Explain(commands::explain::Args),
+    /// List the scenario catalogue, or show one scenario in full
+    Scenarios(commands::scenarios::Args),
+    /// The interactive troubleshooter: pick a symptom, see the cause and the fix
+    Guide(commands::guide::Args),
+    /// Run a command unchanged and explain its error output if it fails
+    Run(commands::run::Args),
+    /// Live diagnosis of this host: env, config files, credential chain, IMDS, clock
+    Check(commands::check::Args),
+    /// Emulators for testing: `authdoctor emulate imds`
+    Emulate(commands::emulate::Args),
+    /// Offline IAM policy evaluation that says which statement decided
+    Simulate(commands::simulate::Args),
+    /// Explain a decoded (or, with --online, encoded) authorization message
+    Decode(commands::decode::Args),
+}
+
+/// What a command concluded, mapped onto the exit codes of the CLI contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: the command did its job and found nothing failing.
+    Good,
+    /// 1: the command did its job and the answer is "bad".
+    Bad,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors to stderr with 2.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let output = cli.output.resolve();
+    let result = match cli.command {
+        Command::Explain(args) => commands::explain::run(args, &output),
+        Command::Scenarios(args) => commands::scenarios::run(args, &output),
+        Command::Guide(args) => commands::guide::run(args, &output),
+        Command::Run(args) => commands::run::run(args, &output),
+        Command::Check(args) => commands::check::run(args, &output),
+        Command::Emulate(args) => commands::emulate::run(args, &output),
+        Command::Simulate(args) => commands::simulate::run(args, &output),
+        Command::Decode(args) => commands::decode::run(args, &output),
+    };
+    match result {
+        Ok(Outcome::Good) => ExitCode::SUCCESS,
+        Ok(Outcome::Bad) => ExitCode::from(1),
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            // One line, user text neutralised: error messages may quote input.
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("authdoctor: error: {}", authdoctor_redact::clean(&message));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

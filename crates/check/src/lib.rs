@@ -1,0 +1,1 @@
+//! authdoctor-check (being built).

@@ -1,0 +1,1 @@
+//! authdoctor-explain (being built).

@@ -1,0 +1,1 @@
+//! authdoctor-imds (being built).

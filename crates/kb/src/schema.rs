@@ -1,0 +1,139 @@
+// The knowledge-base schema. This file is compiled twice: by `build.rs`, which checks
+// every scenario file against it, and by the library, which reads the embedded JSON.
+// It may only use `serde` and `std`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the build embeds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeBaseData {
+    pub scenarios: Vec<Scenario>,
+    pub placeholders: BTreeMap<String, Placeholder>,
+}
+
+/// One diagnosis: how to recognise it, why it happens, and how to fix it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Stable id from `shared/spec/scenarios.md`; equals the file name.
+    pub id: String,
+    /// Short statement of the diagnosis, sentence case, no final period.
+    pub title: String,
+    /// What the user sees, as they would pick it from a list ("Requests fail with ExpiredToken").
+    pub symptom: String,
+    pub category: Category,
+    /// One or two sentences: the diagnosis in plain words.
+    pub summary: String,
+    /// Why it happens; may be several paragraphs.
+    pub root_cause: String,
+    /// What in the text recognises this scenario.
+    pub signals: Vec<Signal>,
+    /// Scenarios the text alone often cannot tell apart from this one; `explain` names
+    /// them and `check` separates them.
+    #[serde(default)]
+    pub ambiguous_with: Vec<String>,
+    /// Facts (placeholder names) the fix needs; informational, for `scenarios` and docs.
+    #[serde(default)]
+    pub facts: Vec<String>,
+    pub fix: Fix,
+    /// Raw logs from real clients; each must be explained as this scenario.
+    pub examples: Vec<Example>,
+    /// AWS documentation pages.
+    pub references: Vec<Reference>,
+    /// Ids of `authdoctor check` checks that confirm or rule out this scenario.
+    #[serde(default)]
+    pub related_checks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// The instance metadata service and its credentials.
+    Imds,
+    /// Finding, loading, refreshing credentials.
+    Credentials,
+    /// Signing: signatures, clocks, keys.
+    Signing,
+    /// IAM authorization decisions.
+    Iam,
+}
+
+/// One clue. A literal is matched as a substring; a regex runs only on lines where its
+/// `anchor` literal occurs (that keeps start-up and scanning fast).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// Kind of evidence, shown in JSON as `signal`: `error-code`, `message`, `http-status`,
+    /// `imds-path`, `sdk-message`, `condition-key`, `context`, …
+    pub name: String,
+    #[serde(default)]
+    pub literal: Option<String>,
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Literal that must occur on the line before `regex` is tried (required with `regex`).
+    #[serde(default)]
+    pub anchor: Option<String>,
+    /// Literals and anchors match ASCII case-insensitively unless this is set.
+    #[serde(default)]
+    pub case_sensitive: bool,
+    /// Strength of the clue in (-1, 1]: scores combine as independent evidence
+    /// (noisy-OR); a negative weight counts against the scenario.
+    pub weight: f64,
+    /// Names of other signals of this scenario that must also be present in the same
+    /// block for this one to count (a conjunction: "401" *and* an IMDS path).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Annotation printed under the underlined evidence.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fix {
+    /// Ordered steps in plain words.
+    pub steps: Vec<String>,
+    /// Commands, each in both shells; `{placeholder}` names come from `placeholders.toml`.
+    #[serde(default)]
+    pub commands: Vec<FixCommand>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixCommand {
+    pub description: String,
+    pub bash: String,
+    pub powershell: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// Which client printed it: "AWS CLI v2", "boto3", "AWS SDK for Java 2.x", "curl", …
+    pub client: String,
+    pub log: String,
+    /// Texts that must be underlined as evidence when this example is explained.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub title: String,
+    pub url: String,
+}
+
+/// A `{name}` that fix commands may use, filled from facts found in the user's text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Placeholder {
+    pub description: String,
+    /// Shown when the fact is unknown, e.g. `<instance-id>`.
+    pub display: String,
+    /// A fact is only substituted when it matches this regex in full: user text never
+    /// reaches a command line unless it has the shape of the value it stands for.
+    pub pattern: String,
+}

@@ -1,0 +1,1 @@
+//! authdoctor-online (being built).

@@ -1,0 +1,1 @@
+//! authdoctor-policy (being built).

@@ -1,0 +1,366 @@
+//! Makes untrusted text safe to echo: no secrets, no terminal control sequences.
+//!
+//! Every byte authdoctor prints that came from a user, a log, a file or a metadata
+//! service passes through [`clean`] first. It does two things, in this order:
+//!
+//! 1. [`neutralise_controls`]: ANSI escape sequences (colours, cursor moves, OSC
+//!    titles and hyperlinks) are removed, and every other control character, as well
+//!    as the Unicode bidirectional overrides, is replaced by a visible stand-in, so a
+//!    hostile or merely coloured log can never repaint the terminal.
+//! 2. [`redact`]: secret access keys, session tokens, IMDS tokens, bearer tokens,
+//!    JWTs, signatures and URL passwords are replaced by `[redacted …]` markers, and
+//!    access key ids are shortened to `AKIA…WXYZ`.
+//!
+//! Redaction errs on the side of hiding: a 40-character run that looks like a secret
+//! key is masked even without a keyword in front of it. What is *not* hidden, because
+//! users need it to act: encoded authorization messages (opaque, not credentials),
+//! request ids, ARNs, account ids and role names.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::{Captures, Regex};
+
+/// Neutralises control sequences, then masks secrets. See the crate docs.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    match neutralise_controls(text) {
+        Cow::Borrowed(s) => redact(s),
+        Cow::Owned(s) => Cow::Owned(redact(&s).into_owned()),
+    }
+}
+
+/// Shortens an access key id to its first and last four characters: `AKIA…WXYZ`.
+///
+/// Anything shorter than nine characters is fully masked.
+pub fn shorten_key_id(key_id: &str) -> String {
+    let chars: Vec<char> = key_id.chars().collect();
+    if chars.len() < 9 {
+        return "[redacted]".to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+struct Rule {
+    /// Cheap literal test (case-insensitive ASCII) that must pass before the regex runs.
+    needles: &'static [&'static str],
+    regex: Regex,
+    replace: fn(&Captures<'_>) -> String,
+}
+
+fn rules() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let rule = |needles, pattern: &str, replace| Rule {
+            needles,
+            regex: Regex::new(pattern).unwrap_or_else(|e| unreachable!("redaction pattern: {e}")),
+            replace,
+        };
+        vec![
+            // `Authorization: Bearer …`, `Authorization: AWS4-HMAC-SHA256 … Signature=…` and the
+            // IMDS session token header: the whole value is a credential. The TTL header
+            // (`…-token-ttl-seconds`) is not matched because the name must end at the colon.
+            rule(
+                &["bearer", "metadata-token"],
+                r"(?i)(\b(?:bearer|x-aws-ec2-metadata-token)\s*[:=]?\s*)([A-Za-z0-9._~+/=-]{8,})",
+                |c| format!("{}[redacted token]", &c[1]),
+            ),
+            // Keyword = value pairs, in ini files, env dumps, JSON and XML.
+            rule(
+                &["secret", "session", "security", "token", "password", "passwd"],
+                r#"(?ix)
+                (
+                  (?:aws_secret_access_key|aws_secret_key|secret_access_key|secretaccesskey|secret_key|secretkey
+                    |aws_session_token|aws_security_token|session_token|sessiontoken|x-amz-security-token
+                    |security_token|securitytoken|password|passwd|client_secret|"token"|'token'|\btoken)
+                  ["']?\s*(?:[:=]|=>|\s)\s*["']?
+                  |<(?:SecretAccessKey|SessionToken|Token|SignatureProvided)>
+                )
+                ([^\s"'<>,;&}]{6,})"#,
+                |c| format!("{}[redacted secret]", &c[1]),
+            ),
+            // STS session tokens by their well-known prefixes, wherever they stand.
+            rule(
+                &["IQoJ", "IgoJ", "FwoG", "FQoG", "AQoD", "AgoJ"],
+                r"\b(?:IQoJb3JpZ2lu|IgoJb3JpZ2lu|AgoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz)[A-Za-z0-9+/=]{16,}",
+                |_| "[redacted session token]".to_owned(),
+            ),
+            // JSON Web Tokens (web identity tokens, SSO access tokens).
+            rule(
+                &["eyJ"],
+                r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*",
+                |_| "[redacted JWT]".to_owned(),
+            ),
+            // SigV4 / SigV2 signatures in headers, query strings and error documents.
+            rule(
+                &["signature"],
+                r"(?i)(\b(?:x-amz-)?signature\s*[=:]\s*)([A-Za-z0-9%+/=]{16,})",
+                |c| format!("{}[redacted signature]", &c[1]),
+            ),
+            // Passwords in URLs: scheme://user:password@host
+            rule(
+                &["://"],
+                r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)@",
+                |c| format!("{}[redacted]@", &c[1]),
+            ),
+            // Access key ids: keep the first and last four characters.
+            rule(
+                &["AKIA", "ASIA", "ABIA", "ACCA"],
+                r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,16}\b",
+                |c| shorten_key_id(&c[0]),
+            ),
+            // A bare 40-character secret access key. Hex-only runs (git hashes, SHA-1) are
+            // left alone; anything else of that exact shape is masked.
+            rule(
+                &[""],
+                r"(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])",
+                |c| {
+                    let whole = &c[0];
+                    let key = &c[1];
+                    if key.bytes().all(|b| b.is_ascii_hexdigit()) || !looks_like_secret_key(key) {
+                        return whole.to_owned();
+                    }
+                    whole.replacen(key, "[redacted secret]", 1)
+                },
+            ),
+        ]
+    })
+}
+
+/// A secret access key mixes upper case, lower case and digits (or `/`, `+`); words,
+/// paths and identifiers of 40 characters rarely do all three.
+fn looks_like_secret_key(candidate: &str) -> bool {
+    let upper = candidate.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = candidate.bytes().any(|b| b.is_ascii_lowercase());
+    let digit_or_symbol = candidate
+        .bytes()
+        .any(|b| b.is_ascii_digit() || b == b'/' || b == b'+');
+    upper && lower && digit_or_symbol && !candidate.contains("//")
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    if finder.find(haystack.as_bytes()).is_some() {
+        return true;
+    }
+    let lower_needle = needle.to_ascii_lowercase();
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(lower_needle.as_bytes()))
+}
+
+/// Masks every secret in `text`. Returns the input unchanged (borrowed) when there is
+/// nothing to mask, which is the common case and costs a few literal scans.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut current: Cow<'_, str> = Cow::Borrowed(text);
+    for rule in rules() {
+        if !rule
+            .needles
+            .iter()
+            .any(|n| contains_ignore_ascii_case(&current, n))
+        {
+            continue;
+        }
+        if let Cow::Owned(replaced) = rule.regex.replace_all(&current, rule.replace) {
+            current = Cow::Owned(replaced);
+        }
+    }
+    current
+}
+
+/// Removes ANSI escape sequences and replaces every other control character with a
+/// visible stand-in. Tabs and newlines are kept; `\r\n` becomes `\n` and a lone `\r`
+/// (progress bars overwriting a line) becomes a newline, so nothing is hidden by it.
+pub fn neutralise_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_neutralising) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape_sequence(&mut chars),
+            // C1 control sequence introducer and operating system command, 8-bit forms.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' => skip_osc(&mut chars),
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            '\t' | '\n' => out.push(c),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c if is_bidi_control(c) => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_neutralising(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
+/// Characters that reorder the text around them when displayed ("Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+}
+
+fn skip_escape_sequence(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    match chars.peek() {
+        Some('[') => {
+            chars.next();
+            skip_csi(chars);
+        }
+        Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
+            chars.next();
+            skip_osc(chars);
+        }
+        // Two-character sequences such as `ESC c` (reset) or `ESC 7`.
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) || !(' '..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// OSC and other string sequences end at BEL or ST (`ESC \`); a newline also ends
+/// them here, so a truncated sequence cannot swallow the rest of a log.
+fn skip_osc(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' | '\n' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn access_key_ids_are_shortened() {
+        let out = clean("key AKIAIOSFODNN7EXAMPLE used");
+        assert_eq!(out, "key AKIA…MPLE used");
+        assert_eq!(clean("ASIAY34FZKBOKMUTVV7A"), "ASIA…VV7A");
+    }
+
+    #[test]
+    fn secret_keys_are_masked_with_or_without_keyword() {
+        for text in [
+            format!("aws_secret_access_key = {SECRET}"),
+            format!("AWS_SECRET_ACCESS_KEY={SECRET}"),
+            format!("\"SecretAccessKey\" : \"{SECRET}\","),
+            format!("the key {SECRET} leaked"),
+            format!("<SecretAccessKey>{SECRET}</SecretAccessKey>"),
+        ] {
+            let out = clean(&text);
+            assert!(!out.contains(SECRET), "{text} -> {out}");
+            assert!(!out.contains("bPxRfiCY"), "{text} -> {out}");
+        }
+    }
+
+    #[test]
+    fn hex_hashes_are_not_secrets() {
+        let sha = "0cdf83ac8cf800ca46738682ff5a0ab35d948915";
+        assert_eq!(clean(sha), sha);
+    }
+
+    #[test]
+    fn session_tokens_jwts_and_signatures_are_masked() {
+        let token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example+token/AAAA==";
+        let jwt =
+            "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSJ9.c2lnbmF0dXJl";
+        let sig = "Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
+        let text = format!("tok {token}\nAuthorization: Bearer abcdefghijklmnop\njwt {jwt}\n{sig}");
+        let out = clean(&text);
+        assert!(!out.contains("IQoJb3JpZ2luX2VjEJr"), "{out}");
+        assert!(!out.contains("eyJhdWQi"), "{out}");
+        assert!(!out.contains("fe5f80f77d5fa3be"), "{out}");
+        assert!(!out.contains("abcdefghijklmnop"), "{out}");
+    }
+
+    #[test]
+    fn imds_token_header_is_masked_but_ttl_header_is_kept() {
+        let text = "X-aws-ec2-metadata-token: AQAEAFTNrA4eEGx0AQgJ1arIq_Cc-t4tt2vNzLrPXQbiJg==\n\
+                    X-aws-ec2-metadata-token-ttl-seconds: 21600";
+        let out = clean(text);
+        assert!(!out.contains("AQAEAFTNrA4e"), "{out}");
+        assert!(out.contains("ttl-seconds: 21600"), "{out}");
+    }
+
+    #[test]
+    fn encoded_authorization_messages_survive() {
+        let text = "Encoded authorization failure message: QXdPNaIegKKNwIX54FPmRmeyDRnNY5FRj5xftd0oRvzujmvMcr3GISKoV5XXyCBUB9f-Ho9lYnxBohCO3d09sewXFUiw9aoB2hPOKhydZd";
+        assert_eq!(clean(text), text);
+    }
+
+    #[test]
+    fn url_passwords_are_masked() {
+        let out = clean("HTTPS_PROXY=http://alice:hunter2secret@proxy:3128");
+        assert!(!out.contains("hunter2secret"), "{out}");
+        assert!(out.contains("alice:"), "{out}");
+    }
+
+    #[test]
+    fn escape_sequences_are_removed_and_controls_made_visible() {
+        let text = "\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7}bell\u{7} nul\u{0} \u{202e}evil";
+        let out = clean(text);
+        assert_eq!(out, "red bell\u{fffd} nul\u{fffd} \u{fffd}evil");
+    }
+
+    #[test]
+    fn carriage_returns_do_not_hide_text() {
+        assert_eq!(clean("a\r\nb"), "a\nb");
+        assert_eq!(
+            clean("progress 10%\rreal error"),
+            "progress 10%\nreal error"
+        );
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(
+            clean("An error occurred (AccessDenied)"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_never_leaves_escape(s in "\\PC*") {
+            let out = clean(&s);
+            proptest::prop_assert!(!out.contains('\u{1b}'));
+        }
+
+        #[test]
+        fn planted_secret_never_survives(prefix in "[ -~]{0,40}", suffix in "[ -~]{0,40}") {
+            let text = format!("{prefix} aws_secret_access_key={SECRET} {suffix}");
+            let out = clean(&text);
+            proptest::prop_assert!(!out.contains(SECRET));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! authdoctor-report (being built).
