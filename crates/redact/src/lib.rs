@@ -63,21 +63,48 @@ fn rules() -> &'static [Rule] {
             // (`…-token-ttl-seconds`) is not matched because the name must end at the colon.
             rule(
                 &["bearer", "metadata-token"],
-                r"(?i)(\b(?:bearer|x-aws-ec2-metadata-token)\s*[:=]?\s*)([A-Za-z0-9._~+/=-]{8,})",
+                r"(?i)(\bbearer\s+|\bx-aws-ec2-metadata-token\s*[:=]\s*)([A-Za-z0-9._~+/=-]{8,})",
                 |c| format!("{}[redacted token]", &c[1]),
             ),
-            // Keyword = value pairs, in ini files, env dumps, JSON and XML.
+            // Names that only ever hold a credential: the value after them is masked
+            // whatever separates them (`=`, `:`, `=>`, spaces, quotes).
             rule(
-                &["secret", "session", "security", "token", "password", "passwd"],
+                &["secret", "session", "security-token", "security_token"],
                 r#"(?ix)
                 (
-                  (?:aws_secret_access_key|aws_secret_key|secret_access_key|secretaccesskey|secret_key|secretkey
-                    |aws_session_token|aws_security_token|session_token|sessiontoken|x-amz-security-token
-                    |security_token|securitytoken|password|passwd|client_secret|"token"|'token'|\btoken)
-                  ["']?\s*(?:[:=]|=>|\s)\s*["']?
-                  |<(?:SecretAccessKey|SessionToken|Token|SignatureProvided)>
+                  \b(?:aws_secret_access_key|aws_secret_key|secret_access_key|secretaccesskey|secret_key|secretkey
+                    |client_secret|aws_session_token|aws_security_token|session_token|sessiontoken|x-amz-security-token)
+                  ["']?\s*(?:[:=]|=>)?\s*["']?
                 )
-                ([^\s"'<>,;&}]{6,})"#,
+                ([A-Za-z0-9+/=_.%-]{8,})"#,
+                |c| format!("{}[redacted secret]", &c[1]),
+            ),
+            // Words that also occur in prose ("the security token included in the request"):
+            // masked only in `key: value` / `key=value` form with a token-shaped value.
+            rule(
+                &["token", "password", "passwd"],
+                r#"(?ix)
+                (
+                  (?:\btoken|\bpassword|\bpasswd)
+                  ["']?\s*(?:[:=]|=>)\s*["']?
+                )
+                ((?:[A-Za-z0-9+/=_.%-]{16,})|(?:[^\s"',;&}]{4,}))"#,
+                |c| {
+                    let key = c[1].to_ascii_lowercase();
+                    let value = &c[2];
+                    let token_shaped = value.len() >= 16
+                        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_.%-".contains(&b));
+                    if key.contains("pass") || token_shaped {
+                        format!("{}[redacted secret]", &c[1])
+                    } else {
+                        c[0].to_owned()
+                    }
+                },
+            ),
+            // Values inside XML elements that carry credentials.
+            rule(
+                &["<secretaccesskey>", "<sessiontoken>", "<token>", "<signatureprovided>"],
+                r"(<(?:SecretAccessKey|SessionToken|Token|SignatureProvided)>)([^<]{4,})",
                 |c| format!("{}[redacted secret]", &c[1]),
             ),
             // STS session tokens by their well-known prefixes, wherever they stand.
@@ -342,6 +369,21 @@ mod tests {
     }
 
     #[test]
+    fn error_prose_is_untouched() {
+        for text in [
+            "The security token included in the request is expired",
+            "The security token included in the request is invalid.",
+            "Error when retrieving token from sso: Token has expired and refresh failed",
+            "Unable to retrieve token for use in IMDSv2 call and IMDSv1 has been disabled",
+            "token: expired",
+            "The request signature we calculated does not match the signature you provided.",
+            "failed to refresh cached SSO token, InvalidGrantException",
+        ] {
+            assert_eq!(clean(text), text);
+        }
+    }
+
+    #[test]
     fn clean_text_is_borrowed() {
         assert!(matches!(
             clean("An error occurred (AccessDenied)"),
@@ -352,8 +394,9 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn never_panics_and_never_leaves_escape(s in "\\PC*") {
+            let escape = char::from(0x1b);
             let out = clean(&s);
-            proptest::prop_assert!(!out.contains('\u{1b}'));
+            proptest::prop_assert!(!out.contains(escape));
         }
 
         #[test]

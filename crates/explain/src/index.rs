@@ -1,0 +1,142 @@
+//! The compiled form of the knowledge base's signals.
+//!
+//! Every literal and every regex anchor of every scenario, plus the generic auth
+//! markers, go into one Aho-Corasick automaton. A line that contains none of them is
+//! skipped after one automaton pass; that is what keeps scanning large logs fast and
+//! start-up cheap. Regexes are compiled lazily, only for signals whose anchor occurred.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use authdoctor_kb::{KnowledgeBase, Scenario};
+use regex::Regex;
+
+use crate::markers::AUTH_MARKERS;
+
+/// What a needle stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedleUse {
+    /// The literal of signal `signal` of scenario `scenario`.
+    Literal { scenario: usize, signal: usize },
+    /// The anchor of a regex signal: the regex must be tried on this line.
+    Anchor { scenario: usize, signal: usize },
+    /// A generic marker of authorization and credential errors.
+    Marker { marker: usize },
+}
+
+#[derive(Debug)]
+pub struct Needle {
+    pub text: String,
+    /// Uses of this needle, each with its own case rule.
+    pub uses: Vec<(NeedleUse, bool)>,
+}
+
+pub struct Index {
+    pub scenarios: &'static [Scenario],
+    pub needles: Vec<Needle>,
+    /// Fast "does this line matter" test (leftmost-first, prefilter-friendly).
+    prefilter: AhoCorasick,
+    /// Every occurrence, overlapping, for the lines that matter.
+    overlapping: OnceLock<AhoCorasick>,
+    /// Lazily compiled regex per (scenario, signal); `None` when the signal has no regex.
+    regexes: Vec<Vec<OnceLock<Option<Regex>>>>,
+}
+
+impl Index {
+    pub fn build(kb: &'static KnowledgeBase) -> Index {
+        let scenarios = kb.scenarios();
+        let mut needles: Vec<Needle> = Vec::new();
+        let mut add = |text: &str, usage: NeedleUse, case_sensitive: bool| {
+            if text.is_empty() {
+                return;
+            }
+            match needles.iter_mut().find(|n| n.text.eq_ignore_ascii_case(text)) {
+                Some(n) if n.text == text || !case_sensitive => {
+                    n.uses.push((usage, case_sensitive));
+                }
+                _ => needles.push(Needle {
+                    text: text.to_owned(),
+                    uses: vec![(usage, case_sensitive)],
+                }),
+            }
+        };
+        for (si, scenario) in scenarios.iter().enumerate() {
+            for (gi, signal) in scenario.signals.iter().enumerate() {
+                let sig = (si, gi);
+                if let Some(literal) = &signal.literal {
+                    add(
+                        literal,
+                        NeedleUse::Literal { scenario: sig.0, signal: sig.1 },
+                        signal.case_sensitive,
+                    );
+                } else if let Some(anchor) = &signal.anchor {
+                    add(
+                        anchor,
+                        NeedleUse::Anchor { scenario: sig.0, signal: sig.1 },
+                        signal.case_sensitive,
+                    );
+                }
+            }
+        }
+        for (mi, marker) in AUTH_MARKERS.iter().enumerate() {
+            add(marker.text, NeedleUse::Marker { marker: mi }, marker.case_sensitive);
+        }
+        let texts: Vec<&str> = needles.iter().map(|n| n.text.as_str()).collect();
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&texts)
+            .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"));
+        let regexes = scenarios
+            .iter()
+            .map(|s| s.signals.iter().map(|_| OnceLock::new()).collect())
+            .collect();
+        Index {
+            scenarios,
+            needles,
+            prefilter,
+            overlapping: OnceLock::new(),
+            regexes,
+        }
+    }
+
+    /// Whether any needle occurs in `line` (case-insensitively).
+    pub fn is_candidate(&self, line: &str) -> bool {
+        self.prefilter.is_match(line)
+    }
+
+    /// Every needle occurrence in `line`: `(needle index, byte start, byte end)`.
+    pub fn occurrences(&self, line: &str) -> Vec<(usize, usize, usize)> {
+        let automaton = self.overlapping.get_or_init(|| {
+            let texts: Vec<&str> = self.needles.iter().map(|n| n.text.as_str()).collect();
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(&texts)
+                .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"))
+        });
+        automaton
+            .find_overlapping_iter(line)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect()
+    }
+
+    /// The compiled regex of a signal; `None` if it has none or it does not compile
+    /// (the knowledge-base tests make sure every shipped regex compiles).
+    pub fn regex(&self, scenario: usize, signal: usize) -> Option<&Regex> {
+        let cell = self.regexes.get(scenario)?.get(signal)?;
+        cell.get_or_init(|| {
+            let spec = &self.scenarios[scenario].signals[signal];
+            let pattern = spec.regex.as_deref()?;
+            let pattern = if spec.case_sensitive {
+                pattern.to_owned()
+            } else {
+                format!("(?i:{pattern})")
+            };
+            Regex::new(&pattern).ok()
+        })
+        .as_ref()
+    }
+}

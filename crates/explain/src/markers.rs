@@ -1,0 +1,55 @@
+//! Generic markers of authorization and credential errors.
+//!
+//! They decide one thing: whether text that no scenario explains is still an auth
+//! error (finding `unknown`) or no auth error at all (no finding, exit code 1). They
+//! never name a scenario; that is the knowledge base's job.
+
+pub struct Marker {
+    pub text: &'static str,
+    pub case_sensitive: bool,
+}
+
+const fn exact(text: &'static str) -> Marker {
+    Marker { text, case_sensitive: true }
+}
+
+const fn any_case(text: &'static str) -> Marker {
+    Marker { text, case_sensitive: false }
+}
+
+/// Error codes are matched with their exact spelling so that ordinary prose ("access
+/// denied for user", "pull access denied") is not taken for an AWS error.
+pub const AUTH_MARKERS: &[Marker] = &[
+    exact("AccessDenied"),
+    exact("Access Denied"),
+    exact("UnauthorizedOperation"),
+    exact("Unauthorized"),
+    exact("UnauthorizedAccess"),
+    exact("Forbidden"),
+    exact("InvalidClientTokenId"),
+    exact("UnrecognizedClientException"),
+    exact("SignatureDoesNotMatch"),
+    exact("InvalidSignatureException"),
+    exact("IncompleteSignature"),
+    exact("ExpiredToken"),
+    exact("InvalidAccessKeyId"),
+    exact("InvalidToken"),
+    exact("AuthFailure"),
+    exact("AuthorizationHeaderMalformed"),
+    exact("MissingAuthenticationToken"),
+    exact("Missing Authentication Token"),
+    exact("NotAuthorized"),
+    exact("MultiFactorAuthentication"),
+    exact("NoCredentialProviders"),
+    exact("CredentialsProviderError"),
+    exact("PartialCredentialsError"),
+    exact("CredentialsLoadingError"),
+    exact("InvalidGrantException"),
+    exact("InvalidIdentityToken"),
+    any_case("not authorized to perform"),
+    any_case("is not authorized"),
+    any_case("security token"),
+    any_case("credential"),
+    any_case("instance metadata"),
+    any_case("169.254.169.254"),
+];
