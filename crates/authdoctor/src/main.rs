@@ -55,6 +55,8 @@ pub enum Outcome {
     Good,
     /// 1: the command did its job and the answer is "bad".
     Bad,
+    /// Another exit code, passed through (`run` keeps the wrapped command's code).
+    Code(u8),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,
         Ok(Outcome::Bad) => ExitCode::from(1),
+        Ok(Outcome::Code(code)) => ExitCode::from(code),
         Err(error) => {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;

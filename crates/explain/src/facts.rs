@@ -16,67 +16,243 @@ struct Extractor {
     pattern: &'static str,
 }
 
-const fn ex(fact: &'static str, needles: &'static [&'static str], pattern: &'static str) -> Extractor {
-    Extractor { fact, needles, pattern }
+const fn ex(
+    fact: &'static str,
+    needles: &'static [&'static str],
+    pattern: &'static str,
+) -> Extractor {
+    Extractor {
+        fact,
+        needles,
+        pattern,
+    }
 }
 
 /// In order of preference: the first extractor of a fact that matches wins.
 const EXTRACTORS: &[Extractor] = &[
     // error codes, in the shapes clients print them
-    ex("error_code", &["error occurred ("], r"error occurred \(([A-Za-z][\w.]*)\)"),
-    ex("error_code", &["error code:"], r"(?i)error code: ?([A-Za-z][\w.]*)"),
-    ex("error_code", &["<code>"], r"<Code>([A-Za-z][\w.]*)</Code>"),
-    ex("error_code", &["errorcode"], r#""errorCode"\s*:\s*"([A-Za-z][\w.]*)""#),
-    ex("error_code", &["api error "], r"api error ([A-Za-z][\w.]*):"),
-    ex("error_code", &["\"code\""], r#""code"\s*:\s*"([A-Za-z][\w.]*)""#),
-    ex("error_code", &["code:"], r"\bcode: '([A-Za-z][\w.]*)'"),
-    ex("error_code", &["__type"], r#"__type(?:&quot;|")\s*:\s*(?:&quot;|")(?:[\w.]+#)?([A-Za-z]\w*)"#),
     ex(
         "error_code",
-        &["exception", "error", "denied", "unauthorized", "token", "signature"],
+        &["error occurred ("],
+        r"error occurred \(([A-Za-z][\w.]*)\)",
+    ),
+    ex(
+        "error_code",
+        &["error code:"],
+        r"(?i)error code: ?([A-Za-z][\w.]*)",
+    ),
+    ex("error_code", &["<code>"], r"<Code>([A-Za-z][\w.]*)</Code>"),
+    ex(
+        "error_code",
+        &["errorcode"],
+        r#""errorCode"\s*:\s*"([A-Za-z][\w.]*)""#,
+    ),
+    ex(
+        "error_code",
+        &["api error "],
+        r"api error ([A-Za-z][\w.]*):",
+    ),
+    ex(
+        "error_code",
+        &["\"code\""],
+        r#""code"\s*:\s*"([A-Za-z][\w.]*)""#,
+    ),
+    ex("error_code", &["code:"], r"\bcode: '([A-Za-z][\w.]*)'"),
+    ex(
+        "error_code",
+        &["__type"],
+        r#"__type(?:&quot;|")\s*:\s*(?:&quot;|")(?:[\w.]+#)?([A-Za-z]\w*)"#,
+    ),
+    ex(
+        "error_code",
+        &[
+            "exception",
+            "error",
+            "denied",
+            "unauthorized",
+            "token",
+            "signature",
+        ],
         r"\b((?:[A-Z][a-z0-9]+)+(?:Exception|Error|Denied|Unauthorized|Operation|Token|TokenId|Signature|Failure|Skewed|Expired|Match|Malformed)): ",
     ),
     // HTTP status
-    ex("http_status", &["status code"], r"(?i)status ?code:? ?(\d{3})\b"),
-    ex("http_status", &["statuscode"], r#"(?i)"?statusCode"?\s*:\s*(\d{3})\b"#),
-    ex("http_status", &["http/1", "http/2"], r"HTTP/[12](?:\.[01])? (\d{3})\b"),
+    ex(
+        "http_status",
+        &["status code"],
+        r"(?i)status ?code:? ?(\d{3})\b",
+    ),
+    ex(
+        "http_status",
+        &["statuscode"],
+        r#"(?i)"?statusCode"?\s*:\s*(\d{3})\b"#,
+    ),
+    ex(
+        "http_status",
+        &["http/1", "http/2"],
+        r"HTTP/[12](?:\.[01])? (\d{3})\b",
+    ),
     ex("http_status", &["http error"], r"(?i)HTTP Error (\d{3})\b"),
     ex("http_status", &["response"], r"(?i)\bresponse (\d{3})\b"),
-    ex("http_status", &["forbidden", "unauthorized", "not found", "too many requests"], r"\b(\d{3}) (?:Forbidden|Unauthorized|Not Found|Too Many Requests)\b"),
+    ex(
+        "http_status",
+        &[
+            "forbidden",
+            "unauthorized",
+            "not found",
+            "too many requests",
+        ],
+        r"\b(\d{3}) (?:Forbidden|Unauthorized|Not Found|Too Many Requests)\b",
+    ),
     ex("http_status", &["-> "], r"-> (\d{3})\b"),
     // what was attempted
-    ex("action", &["authorized to perform"], r"(?i)authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9*]+)"),
+    ex(
+        "action",
+        &["authorized to perform"],
+        r"(?i)authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9*]+)",
+    ),
     ex("action", &["api: "], r"API: ([a-z0-9-]+:[A-Za-z0-9]+)"),
-    ex("operation", &["when calling the"], r"when calling the (\w+) operation"),
-    ex("operation", &["operation error"], r"operation error [\w ]+?: (\w+)"),
+    ex(
+        "operation",
+        &["when calling the"],
+        r"when calling the (\w+) operation",
+    ),
+    ex(
+        "operation",
+        &["operation error"],
+        r"operation error [\w ]+?: (\w+)",
+    ),
     ex("operation", &["eventname"], r#""eventName"\s*:\s*"(\w+)""#),
-    ex("operation", &["error executing"], r#"(?i)error executing (?:&quot;|")(\w+)"#),
-    ex("service", &["(service:"], r"\(Service: (?:Amazon|AWS)? ?([A-Za-z0-9 -]+?)[;,)]"),
-    ex("service", &["operation error"], r"operation error ([\w ]+?):"),
-    ex("service", &["eventsource"], r#""eventSource"\s*:\s*"([a-z0-9-]+)\.amazonaws\.com""#),
-    ex("service", &["amazonaws.com"], r"https?://([a-z0-9-]+)\.(?:[a-z]{2}-[a-z]+-\d\.)?amazonaws\.com"),
+    ex(
+        "operation",
+        &["error executing"],
+        r#"(?i)error executing (?:&quot;|")(\w+)"#,
+    ),
+    ex(
+        "service",
+        &["(service:"],
+        r"\(Service: (?:Amazon|AWS)? ?([A-Za-z0-9 -]+?)[;,)]",
+    ),
+    ex(
+        "service",
+        &["operation error"],
+        r"operation error ([\w ]+?):",
+    ),
+    ex(
+        "service",
+        &["eventsource"],
+        r#""eventSource"\s*:\s*"([a-z0-9-]+)\.amazonaws\.com""#,
+    ),
+    ex(
+        "service",
+        &["amazonaws.com"],
+        r"https?://([a-z0-9-]+)\.(?:[a-z]{2}-[a-z]+-\d\.)?amazonaws\.com",
+    ),
     // who and what
-    ex("principal", &["user: arn:"], r"(?i)User: (arn:aws[\w-]*:(?:iam|sts)::[^\s,;]+?) (?:is not|is un)"),
-    ex("principal", &["\"arn\""], r#""arn"\s*:\s*"(arn:aws[\w-]*:(?:iam|sts)::[^"]+)""#),
-    ex("resource", &["on resource:"], r"(?i)on resource:? (\S+?)(?:\.?\s|\.?$|\.?\)|\.?'|\.?\x22)"),
-    ex("role_arn", &[":role/"], r"(arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+)"),
-    ex("request_id", &["request id", "requestid", "request-id", "x-amzn-requestid"], r#"(?i)(?:request[ -]?id|x-amzn-requestid)"?\s*[:=]\s*["'<]?([A-Za-z0-9][A-Za-z0-9-]{11,})"#),
-    ex("request_id", &["<requestid>"], r"<RequestId>([A-Za-z0-9-]{12,})</RequestId>"),
-    ex("encoded_message", &["encoded authorization failure message"], r"(?i)encoded authorization failure message:? ([A-Za-z0-9_-]{20,})"),
-    ex("condition_key", &["ec2:", "aws:"], r"\b(ec2:Metadata\w+|ec2:RoleDelivery|ec2:CreateAction|aws:(?:TagKeys|(?:Request|Resource|Principal)Tag/[\w.:/=+@-]+|Source(?:Vpce?|Ip|Arn|Account)|MultiFactorAuthPresent|SecureTransport|RequestedRegion|PrincipalOrgID|ViaAWSService|CalledVia\w*))\b"),
-    ex("imds_path", &["/latest/", "/meta-data/", "/api/token"], r"(/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[\w.-]+)*/?|dynamic(?:/[\w.-]+)*/?|user-data)|/latest/meta-data/[\w./-]*)"),
-    ex("expires_at", &["expiration"], r#"(?i)"?expiration"?\s*[:=]\s*"?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)"#),
-    ex("expires_at", &["expired at", "expires at", "expired on"], r"(?i)expire[sd] (?:at|on) (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)"),
-    ex("instance_id", &["i-"], r"\b(i-[0-9a-f]{17}|i-[0-9a-f]{8})\b"),
-    ex("region", &["arn:aws"], r"arn:aws[\w-]*:[a-z0-9-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):"),
-    ex("region", &["amazonaws.com"], r"\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com"),
-    ex("region", &["awsregion"], r#""awsRegion"\s*:\s*"([a-z]{2}(?:-gov)?-[a-z]+-\d)""#),
-    ex("region", &["region"], r"(?i)region[ =:'\x22]+([a-z]{2}(?:-gov)?-[a-z]+-\d)\b"),
-    ex("account_id", &["arn:aws"], r"arn:aws[\w-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):"),
-    ex("profile", &["profile"], r#"(?i)(?:--profile[ =]|profile[ :]+\[?\(?['"]?|AWS_PROFILE=)([A-Za-z0-9_.-]{1,64})"#),
-    ex("oidc_issuer", &["oidc."], r"(oidc\.eks\.[a-z0-9-]+\.amazonaws\.com/id/[A-Za-z0-9]+)"),
-    ex("signed_at", &["earlier than", "later than"], r"(\d{8}T\d{6}Z) is (?:now earlier|still later) than"),
-    ex("server_time", &["earlier than", "later than"], r"is (?:now earlier|still later) than (\d{8}T\d{6}Z)"),
+    ex(
+        "principal",
+        &["user: arn:"],
+        r"(?i)User: (arn:aws[\w-]*:(?:iam|sts)::[^\s,;]+?) (?:is not|is un)",
+    ),
+    ex(
+        "principal",
+        &["\"arn\""],
+        r#""arn"\s*:\s*"(arn:aws[\w-]*:(?:iam|sts)::[^"]+)""#,
+    ),
+    ex(
+        "resource",
+        &["on resource:"],
+        r"(?i)on resource:? (\S+?)(?:\.?\s|\.?$|\.?\)|\.?'|\.?\x22)",
+    ),
+    ex(
+        "role_arn",
+        &[":role/"],
+        r"(arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+)",
+    ),
+    ex(
+        "request_id",
+        &["request id", "requestid", "request-id", "x-amzn-requestid"],
+        r#"(?i)(?:request[ -]?id|x-amzn-requestid)"?\s*[:=]\s*["'<]?([A-Za-z0-9][A-Za-z0-9-]{11,})"#,
+    ),
+    ex(
+        "request_id",
+        &["<requestid>"],
+        r"<RequestId>([A-Za-z0-9-]{12,})</RequestId>",
+    ),
+    ex(
+        "encoded_message",
+        &["encoded authorization failure message"],
+        r"(?i)encoded authorization failure message:? ([A-Za-z0-9_-]{20,})",
+    ),
+    ex(
+        "condition_key",
+        &["ec2:", "aws:"],
+        r"\b(ec2:Metadata\w+|ec2:RoleDelivery|ec2:CreateAction|aws:(?:TagKeys|(?:Request|Resource|Principal)Tag/[\w.:/=+@-]+|Source(?:Vpce?|Ip|Arn|Account)|MultiFactorAuthPresent|SecureTransport|RequestedRegion|PrincipalOrgID|ViaAWSService|CalledVia\w*))\b",
+    ),
+    ex(
+        "imds_path",
+        &["/latest/", "/meta-data/", "/api/token"],
+        r"(/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[\w.-]+)*/?|dynamic(?:/[\w.-]+)*/?|user-data)|/latest/meta-data/[\w./-]*)",
+    ),
+    ex(
+        "expires_at",
+        &["expiration"],
+        r#"(?i)"?expiration"?\s*[:=]\s*"?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)"#,
+    ),
+    ex(
+        "expires_at",
+        &["expired at", "expires at", "expired on"],
+        r"(?i)expire[sd] (?:at|on) (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)",
+    ),
+    ex(
+        "instance_id",
+        &["i-"],
+        r"\b(i-[0-9a-f]{17}|i-[0-9a-f]{8})\b",
+    ),
+    ex(
+        "region",
+        &["arn:aws"],
+        r"arn:aws[\w-]*:[a-z0-9-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):",
+    ),
+    ex(
+        "region",
+        &["amazonaws.com"],
+        r"\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com",
+    ),
+    ex(
+        "region",
+        &["awsregion"],
+        r#""awsRegion"\s*:\s*"([a-z]{2}(?:-gov)?-[a-z]+-\d)""#,
+    ),
+    ex(
+        "region",
+        &["region"],
+        r"(?i)region[ =:'\x22]+([a-z]{2}(?:-gov)?-[a-z]+-\d)\b",
+    ),
+    ex(
+        "account_id",
+        &["arn:aws"],
+        r"arn:aws[\w-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):",
+    ),
+    ex(
+        "profile",
+        &["profile"],
+        r#"(?i)(?:--profile[ =]|profile[ :]+\[?\(?['"]?|AWS_PROFILE=)([A-Za-z0-9_.-]{1,64})"#,
+    ),
+    ex(
+        "oidc_issuer",
+        &["oidc."],
+        r"(oidc\.eks\.[a-z0-9-]+\.amazonaws\.com/id/[A-Za-z0-9]+)",
+    ),
+    ex(
+        "signed_at",
+        &["earlier than", "later than"],
+        r"(\d{8}T\d{6}Z) is (?:now earlier|still later) than",
+    ),
+    ex(
+        "server_time",
+        &["earlier than", "later than"],
+        r"is (?:now earlier|still later) than (\d{8}T\d{6}Z)",
+    ),
 ];
 
 const SDK_FINGERPRINTS: &[(&str, &str)] = &[
@@ -112,7 +288,9 @@ fn compiled() -> &'static [OnceLock<Option<Regex>>] {
 }
 
 fn contains_any(haystack_lower: &str, needles: &[&str]) -> bool {
-    needles.iter().any(|n| haystack_lower.contains(&n.to_ascii_lowercase()))
+    needles
+        .iter()
+        .any(|n| haystack_lower.contains(&n.to_ascii_lowercase()))
 }
 
 /// Extracts every fact found in `text` (one error block, secrets already masked).
@@ -133,7 +311,10 @@ pub fn extract(text: &str) -> Facts {
             }
         }
     }
-    if let Some(sdk) = SDK_FINGERPRINTS.iter().find(|(needle, _)| text.contains(needle)) {
+    if let Some(sdk) = SDK_FINGERPRINTS
+        .iter()
+        .find(|(needle, _)| text.contains(needle))
+    {
         facts.insert("sdk".to_owned(), sdk.1.to_owned());
     }
     derive(&mut facts);
@@ -146,11 +327,15 @@ fn derive(facts: &mut Facts) {
     if let Some(principal) = facts.get("principal").cloned() {
         if let Some(rest) = principal.split(":assumed-role/").nth(1) {
             if let Some(role) = rest.split('/').next() {
-                facts.entry("role_name".to_owned()).or_insert_with(|| role.to_owned());
+                facts
+                    .entry("role_name".to_owned())
+                    .or_insert_with(|| role.to_owned());
             }
         }
         if let Some(account) = principal.split(':').nth(4).filter(|a| a.len() == 12) {
-            facts.entry("account_id".to_owned()).or_insert_with(|| account.to_owned());
+            facts
+                .entry("account_id".to_owned())
+                .or_insert_with(|| account.to_owned());
         }
     }
     if !facts.contains_key("role_name") {
@@ -161,14 +346,18 @@ fn derive(facts: &mut Facts) {
     }
     if let Some(action) = facts.get("action").cloned() {
         if let Some((service, _)) = action.split_once(':') {
-            facts.entry("service".to_owned()).or_insert_with(|| service.to_owned());
+            facts
+                .entry("service".to_owned())
+                .or_insert_with(|| service.to_owned());
         }
     }
     if let Some(service) = facts.get_mut("service") {
         *service = service.trim().to_ascii_lowercase().replace(' ', "");
     }
     if let (Some(signed), Some(server)) = (facts.get("signed_at"), facts.get("server_time")) {
-        if let (Some(signed), Some(server)) = (parse_basic_timestamp(signed), parse_basic_timestamp(server)) {
+        if let (Some(signed), Some(server)) =
+            (parse_basic_timestamp(signed), parse_basic_timestamp(server))
+        {
             let seconds = signed.as_second() - server.as_second();
             facts.insert("clock_skew".to_owned(), describe_skew(seconds));
         }
@@ -243,23 +432,34 @@ mod tests {
     fn assumed_role_gives_role_name() {
         let text = "User: arn:aws:sts::123456789012:assumed-role/AppRole/i-0123456789abcdef0 is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:123456789012:instance/*";
         assert_eq!(fact(text, "role_name").as_deref(), Some("AppRole"));
-        assert_eq!(fact(text, "instance_id").as_deref(), Some("i-0123456789abcdef0"));
+        assert_eq!(
+            fact(text, "instance_id").as_deref(),
+            Some("i-0123456789abcdef0")
+        );
         assert_eq!(fact(text, "region").as_deref(), Some("us-east-1"));
     }
 
     #[test]
     fn clock_skew_is_computed() {
         let text = "Signature expired: 20190430T075732Z is now earlier than 20190430T105409Z (20190430T105909Z - 5 min.)";
-        assert_eq!(fact(text, "clock_skew").as_deref(), Some("request time 2h 56m behind AWS time"));
+        assert_eq!(
+            fact(text, "clock_skew").as_deref(),
+            Some("request time 2h 56m behind AWS time")
+        );
     }
 
     #[test]
     fn imds_path_and_encoded_message() {
         assert_eq!(
-            fact("PUT http://169.254.169.254/latest/api/token timed out", "imds_path").as_deref(),
+            fact(
+                "PUT http://169.254.169.254/latest/api/token timed out",
+                "imds_path"
+            )
+            .as_deref(),
             Some("/latest/api/token")
         );
-        let encoded = "Encoded authorization failure message: QXdPNaIegKKNwIX54FPmRmeyDRnNY5FRj5xftd0o-_x";
+        let encoded =
+            "Encoded authorization failure message: QXdPNaIegKKNwIX54FPmRmeyDRnNY5FRj5xftd0o-_x";
         assert_eq!(
             fact(encoded, "encoded_message").as_deref(),
             Some("QXdPNaIegKKNwIX54FPmRmeyDRnNY5FRj5xftd0o-_x")

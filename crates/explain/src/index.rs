@@ -50,7 +50,10 @@ impl Index {
             if text.is_empty() {
                 return;
             }
-            match needles.iter_mut().find(|n| n.text.eq_ignore_ascii_case(text)) {
+            match needles
+                .iter_mut()
+                .find(|n| n.text.eq_ignore_ascii_case(text))
+            {
                 Some(n) if n.text == text || !case_sensitive => {
                     n.uses.push((usage, case_sensitive));
                 }
@@ -66,20 +69,30 @@ impl Index {
                 if let Some(literal) = &signal.literal {
                     add(
                         literal,
-                        NeedleUse::Literal { scenario: sig.0, signal: sig.1 },
+                        NeedleUse::Literal {
+                            scenario: sig.0,
+                            signal: sig.1,
+                        },
                         signal.case_sensitive,
                     );
                 } else if let Some(anchor) = &signal.anchor {
                     add(
                         anchor,
-                        NeedleUse::Anchor { scenario: sig.0, signal: sig.1 },
+                        NeedleUse::Anchor {
+                            scenario: sig.0,
+                            signal: sig.1,
+                        },
                         signal.case_sensitive,
                     );
                 }
             }
         }
         for (mi, marker) in AUTH_MARKERS.iter().enumerate() {
-            add(marker.text, NeedleUse::Marker { marker: mi }, marker.case_sensitive);
+            add(
+                marker.text,
+                NeedleUse::Marker { marker: mi },
+                marker.case_sensitive,
+            );
         }
         let texts: Vec<&str> = needles.iter().map(|n| n.text.as_str()).collect();
         let prefilter = AhoCorasick::builder()

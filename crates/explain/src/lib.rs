@@ -131,7 +131,8 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
 }
 
 fn has_controls(text: &str) -> bool {
-    text.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
+    text.bytes()
+        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
 }
 
 /// Folds repeats of the same error and keeps the best-first order.
@@ -159,7 +160,8 @@ impl Collector {
 
     fn finish(mut self, lines: usize) -> Report {
         // Stable: equal confidence keeps the order of appearance.
-        self.found.sort_by(|a, b| b.finding.confidence.total_cmp(&a.finding.confidence));
+        self.found
+            .sort_by(|a, b| b.finding.confidence.total_cmp(&a.finding.confidence));
         Report {
             explained: self.found,
             lines,
@@ -170,7 +172,14 @@ impl Collector {
 
 fn dedup_key(finding: &Finding) -> String {
     let mut key = finding.scenario.clone();
-    for fact in ["error_code", "action", "operation", "resource", "imds_path", "principal"] {
+    for fact in [
+        "error_code",
+        "action",
+        "operation",
+        "resource",
+        "imds_path",
+        "principal",
+    ] {
         key.push('\u{1f}');
         if let Some(value) = finding.facts.get(fact) {
             key.push_str(value);
@@ -221,7 +230,11 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
                 if case_sensitive && text.get(start..end) != Some(spec.text.as_str()) {
                     continue;
                 }
-                let span = Span { line: li, start, end };
+                let span = Span {
+                    line: li,
+                    start,
+                    end,
+                };
                 match usage {
                     NeedleUse::Literal { scenario, signal } => {
                         hits.entry((scenario, signal)).or_default().push(span);
@@ -235,7 +248,10 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
         }
     }
     for (scenario, signal, li) in regex_lines {
-        if let Some(m) = index.regex(scenario, signal).and_then(|re| re.find(&cleaned[li])) {
+        if let Some(m) = index
+            .regex(scenario, signal)
+            .and_then(|re| re.find(&cleaned[li]))
+        {
             hits.entry((scenario, signal)).or_default().push(Span {
                 line: li,
                 start: m.start(),
@@ -245,7 +261,11 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
     }
 
     let mut scores = score_scenarios(index, &hits);
-    scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.scenario.cmp(&b.scenario)));
+    scores.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.scenario.cmp(&b.scenario))
+    });
     let facts = facts::extract(&cleaned.join("\n"));
     let kb = knowledge_base();
 
@@ -256,7 +276,10 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
         let accept = if rank == 0 {
             candidate.score >= THRESHOLD
         } else {
-            let own_lines = candidate.evidence.iter().all(|(_, s)| !used_lines.contains(&s.line));
+            let own_lines = candidate
+                .evidence
+                .iter()
+                .all(|(_, s)| !used_lines.contains(&s.line));
             let related = out.iter().any(|e| {
                 let other = kb.get(&e.finding.scenario);
                 other.is_some_and(|o| o.ambiguous_with.contains(&scenario.id))
@@ -275,7 +298,8 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
             let spec = &scenario.signals[signal];
             (spec.name.clone(), spec.label.clone())
         });
-        let Some(mut finding) = kb.finding(&scenario.id, candidate.score, evidence, facts.clone()) else {
+        let Some(mut finding) = kb.finding(&scenario.id, candidate.score, evidence, facts.clone())
+        else {
             continue;
         };
         add_candidates(kb, &mut finding, &scores, index);
@@ -288,9 +312,13 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
     if out.is_empty() && !markers.is_empty() {
         markers.sort();
         markers.dedup_by_key(|s| (s.line, s.start));
-        let marker_evidence: Vec<(usize, Span)> = markers.iter().take(MAX_EVIDENCE).map(|s| (0, *s)).collect();
+        let marker_evidence: Vec<(usize, Span)> =
+            markers.iter().take(MAX_EVIDENCE).map(|s| (0, *s)).collect();
         let evidence = located_evidence(block, &cleaned, &marker_evidence, |_| {
-            ("auth-marker".to_owned(), "an authorization or credential error".to_owned())
+            (
+                "auth-marker".to_owned(),
+                "an authorization or credential error".to_owned(),
+            )
         });
         let mut finding = Finding::unknown(evidence, facts, 0.5);
         add_candidates(kb, &mut finding, &scores, index);
@@ -304,17 +332,26 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
 
 /// Noisy-OR of the positive weights of the signals that hit (with their `requires`
 /// met), damped by the negative ones.
-fn score_scenarios(index: &Index, hits: &BTreeMap<(usize, usize), Vec<Span>>) -> Vec<ScenarioScore> {
+fn score_scenarios(
+    index: &Index,
+    hits: &BTreeMap<(usize, usize), Vec<Span>>,
+) -> Vec<ScenarioScore> {
     let mut by_scenario: BTreeMap<usize, Vec<(usize, Span)>> = BTreeMap::new();
     for (&(scenario, signal), spans) in hits {
         if let Some(first) = spans.iter().min() {
-            by_scenario.entry(scenario).or_default().push((signal, *first));
+            by_scenario
+                .entry(scenario)
+                .or_default()
+                .push((signal, *first));
         }
     }
     let mut out = Vec::new();
     for (scenario, signals) in by_scenario {
         let spec = &index.scenarios[scenario];
-        let names: BTreeSet<&str> = signals.iter().map(|(g, _)| spec.signals[*g].name.as_str()).collect();
+        let names: BTreeSet<&str> = signals
+            .iter()
+            .map(|(g, _)| spec.signals[*g].name.as_str())
+            .collect();
         let mut miss = 1.0;
         let mut damp = 1.0;
         let mut evidence = Vec::new();
@@ -333,7 +370,11 @@ fn score_scenarios(index: &Index, hits: &BTreeMap<(usize, usize), Vec<Span>>) ->
         if evidence.is_empty() {
             continue;
         }
-        evidence.sort_by(|a, b| spec.signals[b.0].weight.total_cmp(&spec.signals[a.0].weight));
+        evidence.sort_by(|a, b| {
+            spec.signals[b.0]
+                .weight
+                .total_cmp(&spec.signals[a.0].weight)
+        });
         out.push(ScenarioScore {
             scenario,
             score: (1.0 - miss) * damp,
@@ -345,7 +386,12 @@ fn score_scenarios(index: &Index, hits: &BTreeMap<(usize, usize), Vec<Span>>) ->
 
 /// Names the other scenarios the same text is consistent with, and says so when the
 /// text alone cannot separate them.
-fn add_candidates(kb: &KnowledgeBase, finding: &mut Finding, scores: &[ScenarioScore], index: &Index) {
+fn add_candidates(
+    kb: &KnowledgeBase,
+    finding: &mut Finding,
+    scores: &[ScenarioScore],
+    index: &Index,
+) {
     let own = kb.get(&finding.scenario);
     let mut candidates: Vec<Candidate> = scores
         .iter()
@@ -410,7 +456,9 @@ fn located_evidence(
             continue;
         }
         let text = &cleaned[span.line];
-        let (Some(before), Some(matched)) = (text.get(..span.start), text.get(span.start..span.end)) else {
+        let (Some(before), Some(matched)) =
+            (text.get(..span.start), text.get(span.start..span.end))
+        else {
             continue;
         };
         let (signal, label) = describe(signal);
@@ -458,7 +506,10 @@ mod tests {
     fn expired_token_is_found_with_evidence_and_facts() {
         let text = "starting job\nAn error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired\n";
         let report = explain_text(text);
-        let finding = report.findings().next().unwrap_or_else(|| panic!("no finding"));
+        let finding = report
+            .findings()
+            .next()
+            .unwrap_or_else(|| panic!("no finding"));
         assert_eq!(finding.scenario, "expired-token");
         assert!(finding.confidence >= 0.9, "{}", finding.confidence);
         let code = finding.evidence.iter().find(|e| e.text == "ExpiredToken");
@@ -473,7 +524,9 @@ mod tests {
         let mut text = String::new();
         for i in 0..50 {
             text.push_str(line);
-            text.push_str(&format!("retrying {i}\nunrelated\nunrelated\nunrelated\nunrelated\n"));
+            text.push_str(&format!(
+                "retrying {i}\nunrelated\nunrelated\nunrelated\nunrelated\n"
+            ));
         }
         let report = explain_text(&text);
         assert_eq!(report.explained.len(), 1);

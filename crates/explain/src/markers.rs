@@ -10,11 +10,17 @@ pub struct Marker {
 }
 
 const fn exact(text: &'static str) -> Marker {
-    Marker { text, case_sensitive: true }
+    Marker {
+        text,
+        case_sensitive: true,
+    }
 }
 
 const fn any_case(text: &'static str) -> Marker {
-    Marker { text, case_sensitive: false }
+    Marker {
+        text,
+        case_sensitive: false,
+    }
 }
 
 /// Error codes are matched with their exact spelling so that ordinary prose ("access

@@ -197,7 +197,11 @@ mod tests {
         assert_eq!(got[1].char_offset, got[0].text.chars().count());
         let last = got.last().map(|l| (l.number, l.text.as_str()));
         assert_eq!(last, Some((2, "next")));
-        let total: usize = got.iter().filter(|l| l.number == 1).map(|l| l.text.chars().count()).sum();
+        let total: usize = got
+            .iter()
+            .filter(|l| l.number == 1)
+            .map(|l| l.text.chars().count())
+            .sum();
         assert_eq!(total, MAX_LINE_BYTES);
     }
 }

@@ -77,7 +77,15 @@ fn rules() -> &'static [Rule] {
                   ["']?\s*(?:[:=]|=>)?\s*["']?
                 )
                 ([A-Za-z0-9+/=_.%-]{8,})"#,
-                |c| format!("{}[redacted secret]", &c[1]),
+                |c| {
+                    // `unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN`: the next word is
+                    // another variable name, not a value. Secrets are never all upper case.
+                    if c[2].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+                        c[0].to_owned()
+                    } else {
+                        format!("{}[redacted secret]", &c[1])
+                    }
+                },
             ),
             // Words that also occur in prose ("the security token included in the request"):
             // masked only in `key: value` / `key=value` form with a token-shaped value.
@@ -378,6 +386,7 @@ mod tests {
             "token: expired",
             "The request signature we calculated does not match the signature you provided.",
             "failed to refresh cached SSO token, InvalidGrantException",
+            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
         ] {
             assert_eq!(clean(text), text);
         }

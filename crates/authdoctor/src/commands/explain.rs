@@ -1,11 +1,175 @@
-//! `authdoctor explain` (being built).
+//! `authdoctor explain`: diagnose pasted error output.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use authdoctor_explain::{Explained, Report};
+use authdoctor_kb::Shell;
 
 use crate::Outcome;
-use crate::output::Output;
+use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:\n  \
+    authdoctor explain app.log\n  \
+    aws s3 ls 2>&1 | authdoctor explain\n  \
+    authdoctor explain --text 'An error occurred (ExpiredToken) when calling the GetObject operation'\n  \
+    authdoctor explain --format json build.log\n\n\
+    Exit codes: 0 recognised an error, 1 found no authorization or credential error, 2 bad input.")]
+pub struct Args {
+    /// Files to read; `-` reads standard input (the default when input is piped)
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Explain this text instead of reading files
+    #[arg(long, value_name = "STRING", conflicts_with = "inputs")]
+    text: Option<String>,
+    /// Shell flavour of the fix commands shown (JSON always carries both)
+    #[arg(long, value_enum, default_value_t = default_shell())]
+    shell: ShellArg,
+}
 
-pub fn run(_args: Args, _output: &Output) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`authdoctor explain` is not available in this build yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Powershell,
+}
+
+impl From<ShellArg> for Shell {
+    fn from(value: ShellArg) -> Self {
+        match value {
+            ShellArg::Bash => Shell::Bash,
+            ShellArg::Powershell => Shell::Powershell,
+        }
+    }
+}
+
+pub fn default_shell() -> ShellArg {
+    if cfg!(windows) {
+        ShellArg::Powershell
+    } else {
+        ShellArg::Bash
+    }
+}
+
+/// Terminal width for rendering: `COLUMNS` when set, else 100.
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}
+
+pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
+    let mut explained: Vec<(Option<String>, Explained)> = Vec::new();
+    let mut dropped = 0;
+    let mut collect = |origin: Option<String>, report: Report| {
+        dropped += report.dropped;
+        explained.extend(report.explained.into_iter().map(|e| (origin.clone(), e)));
+    };
+    if let Some(text) = &args.text {
+        collect(None, authdoctor_explain::explain_text(text));
+    } else {
+        let inputs = if args.inputs.is_empty() {
+            if io::stdin().is_terminal() {
+                bail!(
+                    "no input: pass a file, `-` for standard input, or --text STRING (see --help)"
+                );
+            }
+            vec![PathBuf::from("-")]
+        } else {
+            args.inputs.clone()
+        };
+        for input in inputs {
+            let report = if input.as_os_str() == "-" {
+                authdoctor_explain::explain_reader(io::stdin().lock())
+                    .context("cannot read standard input")?
+            } else {
+                let name = input.display().to_string();
+                if input.is_dir() {
+                    bail!("`{name}` is a directory, not a file");
+                }
+                let file = File::open(&input).with_context(|| format!("cannot open `{name}`"))?;
+                authdoctor_explain::explain_reader(file)
+                    .with_context(|| format!("cannot read `{name}`"))?
+            };
+            let origin = (input.as_os_str() != "-").then(|| input.display().to_string());
+            collect(origin, report);
+        }
+    }
+    print(&explained, dropped, &args, output)?;
+    Ok(if explained.is_empty() {
+        Outcome::Bad
+    } else {
+        Outcome::Good
+    })
+}
+
+fn print(
+    explained: &[(Option<String>, Explained)],
+    dropped: usize,
+    args: &Args,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), stream_choice(output));
+    let options = |origin: &Option<String>| authdoctor_report::Options {
+        color: output.color,
+        width: terminal_width(),
+        shell: args.shell.into(),
+        origin: origin.clone(),
+    };
+    match output.format {
+        Format::Json => {
+            let findings = explained.iter().map(|(_, e)| &e.finding);
+            writeln!(stdout, "{}", authdoctor_report::json_findings(findings))?;
+        }
+        Format::Human => {
+            if explained.is_empty() {
+                writeln!(
+                    stdout,
+                    "No AWS authorization or credential error found in the input."
+                )?;
+            }
+            for (i, (origin, item)) in explained.iter().enumerate() {
+                if i > 0 {
+                    writeln!(stdout)?;
+                }
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::human(std::slice::from_ref(item), &options(origin))
+                )?;
+            }
+        }
+        Format::Markdown => {
+            if explained.is_empty() {
+                writeln!(
+                    stdout,
+                    "No AWS authorization or credential error found in the input."
+                )?;
+            }
+            for (origin, item) in explained {
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::markdown(std::slice::from_ref(item), &options(origin))
+                )?;
+            }
+        }
+    }
+    if dropped > 0 && output.format != Format::Json {
+        writeln!(stdout, "\n({dropped} more distinct errors were not shown)")?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn stream_choice(output: &Output) -> anstream::ColorChoice {
+    if output.color {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    }
 }
