@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use authdoctor_kb::Facts;
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 
 struct Extractor {
     fact: &'static str,
@@ -301,11 +301,18 @@ pub fn extract(text: &str) -> Facts {
         if facts.contains_key(extractor.fact) || !contains_any(&lower, extractor.needles) {
             continue;
         }
-        let Some(regex) = cell.get_or_init(|| Regex::new(extractor.pattern).ok()) else {
+        // ASCII classes only: facts are ASCII, and Unicode tables make compiling slow.
+        let Some(regex) = cell.get_or_init(|| {
+            RegexBuilder::new(extractor.pattern)
+                .unicode(false)
+                .build()
+                .ok()
+        }) else {
             continue;
         };
-        if let Some(value) = regex.captures(text).and_then(|c| c.get(1)) {
-            let value = value.as_str().trim_end_matches(['.', ',', ';', ':']);
+        if let Some(value) = regex.captures(text.as_bytes()).and_then(|c| c.get(1)) {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            let value = value.trim_end_matches(['.', ',', ';', ':']);
             if !value.is_empty() {
                 facts.insert(extractor.fact.to_owned(), value.to_owned());
             }

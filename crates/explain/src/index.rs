@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use authdoctor_kb::{KnowledgeBase, Scenario};
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 
 use crate::markers::AUTH_MARKERS;
 
@@ -143,12 +143,13 @@ impl Index {
         cell.get_or_init(|| {
             let spec = &self.scenarios[scenario].signals[signal];
             let pattern = spec.regex.as_deref()?;
-            let pattern = if spec.case_sensitive {
-                pattern.to_owned()
-            } else {
-                format!("(?i:{pattern})")
-            };
-            Regex::new(&pattern).ok()
+            // Byte regexes with ASCII classes: the signals describe ASCII error text, and
+            // Unicode case folding would multiply the compile time of every `(?i)`.
+            RegexBuilder::new(pattern)
+                .case_insensitive(!spec.case_sensitive)
+                .unicode(false)
+                .build()
+                .ok()
         })
         .as_ref()
     }

@@ -250,7 +250,7 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
     for (scenario, signal, li) in regex_lines {
         if let Some(m) = index
             .regex(scenario, signal)
-            .and_then(|re| re.find(&cleaned[li]))
+            .and_then(|re| re.find(cleaned[li].as_bytes()))
         {
             hits.entry((scenario, signal)).or_default().push(Span {
                 line: li,

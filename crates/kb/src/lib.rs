@@ -57,6 +57,8 @@ pub type Facts = BTreeMap<String, String>;
 pub struct KnowledgeBase {
     scenarios: Vec<Scenario>,
     placeholders: BTreeMap<String, Placeholder>,
+    /// Each placeholder's pattern, anchored, compiled when first needed.
+    placeholder_patterns: BTreeMap<String, OnceLock<Option<regex::Regex>>>,
 }
 
 static EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/kb.json"));
@@ -67,9 +69,15 @@ pub fn knowledge_base() -> &'static KnowledgeBase {
     KB.get_or_init(|| {
         let data: schema::KnowledgeBaseData = serde_json::from_str(EMBEDDED)
             .unwrap_or_else(|e| unreachable!("build.rs wrote an invalid knowledge base: {e}"));
+        let placeholder_patterns = data
+            .placeholders
+            .keys()
+            .map(|k| (k.clone(), OnceLock::new()))
+            .collect();
         KnowledgeBase {
             scenarios: data.scenarios,
             placeholders: data.placeholders,
+            placeholder_patterns,
         }
     })
 }
@@ -136,6 +144,15 @@ impl KnowledgeBase {
         })
     }
 
+    fn placeholder_accepts(&self, name: &str, placeholder: &Placeholder, value: &str) -> bool {
+        let Some(cell) = self.placeholder_patterns.get(name) else {
+            return false;
+        };
+        cell.get_or_init(|| regex::Regex::new(&format!("^(?:{})$", placeholder.pattern)).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(value))
+    }
+
     /// Replaces each `{name}` in `template` with the fact of that name when it has the
     /// placeholder's shape, else with the placeholder's display form (`<instance-id>`).
     pub fn fill(&self, template: &str, facts: &Facts) -> String {
@@ -155,7 +172,7 @@ impl KnowledgeBase {
             out.push_str(&rest[..start]);
             match facts
                 .get(name)
-                .filter(|v| placeholder_accepts(placeholder, v))
+                .filter(|v| self.placeholder_accepts(name, placeholder, v))
             {
                 Some(value) => out.push_str(value),
                 None => out.push_str(&placeholder.display),
@@ -165,11 +182,6 @@ impl KnowledgeBase {
         out.push_str(rest);
         out
     }
-}
-
-fn placeholder_accepts(placeholder: &Placeholder, value: &str) -> bool {
-    let anchored = format!("^(?:{})$", placeholder.pattern);
-    regex::Regex::new(&anchored).is_ok_and(|re| re.is_match(value))
 }
 
 /// `{name}` placeholders used in a template.

@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use regex::{Captures, Regex};
+use regex::bytes::{Captures, Regex, RegexBuilder};
 
 /// Neutralises control sequences, then masks secrets. See the crate docs.
 pub fn clean(text: &str) -> Cow<'_, str> {
@@ -45,16 +45,30 @@ pub fn shorten_key_id(key_id: &str) -> String {
 struct Rule {
     /// Cheap literal test (case-insensitive ASCII) that must pass before the regex runs.
     needles: &'static [&'static str],
-    regex: Regex,
+    pattern: &'static str,
+    /// Compiled on first need: most texts never need most rules, and compiling all of
+    /// them would dominate the run time of a one-message `explain`.
+    regex: OnceLock<Option<Regex>>,
     replace: fn(&Captures<'_>) -> String,
+}
+
+impl Rule {
+    fn regex(&self) -> Option<&Regex> {
+        // ASCII-only classes: the patterns describe ASCII secrets, and leaving Unicode out
+        // makes each regex several times cheaper to compile.
+        self.regex
+            .get_or_init(|| RegexBuilder::new(self.pattern).unicode(false).build().ok())
+            .as_ref()
+    }
 }
 
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let rule = |needles, pattern: &str, replace| Rule {
+        let rule = |needles, pattern, replace| Rule {
             needles,
-            regex: Regex::new(pattern).unwrap_or_else(|e| unreachable!("redaction pattern: {e}")),
+            pattern,
+            regex: OnceLock::new(),
             replace,
         };
         vec![
@@ -62,14 +76,14 @@ fn rules() -> &'static [Rule] {
             // IMDS session token header: the whole value is a credential. The TTL header
             // (`…-token-ttl-seconds`) is not matched because the name must end at the colon.
             rule(
-                &["bearer", "metadata-token"],
+                &["bearer ", "metadata-token:", "metadata-token =", "metadata-token=", "metadata-token :"],
                 r"(?i)(\bbearer\s+|\bx-aws-ec2-metadata-token\s*[:=]\s*)([A-Za-z0-9._~+/=-]{8,})",
-                |c| format!("{}[redacted token]", &c[1]),
+                |c| format!("{}[redacted token]", text(&c[1])),
             ),
             // Names that only ever hold a credential: the value after them is masked
             // whatever separates them (`=`, `:`, `=>`, spaces, quotes).
             rule(
-                &["secret", "session", "security-token", "security_token"],
+                &["secret_access_key", "secretaccesskey", "secret_key", "secretkey", "client_secret", "session_token", "sessiontoken", "security_token", "security-token"],
                 r#"(?ix)
                 (
                   \b(?:aws_secret_access_key|aws_secret_key|secret_access_key|secretaccesskey|secret_key|secretkey
@@ -80,17 +94,17 @@ fn rules() -> &'static [Rule] {
                 |c| {
                     // `unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN`: the next word is
                     // another variable name, not a value. Secrets are never all upper case.
-                    if c[2].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
-                        c[0].to_owned()
+                    if c[2].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_') {
+                        text(&c[0]).into_owned()
                     } else {
-                        format!("{}[redacted secret]", &c[1])
+                        format!("{}[redacted secret]", text(&c[1]))
                     }
                 },
             ),
             // Words that also occur in prose ("the security token included in the request"):
             // masked only in `key: value` / `key=value` form with a token-shaped value.
             rule(
-                &["token", "password", "passwd"],
+                &["token=", "token:", "token\"", "token'", "token =", "token :", "password", "passwd"],
                 r#"(?ix)
                 (
                   (?:\btoken|\bpassword|\bpasswd)
@@ -98,14 +112,14 @@ fn rules() -> &'static [Rule] {
                 )
                 ((?:[A-Za-z0-9+/=_.%-]{16,})|(?:[^\s"',;&}]{4,}))"#,
                 |c| {
-                    let key = c[1].to_ascii_lowercase();
+                    let key = text(&c[1]).to_ascii_lowercase();
                     let value = &c[2];
                     let token_shaped = value.len() >= 16
-                        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_.%-".contains(&b));
+                        && value.iter().all(|b| b.is_ascii_alphanumeric() || b"+/=_.%-".contains(b));
                     if key.contains("pass") || token_shaped {
-                        format!("{}[redacted secret]", &c[1])
+                        format!("{}[redacted secret]", text(&c[1]))
                     } else {
-                        c[0].to_owned()
+                        text(&c[0]).into_owned()
                     }
                 },
             ),
@@ -113,7 +127,7 @@ fn rules() -> &'static [Rule] {
             rule(
                 &["<secretaccesskey>", "<sessiontoken>", "<token>", "<signatureprovided>"],
                 r"(<(?:SecretAccessKey|SessionToken|Token|SignatureProvided)>)([^<]{4,})",
-                |c| format!("{}[redacted secret]", &c[1]),
+                |c| format!("{}[redacted secret]", text(&c[1])),
             ),
             // STS session tokens by their well-known prefixes, wherever they stand.
             rule(
@@ -129,38 +143,42 @@ fn rules() -> &'static [Rule] {
             ),
             // SigV4 / SigV2 signatures in headers, query strings and error documents.
             rule(
-                &["signature"],
+                &["signature=", "signature:", "signature =", "signature :"],
                 r"(?i)(\b(?:x-amz-)?signature\s*[=:]\s*)([A-Za-z0-9%+/=]{16,})",
-                |c| format!("{}[redacted signature]", &c[1]),
+                |c| format!("{}[redacted signature]", text(&c[1])),
             ),
             // Passwords in URLs: scheme://user:password@host
             rule(
-                &["://"],
+                &["@"],
                 r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)@",
-                |c| format!("{}[redacted]@", &c[1]),
+                |c| format!("{}[redacted]@", text(&c[1])),
             ),
             // Access key ids: keep the first and last four characters.
             rule(
                 &["AKIA", "ASIA", "ABIA", "ACCA"],
                 r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,16}\b",
-                |c| shorten_key_id(&c[0]),
+                |c| shorten_key_id(&text(&c[0])),
             ),
             // A bare 40-character secret access key. Hex-only runs (git hashes, SHA-1) are
             // left alone; anything else of that exact shape is masked.
             rule(
-                &[""],
+                &[FORTY_CHAR_RUN],
                 r"(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])",
                 |c| {
-                    let whole = &c[0];
-                    let key = &c[1];
-                    if key.bytes().all(|b| b.is_ascii_hexdigit()) || !looks_like_secret_key(key) {
-                        return whole.to_owned();
+                    let whole = text(&c[0]);
+                    let key = text(&c[1]);
+                    if key.bytes().all(|b| b.is_ascii_hexdigit()) || !looks_like_secret_key(&key) {
+                        return whole.into_owned();
                     }
-                    whole.replacen(key, "[redacted secret]", 1)
+                    whole.replacen(key.as_ref(), "[redacted secret]", 1)
                 },
             ),
         ]
     })
+}
+
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }
 
 /// A secret access key mixes upper case, lower case and digits (or `/`, `+`); words,
@@ -174,7 +192,28 @@ fn looks_like_secret_key(candidate: &str) -> bool {
     upper && lower && digit_or_symbol && !candidate.contains("//")
 }
 
+/// Stands for "a run of 40 key characters": tested by [`has_forty_char_run`], not as a literal.
+const FORTY_CHAR_RUN: &str = "\u{0}40";
+
+fn has_forty_char_run(text: &str) -> bool {
+    let mut run = 0;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'/' || b == b'+' {
+            run += 1;
+            if run >= 40 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    if needle == FORTY_CHAR_RUN {
+        return has_forty_char_run(haystack);
+    }
     if needle.is_empty() {
         return true;
     }
@@ -201,8 +240,11 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         {
             continue;
         }
-        if let Cow::Owned(replaced) = rule.regex.replace_all(&current, rule.replace) {
-            current = Cow::Owned(replaced);
+        let Some(regex) = rule.regex() else {
+            continue;
+        };
+        if let Cow::Owned(replaced) = regex.replace_all(current.as_bytes(), rule.replace) {
+            current = Cow::Owned(String::from_utf8_lossy(&replaced).into_owned());
         }
     }
     current
