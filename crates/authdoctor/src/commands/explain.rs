@@ -70,7 +70,10 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         explained.extend(report.explained.into_iter().map(|e| (origin.clone(), e)));
     };
     if let Some(text) = &args.text {
-        collect(None, authdoctor_explain::explain_text(text));
+        collect(
+            Some("<text>".to_owned()),
+            authdoctor_explain::explain_text(text),
+        );
     } else {
         let inputs = if args.inputs.is_empty() {
             if io::stdin().is_terminal() {
@@ -95,7 +98,12 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
                 authdoctor_explain::explain_reader(file)
                     .with_context(|| format!("cannot read `{name}`"))?
             };
-            let origin = (input.as_os_str() != "-").then(|| input.display().to_string());
+            let origin = if input.as_os_str() == "-" {
+                "<stdin>".to_owned()
+            } else {
+                input.display().to_string()
+            };
+            let origin = Some(origin);
             collect(origin, report);
         }
     }
