@@ -19,7 +19,9 @@ pub mod index;
 pub mod markers;
 pub mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::io::{self, Read};
 use std::sync::OnceLock;
 
@@ -111,7 +113,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             if joins {
                 block.append(&mut gap);
             } else {
-                collector.add(analyse_block(index, &block));
+                collector.add_block(index, &block);
                 block.clear();
                 gap.clear();
             }
@@ -120,13 +122,13 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
         } else if !block.is_empty() {
             gap.push(line);
             if gap.len() > BLOCK_GAP {
-                collector.add(analyse_block(index, &block));
+                collector.add_block(index, &block);
                 block.clear();
                 gap.clear();
             }
         }
     }
-    collector.add(analyse_block(index, &block));
+    collector.add_block(index, &block);
     Ok(collector.finish(lines))
 }
 
@@ -140,22 +142,55 @@ fn has_controls(text: &str) -> bool {
 struct Collector {
     found: Vec<Explained>,
     keys: BTreeMap<String, usize>,
+    /// Blocks already analysed, by the hash of their text → the findings they gave.
+    /// Logs repeat the same error many times; a repeat costs one hash, not an analysis.
+    seen_blocks: HashMap<u64, Vec<usize>>,
     dropped: usize,
 }
 
+/// Distinct block texts remembered for the repeat shortcut.
+const MAX_SEEN_BLOCKS: usize = 4096;
+
 impl Collector {
-    fn add(&mut self, explained: Vec<Explained>) {
+    fn add_block(&mut self, index: &Index, block: &[Line]) {
+        if block.is_empty() {
+            return;
+        }
+        let mut hasher = DefaultHasher::new();
+        for line in block {
+            line.text.hash(&mut hasher);
+        }
+        let hash = hasher.finish();
+        if let Some(found) = self.seen_blocks.get(&hash) {
+            for &at in found {
+                self.found[at].finding.occurrences += 1;
+            }
+            return;
+        }
+        let explained = analyse_block(index, block);
+        let positions = self.add(explained);
+        if self.seen_blocks.len() < MAX_SEEN_BLOCKS && !positions.is_empty() {
+            self.seen_blocks.insert(hash, positions);
+        }
+    }
+
+    /// Adds findings; returns where each one (new or folded) lives.
+    fn add(&mut self, explained: Vec<Explained>) -> Vec<usize> {
+        let mut positions = Vec::new();
         for item in explained {
             let key = dedup_key(&item.finding);
             if let Some(&at) = self.keys.get(&key) {
                 self.found[at].finding.occurrences += 1;
+                positions.push(at);
             } else if self.found.len() < MAX_FINDINGS {
                 self.keys.insert(key, self.found.len());
+                positions.push(self.found.len());
                 self.found.push(item);
             } else {
                 self.dropped += 1;
             }
         }
+        positions
     }
 
     fn finish(mut self, lines: usize) -> Report {
