@@ -16,7 +16,8 @@ use crate::output::{Format, Output};
     authdoctor explain app.log\n  \
     aws s3 ls 2>&1 | authdoctor explain\n  \
     authdoctor explain --text 'An error occurred (ExpiredToken) when calling the GetObject operation'\n  \
-    authdoctor explain --format json build.log\n\n\
+    authdoctor explain --format json build.log\n  \
+    authdoctor explain --example imds-hop-limit\n\n\
     Exit codes: 0 recognised an error, 1 found no authorization or credential error, 2 bad input.")]
 pub struct Args {
     /// Files to read; `-` reads standard input (the default when input is piped)
@@ -25,6 +26,15 @@ pub struct Args {
     /// Explain this text instead of reading files
     #[arg(long, value_name = "STRING", conflicts_with = "inputs")]
     text: Option<String>,
+    /// Explain a built-in example log: a scenario's first example (default `imds-hop-limit`)
+    #[arg(
+        long,
+        value_name = "SCENARIO",
+        num_args = 0..=1,
+        default_missing_value = "imds-hop-limit",
+        conflicts_with_all = ["inputs", "text"]
+    )]
+    example: Option<String>,
     /// Shell flavour of the fix commands shown (JSON always carries both)
     #[arg(long, value_enum, default_value_t = default_shell())]
     shell: ShellArg,
@@ -69,7 +79,16 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         dropped += report.dropped;
         explained.extend(report.explained.into_iter().map(|e| (origin.clone(), e)));
     };
-    if let Some(text) = &args.text {
+    if let Some(id) = &args.example {
+        let kb = authdoctor_kb::knowledge_base();
+        let Some(example) = kb.get(id).and_then(|s| s.examples.first()) else {
+            bail!("no built-in example for `{id}`; `authdoctor scenarios` lists the scenario ids");
+        };
+        collect(
+            Some(format!("example:{id} ({})", example.client)),
+            authdoctor_explain::explain_text(&example.log),
+        );
+    } else if let Some(text) = &args.text {
         collect(
             Some("<text>".to_owned()),
             authdoctor_explain::explain_text(text),
