@@ -43,7 +43,8 @@ impl Read for GeneratedLog {
             };
             self.line += 1;
             let take = (text.len() + 1).min(self.remaining);
-            self.pending.extend_from_slice(&text.as_bytes()[..take.min(text.len())]);
+            self.pending
+                .extend_from_slice(&text.as_bytes()[..take.min(text.len())]);
             if take > text.len() {
                 self.pending.push(b'\n');
             }
@@ -64,7 +65,11 @@ fn main() {
 
     let start = Instant::now();
     let first = authdoctor_explain::explain_text(MESSAGES[0]);
-    println!("first explanation in a fresh process: {:?} ({} finding)", start.elapsed(), first.explained.len());
+    println!(
+        "first explanation in a fresh process: {:?} ({} finding)",
+        start.elapsed(),
+        first.explained.len()
+    );
 
     let rounds = 2000;
     let start = Instant::now();
@@ -72,10 +77,17 @@ fn main() {
         let report = authdoctor_explain::explain_text(MESSAGES[i % MESSAGES.len()]);
         assert!(!report.explained.is_empty());
     }
-    println!("steady state: {:?} per message ({rounds} messages)", start.elapsed() / rounds as u32);
+    println!(
+        "steady state: {:?} per message ({rounds} messages)",
+        start.elapsed() / rounds as u32
+    );
 
     let bytes = size_mb * 1024 * 1024;
-    let log = GeneratedLog { remaining: bytes, line: 0, pending: Vec::new() };
+    let log = GeneratedLog {
+        remaining: bytes,
+        line: 0,
+        pending: Vec::new(),
+    };
     let start = Instant::now();
     let report = authdoctor_explain::explain_reader(log).unwrap_or_default();
     let elapsed = start.elapsed();

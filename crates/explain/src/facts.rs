@@ -239,6 +239,38 @@ const EXTRACTORS: &[Extractor] = &[
         r#"(?i)(?:--profile[ =]|profile[ :]+\[?\(?['"]?|AWS_PROFILE=)([A-Za-z0-9_.-]{1,64})"#,
     ),
     ex(
+        "bucket",
+        &["arn:aws:s3:::"],
+        r"arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])",
+    ),
+    ex(
+        "bucket",
+        &["s3://"],
+        r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])",
+    ),
+    ex(
+        "bucket",
+        &["bucket"],
+        r#"(?i)bucket[ :]+["']?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])["']"#,
+    ),
+    ex("image_id", &["ami-"], r"\b(ami-[0-9a-f]{8,17})\b"),
+    ex("scp_id", &["p-"], r"\b(p-[0-9a-z]{8,12}|p-FullAWSAccess)\b"),
+    ex(
+        "policy_arn",
+        &[":policy/"],
+        r"(arn:aws[\w-]*:iam::(?:\d{12}|aws):policy/[\w+=,.@/-]+)",
+    ),
+    ex(
+        "instance_profile_name",
+        &["instance-profile/"],
+        r"instance-profile/([\w+=,.@-]+)",
+    ),
+    ex(
+        "cluster_name",
+        &[":cluster/"],
+        r"arn:aws[\w-]*:eks:[a-z0-9-]+:\d{12}:cluster/([A-Za-z0-9][\w-]{0,99})",
+    ),
+    ex(
         "oidc_issuer",
         &["oidc."],
         r"(oidc\.eks\.[a-z0-9-]+\.amazonaws\.com/id/[A-Za-z0-9]+)",
@@ -254,6 +286,26 @@ const EXTRACTORS: &[Extractor] = &[
         r"is (?:now earlier|still later) than (\d{8}T\d{6}Z)",
     ),
 ];
+
+/// Facts computed from others in [`derive`] rather than read directly.
+const DERIVED: &[&str] = &[
+    "role_name",
+    "caller_role_name",
+    "target_role_name",
+    "account_id",
+    "service",
+    "clock_skew",
+    "sdk",
+];
+
+/// Every fact name this module can produce.
+pub fn fact_names() -> std::collections::BTreeSet<&'static str> {
+    EXTRACTORS
+        .iter()
+        .map(|e| e.fact)
+        .chain(DERIVED.iter().copied())
+        .collect()
+}
 
 const SDK_FINGERPRINTS: &[(&str, &str)] = &[
     ("software.amazon.awssdk", "aws-sdk-java-v2"),
@@ -337,12 +389,37 @@ fn derive(facts: &mut Facts) {
                 facts
                     .entry("role_name".to_owned())
                     .or_insert_with(|| role.to_owned());
+                facts
+                    .entry("caller_role_name".to_owned())
+                    .or_insert_with(|| role.to_owned());
             }
         }
         if let Some(account) = principal.split(':').nth(4).filter(|a| a.len() == 12) {
             facts
                 .entry("account_id".to_owned())
                 .or_insert_with(|| account.to_owned());
+        }
+    }
+    if let Some(resource) = facts.get("resource").cloned() {
+        if let Some(name) = resource
+            .split(":role/")
+            .nth(1)
+            .and_then(|r| r.rsplit('/').next())
+        {
+            facts
+                .entry("target_role_name".to_owned())
+                .or_insert_with(|| name.to_owned());
+        }
+    }
+    if let Some(resource) = facts.get("resource").cloned() {
+        if let Some(name) = resource
+            .split(":role/")
+            .nth(1)
+            .and_then(|r| r.rsplit('/').next())
+        {
+            facts
+                .entry("target_role_name".to_owned())
+                .or_insert_with(|| name.to_owned());
         }
     }
     if !facts.contains_key("role_name") {
@@ -421,6 +498,7 @@ mod tests {
         assert_eq!(facts["resource"], "arn:aws:iam::210987654321:role/deploy");
         assert_eq!(facts["role_arn"], "arn:aws:iam::210987654321:role/deploy");
         assert_eq!(facts["account_id"], "123456789012");
+        assert_eq!(facts["target_role_name"], "deploy");
         assert_eq!(facts["sdk"], "botocore");
     }
 

@@ -57,3 +57,17 @@ fn every_scenario_has_examples() {
         );
     }
 }
+
+#[test]
+fn every_placeholder_can_be_filled_from_the_text() {
+    let produced = authdoctor_explain::facts::fact_names();
+    let missing: Vec<&String> = knowledge_base()
+        .placeholders()
+        .keys()
+        .filter(|name| !produced.contains(name.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "placeholders no fact extractor produces: {missing:?}"
+    );
+}
