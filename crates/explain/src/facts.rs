@@ -383,68 +383,60 @@ pub fn extract(text: &str) -> Facts {
 /// Facts that follow from others: the caller's role from an assumed-role ARN, the
 /// service from an action, the clock skew from a signature-expired message.
 fn derive(facts: &mut Facts) {
+    let put = |facts: &mut Facts, name: &str, value: &str| {
+        facts
+            .entry(name.to_owned())
+            .or_insert_with(|| value.to_owned());
+    };
     if let Some(principal) = facts.get("principal").cloned() {
-        if let Some(rest) = principal.split(":assumed-role/").nth(1) {
-            if let Some(role) = rest.split('/').next() {
-                facts
-                    .entry("role_name".to_owned())
-                    .or_insert_with(|| role.to_owned());
-                facts
-                    .entry("caller_role_name".to_owned())
-                    .or_insert_with(|| role.to_owned());
-            }
+        if let Some(role) = principal
+            .split(":assumed-role/")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+        {
+            put(facts, "role_name", role);
+            put(facts, "caller_role_name", role);
         }
         if let Some(account) = principal.split(':').nth(4).filter(|a| a.len() == 12) {
-            facts
-                .entry("account_id".to_owned())
-                .or_insert_with(|| account.to_owned());
+            put(facts, "account_id", account);
         }
     }
-    if let Some(resource) = facts.get("resource").cloned() {
-        if let Some(name) = resource
+    if let Some(resource) = facts.get("resource").cloned()
+        && let Some(name) = resource
             .split(":role/")
             .nth(1)
             .and_then(|r| r.rsplit('/').next())
-        {
-            facts
-                .entry("target_role_name".to_owned())
-                .or_insert_with(|| name.to_owned());
-        }
+    {
+        put(facts, "target_role_name", name);
     }
-    if let Some(resource) = facts.get("resource").cloned() {
-        if let Some(name) = resource
-            .split(":role/")
-            .nth(1)
-            .and_then(|r| r.rsplit('/').next())
-        {
-            facts
-                .entry("target_role_name".to_owned())
-                .or_insert_with(|| name.to_owned());
-        }
+    if let Some(name) = facts
+        .get("role_arn")
+        .and_then(|arn| arn.rsplit('/').next())
+        .map(str::to_owned)
+    {
+        put(facts, "role_name", &name);
     }
-    if !facts.contains_key("role_name") {
-        if let Some(name) = facts.get("role_arn").and_then(|arn| arn.rsplit('/').next()) {
-            let name = name.to_owned();
-            facts.insert("role_name".to_owned(), name);
-        }
-    }
-    if let Some(action) = facts.get("action").cloned() {
-        if let Some((service, _)) = action.split_once(':') {
-            facts
-                .entry("service".to_owned())
-                .or_insert_with(|| service.to_owned());
-        }
+    if let Some((service, _)) = facts
+        .get("action")
+        .cloned()
+        .as_deref()
+        .and_then(|a| a.split_once(':'))
+    {
+        put(facts, "service", service);
     }
     if let Some(service) = facts.get_mut("service") {
         *service = service.trim().to_ascii_lowercase().replace(' ', "");
     }
-    if let (Some(signed), Some(server)) = (facts.get("signed_at"), facts.get("server_time")) {
-        if let (Some(signed), Some(server)) =
-            (parse_basic_timestamp(signed), parse_basic_timestamp(server))
-        {
-            let seconds = signed.as_second() - server.as_second();
-            facts.insert("clock_skew".to_owned(), describe_skew(seconds));
-        }
+    if let (Some(signed), Some(server)) = (
+        facts
+            .get("signed_at")
+            .and_then(|t| parse_basic_timestamp(t)),
+        facts
+            .get("server_time")
+            .and_then(|t| parse_basic_timestamp(t)),
+    ) {
+        let seconds = signed.as_second() - server.as_second();
+        facts.insert("clock_skew".to_owned(), describe_skew(seconds));
     }
 }
 
