@@ -19,6 +19,10 @@ fn corpus_top1_accuracy() {
     let mut total = 0usize;
     let mut correct = 0usize;
     let mut misses = Vec::new();
+    // Calibration: the top finding's confidence against whether it was right.
+    let mut brier = 0.0;
+    let mut confidence_right = Vec::new();
+    let mut confidence_wrong = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let case: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad corpus line: {e}"));
@@ -32,6 +36,15 @@ fn corpus_top1_accuracy() {
             .map(|f| f.scenario.as_str())
             .unwrap_or("not-auth");
         total += 1;
+        if let Some(top) = report.findings().next() {
+            let right = got == label;
+            brier += (top.confidence - if right { 1.0 } else { 0.0 }).powi(2);
+            if right {
+                confidence_right.push(top.confidence);
+            } else {
+                confidence_wrong.push(top.confidence);
+            }
+        }
         if got == label {
             correct += 1;
         } else {
@@ -59,6 +72,26 @@ fn corpus_top1_accuracy() {
         "corpus top-1 accuracy: {correct}/{total} = {:.1}% (bar {:.0}%)",
         accuracy * 100.0,
         BAR * 100.0
+    );
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let judged = confidence_right.len() + confidence_wrong.len();
+    println!(
+        "calibration: mean confidence {:.2} when right ({}), {:.2} when wrong ({}); Brier score {:.3} over {judged} findings",
+        mean(&confidence_right),
+        confidence_right.len(),
+        mean(&confidence_wrong),
+        confidence_wrong.len(),
+        if judged == 0 {
+            0.0
+        } else {
+            brier / judged as f64
+        },
     );
     for m in &misses {
         println!("{m}");

@@ -1,0 +1,52 @@
+//! Snapshots of the human, JSON and Markdown renderings of every scenario's example
+//! logs, so a change in any view is seen in review (`cargo insta review`).
+
+use authdoctor_kb::{Shell, knowledge_base};
+
+#[test]
+fn every_example_renders_in_every_format() {
+    let options = authdoctor_report::Options {
+        color: false,
+        width: 100,
+        shell: Shell::Bash,
+        origin: Some("example.log".to_owned()),
+    };
+    let powershell = authdoctor_report::Options {
+        shell: Shell::Powershell,
+        ..options.clone()
+    };
+    for scenario in knowledge_base().scenarios() {
+        let mut rendered = String::new();
+        for (i, example) in scenario.examples.iter().enumerate() {
+            let report = authdoctor_explain::explain_text(&example.log);
+            rendered.push_str(&format!(
+                "===== example {} ({}) — human, bash\n",
+                i + 1,
+                example.client
+            ));
+            rendered.push_str(&authdoctor_report::human(&report.explained, &options));
+            rendered.push_str("\n===== json\n");
+            rendered.push_str(&authdoctor_report::json_findings(report.findings()));
+            rendered.push_str("\n===== markdown, powershell\n");
+            rendered.push_str(&authdoctor_report::markdown(&report.explained, &powershell));
+            rendered.push('\n');
+        }
+        insta::assert_snapshot!(scenario.id.as_str(), rendered);
+    }
+}
+
+#[test]
+fn scenario_pages_render() {
+    let options = authdoctor_report::Options::default();
+    for scenario in knowledge_base().scenarios() {
+        let page = authdoctor_report::human_scenario(scenario, &options);
+        assert!(page.contains(&scenario.title), "{}", scenario.id);
+        assert!(page.contains("Fix"), "{}", scenario.id);
+        let markdown = authdoctor_report::markdown_scenario(scenario);
+        assert!(
+            markdown.contains("```powershell") || scenario.fix.commands.is_empty(),
+            "{}",
+            scenario.id
+        );
+    }
+}
