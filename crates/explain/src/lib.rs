@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use authdoctor_kb::{Candidate, Evidence, Finding, KnowledgeBase, knowledge_base};
 
 use crate::index::{Index, NeedleUse};
-use crate::source::{Line, LineReader};
+use crate::source::{Line, LineReader, Scanned};
 
 /// Interesting lines further apart than this start a new error block.
 pub const BLOCK_GAP: usize = 3;
@@ -36,6 +36,8 @@ pub const BLOCK_GAP: usize = 3;
 pub const MAX_BLOCK_LINES: usize = 64;
 /// Distinct findings kept; further distinct errors are only counted.
 pub const MAX_FINDINGS: usize = 200;
+/// After this many lines an input counts as long: worth a faster line filter.
+const LONG_INPUT_LINES: usize = 20_000;
 /// The lowest score that names a scenario.
 pub const THRESHOLD: f64 = 0.5;
 /// A second scenario in the same block is reported as its own finding only above this
@@ -99,13 +101,27 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     let mut gap: Vec<Line> = Vec::new();
     let mut last_hit = 0usize;
     let mut lines = 0usize;
-    while let Some(line) = reader.next_line()? {
-        lines = line.number;
-        let interesting = if has_controls(&line.text) {
-            index.is_candidate(&authdoctor_redact::neutralise_controls(&line.text))
-        } else {
-            index.is_candidate(&line.text)
+    loop {
+        let block_open = !block.is_empty();
+        let mut interesting = false;
+        let scanned = reader.next_line_if(|bytes| {
+            interesting = if has_controls(bytes) {
+                let text = String::from_utf8_lossy(bytes);
+                index.is_candidate(&authdoctor_redact::neutralise_controls(&text))
+            } else {
+                index.is_candidate_bytes(bytes, lines > LONG_INPUT_LINES)
+            };
+            interesting || block_open
+        })?;
+        let line = match scanned {
+            None => break,
+            Some(Scanned::Skipped { number }) => {
+                lines = number;
+                continue;
+            }
+            Some(Scanned::Kept(line)) => line,
         };
+        lines = line.number;
         if interesting {
             let joins = !block.is_empty()
                 && line.number.saturating_sub(last_hit) <= BLOCK_GAP
@@ -132,9 +148,12 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     Ok(collector.finish(lines))
 }
 
-fn has_controls(text: &str) -> bool {
-    text.bytes()
-        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
+/// Bytes that may hide or split a needle: C0 controls (escape sequences), DEL, and the
+/// lead byte of C1 controls.
+fn has_controls(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
 }
 
 /// Folds repeats of the same error and keeps the best-first order.

@@ -21,6 +21,13 @@ pub struct Line {
     pub text: String,
 }
 
+/// What [`LineReader::next_line_if`] yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scanned {
+    Kept(Line),
+    Skipped { number: usize },
+}
+
 /// Splits a byte stream into [`Line`]s; `\n`, `\r\n` and a lone `\r` all end a line.
 pub struct LineReader<R> {
     reader: R,
@@ -39,7 +46,9 @@ impl<R: Read> LineReader<R> {
     pub fn new(reader: R) -> Self {
         LineReader {
             reader,
-            buffer: vec![0; 2 * MAX_LINE_BYTES],
+            // Grows on demand up to twice the longest piece: explaining one short
+            // message should not zero a large buffer.
+            buffer: vec![0; 8 * 1024],
             start: 0,
             end: 0,
             eof: false,
@@ -51,6 +60,22 @@ impl<R: Read> LineReader<R> {
 
     /// The next line, `Ok(None)` at the end of input.
     pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+        Ok(self.next_line_if(|_| true)?.map(|scanned| match scanned {
+            Scanned::Kept(line) => line,
+            Scanned::Skipped { number } => Line {
+                number,
+                char_offset: 0,
+                text: String::new(),
+            },
+        }))
+    }
+
+    /// The next line, decoded only when `wanted` says so on its raw bytes: a log of
+    /// which almost every line is skipped costs no allocation per line.
+    pub fn next_line_if(
+        &mut self,
+        wanted: impl FnOnce(&[u8]) -> bool,
+    ) -> io::Result<Option<Scanned>> {
         loop {
             if self.pending_cr && self.start < self.end {
                 if self.buffer[self.start] == b'\n' {
@@ -59,53 +84,53 @@ impl<R: Read> LineReader<R> {
                 self.pending_cr = false;
             }
             let window = &self.buffer[self.start..self.end];
-            if let Some(pos) = memchr::memchr2(b'\n', b'\r', window) {
-                let terminator = window[pos];
-                let text = decode(&window[..pos]);
-                self.start += pos + 1;
-                if terminator == b'\r' {
-                    if self.start < self.end {
-                        if self.buffer[self.start] == b'\n' {
-                            self.start += 1;
-                        }
-                    } else {
-                        self.pending_cr = true;
+            let (len, consumed, ends_line) =
+                if let Some(pos) = memchr::memchr2(b'\n', b'\r', window) {
+                    (pos, pos + 1, true)
+                } else if window.len() > MAX_LINE_BYTES {
+                    // A very long line: a piece, cut at a UTF-8 boundary.
+                    let cut = utf8_boundary(window, MAX_LINE_BYTES);
+                    (cut, cut, false)
+                } else if self.eof {
+                    if window.is_empty() {
+                        return Ok(None);
                     }
+                    (window.len(), window.len(), true)
+                } else {
+                    self.refill()?;
+                    continue;
+                };
+            let bytes = &self.buffer[self.start..self.start + len];
+            let keep = wanted(bytes);
+            let text = (keep || !ends_line).then(|| decode(bytes));
+            let terminator = self.buffer.get(self.start + len).copied();
+            self.start += consumed;
+            if ends_line && terminator == Some(b'\r') && consumed == len + 1 {
+                if self.start < self.end {
+                    if self.buffer[self.start] == b'\n' {
+                        self.start += 1;
+                    }
+                } else {
+                    self.pending_cr = true;
                 }
-                return Ok(Some(self.emit(text, true)));
             }
-            if window.len() > MAX_LINE_BYTES {
-                // A very long line: emit a piece, cut at a UTF-8 boundary.
-                let cut = utf8_boundary(window, MAX_LINE_BYTES);
-                let text = decode(&window[..cut]);
-                self.start += cut;
-                return Ok(Some(self.emit(text, false)));
+            let number = self.number;
+            let char_offset = self.char_offset;
+            if ends_line {
+                self.number += 1;
+                self.char_offset = 0;
+            } else if let Some(text) = &text {
+                self.char_offset += text.chars().count();
             }
-            if self.eof {
-                if window.is_empty() {
-                    return Ok(None);
-                }
-                let text = decode(window);
-                self.start = self.end;
-                return Ok(Some(self.emit(text, true)));
-            }
-            self.refill()?;
+            return Ok(Some(match text {
+                Some(text) if keep => Scanned::Kept(Line {
+                    number,
+                    char_offset,
+                    text,
+                }),
+                _ => Scanned::Skipped { number },
+            }));
         }
-    }
-
-    fn emit(&mut self, text: String, ends_line: bool) -> Line {
-        let line = Line {
-            number: self.number,
-            char_offset: self.char_offset,
-            text,
-        };
-        if ends_line {
-            self.number += 1;
-            self.char_offset = 0;
-        } else {
-            self.char_offset += line.text.chars().count();
-        }
-        line
     }
 
     fn refill(&mut self) -> io::Result<()> {
@@ -113,6 +138,10 @@ impl<R: Read> LineReader<R> {
             self.buffer.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
+        }
+        if self.end == self.buffer.len() {
+            let grown = (self.buffer.len() * 2).min(2 * MAX_LINE_BYTES + 1);
+            self.buffer.resize(grown, 0);
         }
         loop {
             match self.reader.read(&mut self.buffer[self.end..]) {

@@ -210,33 +210,24 @@ fn has_forty_char_run(text: &str) -> bool {
     false
 }
 
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+fn contains_ignore_ascii_case(haystack_lower: &str, haystack: &str, needle: &str) -> bool {
     if needle == FORTY_CHAR_RUN {
         return has_forty_char_run(haystack);
     }
-    if needle.is_empty() {
-        return true;
-    }
-    let finder = memchr::memmem::Finder::new(needle.as_bytes());
-    if finder.find(haystack.as_bytes()).is_some() {
-        return true;
-    }
     let lower_needle = needle.to_ascii_lowercase();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(lower_needle.as_bytes()))
+    memchr::memmem::find(haystack_lower.as_bytes(), lower_needle.as_bytes()).is_some()
 }
 
 /// Masks every secret in `text`. Returns the input unchanged (borrowed) when there is
 /// nothing to mask, which is the common case and costs a few literal scans.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
+    let mut lower = text.to_ascii_lowercase();
     for rule in rules() {
         if !rule
             .needles
             .iter()
-            .any(|n| contains_ignore_ascii_case(&current, n))
+            .any(|n| contains_ignore_ascii_case(&lower, &current, n))
         {
             continue;
         }
@@ -245,6 +236,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         };
         if let Cow::Owned(replaced) = regex.replace_all(current.as_bytes(), rule.replace) {
             current = Cow::Owned(String::from_utf8_lossy(&replaced).into_owned());
+            lower = current.to_ascii_lowercase();
         }
     }
     current
