@@ -19,6 +19,55 @@ pub use schema::{Category, Example, Fix, FixCommand, Placeholder, Reference, Sce
 /// The id used when the text is an authorization or credential error that no scenario explains.
 pub const UNKNOWN: &str = "unknown";
 
+/// The catalogue's sections and their scenario ids, in the order of
+/// `shared/spec/scenarios.md`: the troubleshooter table, the ExpiredToken guide, then
+/// the neighbouring failures. Listings follow this order.
+pub const CATALOGUE: &[(&str, &[&str])] = &[
+    (
+        "From the troubleshooter table",
+        &[
+            "imds-token-wrong-path",
+            "imds-token-invalid",
+            "launch-requires-imdsv2",
+            "role-delivery-imdsv1-denied",
+            "dlm-role-insufficient",
+            "fleet-delete-missing-terminate",
+            "spot-request-tags-denied",
+        ],
+    ),
+    (
+        "From the ExpiredToken guide",
+        &[
+            "expired-token",
+            "clock-skew",
+            "credential-shadowing",
+            "imds-credentials-not-found",
+            "imds-proxy",
+            "imds-throttled",
+            "imds-hop-limit",
+        ],
+    ),
+    (
+        "Neighbours the same users hit",
+        &[
+            "no-credentials",
+            "invalid-client-token",
+            "signature-mismatch",
+            "access-denied-scp",
+            "access-denied-missing-allow",
+            "access-denied-boundary",
+            "access-denied-resource-policy",
+            "passrole-denied",
+            "assume-role-denied",
+            "web-identity-token-invalid",
+            "sso-session-expired",
+            "imds-disabled",
+            "imds-unreachable",
+            "encoded-authorization-message",
+        ],
+    ),
+];
+
 /// Ids of the checks `authdoctor check` runs; `related_checks` in scenario files must
 /// name ids from this list.
 pub const KNOWN_CHECKS: &[&str] = &[
@@ -74,16 +123,35 @@ pub fn knowledge_base() -> &'static KnowledgeBase {
             .keys()
             .map(|k| (k.clone(), OnceLock::new()))
             .collect();
+        let mut scenarios = data.scenarios;
+        scenarios.sort_by_key(|s| catalogue_position(&s.id));
         KnowledgeBase {
-            scenarios: data.scenarios,
+            scenarios,
             placeholders: data.placeholders,
             placeholder_patterns,
         }
     })
 }
 
+/// Where a scenario stands in [`CATALOGUE`]; ids not listed there come last.
+fn catalogue_position(id: &str) -> usize {
+    CATALOGUE
+        .iter()
+        .flat_map(|(_, ids)| ids.iter())
+        .position(|&known| known == id)
+        .unwrap_or(usize::MAX)
+}
+
+/// The catalogue section a scenario belongs to.
+pub fn catalogue_section(id: &str) -> Option<&'static str> {
+    CATALOGUE
+        .iter()
+        .find(|(_, ids)| ids.contains(&id))
+        .map(|(section, _)| *section)
+}
+
 impl KnowledgeBase {
-    /// Every scenario, in file-name order.
+    /// Every scenario, in catalogue order.
     pub fn scenarios(&self) -> &[Scenario] {
         &self.scenarios
     }

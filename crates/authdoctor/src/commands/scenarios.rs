@@ -60,9 +60,25 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         }
         (Format::Human, None) => write!(stdout, "{}", table(&selected))?,
         (Format::Markdown, None) => {
-            writeln!(stdout, "| id | symptom | title |\n|---|---|---|")?;
+            writeln!(
+                stdout,
+                "| id | symptom | root cause | fix |\n|---|---|---|---|"
+            )?;
             for s in selected {
-                writeln!(stdout, "| `{}` | {} | {} |", s.id, s.symptom, s.title)?;
+                let fix = s
+                    .fix
+                    .commands
+                    .first()
+                    .map(|c| format!("`{}`", c.bash))
+                    .unwrap_or_else(|| s.fix.steps.first().cloned().unwrap_or_default());
+                writeln!(
+                    stdout,
+                    "| `{}` | {} | {} | {} |",
+                    s.id,
+                    s.symptom,
+                    s.summary.trim().replace('|', "\\|"),
+                    fix.replace('|', "\\|")
+                )?;
             }
         }
     }
@@ -70,16 +86,22 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     Ok(Outcome::Good)
 }
 
-/// The quick-reference table: id, category and the symptom a user would recognise.
+/// The quick-reference table, by catalogue section: id and the symptom a user would
+/// recognise.
 fn table(scenarios: &[&Scenario]) -> String {
     let id_width = scenarios.iter().map(|s| s.id.len()).max().unwrap_or(2);
-    let mut out = format!("{:<id_width$}  {:<11}  {}\n", "ID", "CATEGORY", "SYMPTOM");
+    let mut out = String::new();
+    let mut section = None;
     for s in scenarios {
-        let category = format!("{:?}", s.category).to_lowercase();
-        out.push_str(&format!(
-            "{:<id_width$}  {:<11}  {}\n",
-            s.id, category, s.symptom
-        ));
+        let this = authdoctor_kb::catalogue_section(&s.id);
+        if this != section {
+            if section.is_some() {
+                out.push('\n');
+            }
+            out.push_str(&format!("{}\n", this.unwrap_or("Other")));
+            section = this;
+        }
+        out.push_str(&format!("  {:<id_width$}  {}\n", s.id, s.symptom));
     }
     out.push_str(&format!(
         "\n{} scenarios. `authdoctor scenarios ID` shows one in full; `authdoctor guide` walks you from a symptom to the fix.\n",
