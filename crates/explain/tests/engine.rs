@@ -1,0 +1,110 @@
+//! Behaviour of the engine on mixed and unusual input, independent of any one
+//! scenario's wording.
+
+use authdoctor_explain::explain_text;
+
+const EXPIRED: &str = "An error occurred (ExpiredToken) when calling the ListBuckets operation: The provided token has expired.";
+const SCP: &str = "An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: arn:aws:sts::111122223333:assumed-role/App/i-0123456789abcdef0 is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:db with an explicit deny in a service control policy";
+
+fn scenarios(text: &str) -> Vec<String> {
+    explain_text(text)
+        .findings()
+        .map(|f| f.scenario.clone())
+        .collect()
+}
+
+#[test]
+fn distinct_errors_far_apart_are_separate_findings() {
+    let log = format!("{EXPIRED}\nstep 2\nstep 3\nstep 4\nstep 5\nstep 6\n{SCP}\n");
+    let got = scenarios(&log);
+    assert!(got.contains(&"expired-token".to_owned()), "{got:?}");
+    assert!(got.contains(&"access-denied-scp".to_owned()), "{got:?}");
+}
+
+#[test]
+fn distinct_errors_on_adjacent_lines_are_separate_findings() {
+    let got = scenarios(&format!("{EXPIRED}\n{SCP}\n"));
+    assert!(got.contains(&"expired-token".to_owned()), "{got:?}");
+    assert!(got.contains(&"access-denied-scp".to_owned()), "{got:?}");
+}
+
+#[test]
+fn an_auth_error_no_scenario_explains_is_unknown() {
+    let text = "An error occurred (AuthorizationHeaderMalformed) when calling the ListBuckets operation: The authorization header is malformed; the region 'us_east_1' is wrong; expecting 'us-east-1'";
+    let report = explain_text(text);
+    let top = report
+        .findings()
+        .next()
+        .unwrap_or_else(|| panic!("no finding"));
+    assert_eq!(top.scenario, "unknown");
+    assert!(!top.evidence.is_empty());
+    assert_eq!(
+        top.facts.get("error_code").map(String::as_str),
+        Some("AuthorizationHeaderMalformed")
+    );
+}
+
+#[test]
+fn ordinary_failures_are_not_auth_errors() {
+    for text in [
+        "Error response from daemon: pull access denied for repo, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+        "botocore.exceptions.NoRegionError: You must specify a region.",
+        "ERROR: relation \"users\" does not exist at character 15",
+        "npm ERR! 404 Not Found - GET https://registry.npmjs.org/nope",
+    ] {
+        assert!(scenarios(text).is_empty(), "{text}: {:?}", scenarios(text));
+    }
+}
+
+#[test]
+fn evidence_columns_count_characters_not_bytes() {
+    let text = format!("résumé ✓ {EXPIRED}");
+    let report = explain_text(&text);
+    let finding = report
+        .findings()
+        .next()
+        .unwrap_or_else(|| panic!("no finding"));
+    let evidence = finding
+        .evidence
+        .iter()
+        .find(|e| e.text == "ExpiredToken")
+        .unwrap_or_else(|| panic!("{:?}", finding.evidence));
+    let byte = text
+        .find("ExpiredToken")
+        .unwrap_or_else(|| panic!("no code in the text"));
+    assert_eq!(evidence.column, text[..byte].chars().count() + 1);
+    assert_ne!(
+        evidence.column,
+        byte + 1,
+        "the prefix has multi-byte characters"
+    );
+}
+
+#[test]
+fn fix_commands_are_filled_with_facts_that_have_the_right_shape() {
+    let text = "User: arn:aws:sts::111122223333:assumed-role/BuildRole/session is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111122223333:role/worker because no identity-based policy allows the iam:PassRole action";
+    let report = explain_text(text);
+    let finding = report
+        .findings()
+        .next()
+        .unwrap_or_else(|| panic!("no finding"));
+    let commands: Vec<&str> = finding
+        .fix
+        .commands
+        .iter()
+        .map(|c| c.command.as_str())
+        .collect();
+    assert!(commands.iter().any(|c| c.contains("BuildRole") || c.contains("arn:aws:iam::111122223333:role/worker")), "{commands:?}");
+    // A value with shell metacharacters never reaches a command line.
+    let hostile = "User: arn:aws:sts::111122223333:assumed-role/$(reboot)/x is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111122223333:role/`id` because no identity-based policy allows the iam:PassRole action";
+    let report = explain_text(hostile);
+    for finding in report.findings() {
+        for command in &finding.fix.commands {
+            assert!(
+                !command.command.contains("$(reboot)") && !command.command.contains("`id`"),
+                "{}",
+                command.command
+            );
+        }
+    }
+}
