@@ -1,0 +1,267 @@
+//! Wildcard patterns (`*` any run, `?` one character), compiled once per policy.
+//!
+//! Actions compare case-insensitively (both sides are lower-cased before matching);
+//! resources and ARN conditions case-sensitively, segment by segment: an ARN is
+//! `arn:partition:service:region:account:resource`, a wildcard in the first five
+//! segments stays inside its segment, and a pattern with fewer than six segments whose
+//! last segment ends in `*` lets that `*` run across the remaining colons
+//! (`arn:aws:s3:::*` style shorthands such as `arn:aws:sqs:*`).
+//!
+//! Most patterns in real policies are `*`, an exact name or a prefix (`ec2:Describe*`),
+//! so those shapes get their own fast paths; the general matcher is the classic
+//! linear-time star-backtracking algorithm, no regex and no recursion.
+
+/// One piece of a pattern: literal text, `*` or `?`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tok {
+    Lit(String),
+    Star,
+    One,
+}
+
+/// A compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Glob {
+    Any,
+    Exact(Box<str>),
+    Prefix(Box<str>),
+    Suffix(Box<str>),
+    General(Box<[Tok]>),
+}
+
+/// Splits pattern text into tokens. `literal` pieces (text substituted from a policy
+/// variable or a `${*}` escape) never act as wildcards.
+pub fn tokenize(pieces: &[(&str, bool)]) -> Vec<Tok> {
+    let mut toks: Vec<Tok> = Vec::new();
+    let push_lit = |toks: &mut Vec<Tok>, s: &str| {
+        if s.is_empty() {
+            return;
+        }
+        if let Some(Tok::Lit(prev)) = toks.last_mut() {
+            prev.push_str(s);
+        } else {
+            toks.push(Tok::Lit(s.to_owned()));
+        }
+    };
+    for &(text, literal) in pieces {
+        if literal {
+            push_lit(&mut toks, text);
+            continue;
+        }
+        let mut start = 0;
+        for (i, c) in text.char_indices() {
+            if c == '*' || c == '?' {
+                push_lit(&mut toks, &text[start..i]);
+                if c == '*' {
+                    // Consecutive stars mean the same as one.
+                    if toks.last() != Some(&Tok::Star) {
+                        toks.push(Tok::Star);
+                    }
+                } else {
+                    toks.push(Tok::One);
+                }
+                start = i + 1;
+            }
+        }
+        push_lit(&mut toks, &text[start..]);
+    }
+    toks
+}
+
+impl Glob {
+    /// Compiles pattern text where every `*` and `?` is a wildcard.
+    pub fn new(pattern: &str) -> Glob {
+        Glob::from_tokens(tokenize(&[(pattern, false)]))
+    }
+
+    pub fn from_tokens(toks: Vec<Tok>) -> Glob {
+        match toks.as_slice() {
+            [] => Glob::Exact("".into()),
+            [Tok::Star] => Glob::Any,
+            [Tok::Lit(l)] => Glob::Exact(l.as_str().into()),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(l.as_str().into()),
+            [Tok::Star, Tok::Lit(l)] => Glob::Suffix(l.as_str().into()),
+            _ => Glob::General(toks.into_boxed_slice()),
+        }
+    }
+
+    pub fn is_any(&self) -> bool {
+        matches!(self, Glob::Any)
+    }
+
+    /// Whether the pattern's last token is `*`.
+    pub fn ends_with_star(&self) -> bool {
+        match self {
+            Glob::Any | Glob::Prefix(_) => true,
+            Glob::General(t) => t.last() == Some(&Tok::Star),
+            _ => false,
+        }
+    }
+
+    pub fn matches(&self, s: &str) -> bool {
+        match self {
+            Glob::Any => true,
+            Glob::Exact(e) => s == &**e,
+            Glob::Prefix(p) => s.starts_with(&**p),
+            Glob::Suffix(p) => s.ends_with(&**p),
+            Glob::General(toks) => general(toks, s),
+        }
+    }
+}
+
+fn char_len_at(s: &str, i: usize) -> usize {
+    s[i..].chars().next().map_or(1, char::len_utf8)
+}
+
+fn general(toks: &[Tok], s: &str) -> bool {
+    let (mut ti, mut si) = (0usize, 0usize);
+    // Where the last `*` was, and how much of `s` it has swallowed so far.
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if let Some(tok) = toks.get(ti) {
+            match tok {
+                Tok::Star => {
+                    star = Some((ti + 1, si));
+                    ti += 1;
+                    continue;
+                }
+                Tok::One if si < s.len() => {
+                    si += char_len_at(s, si);
+                    ti += 1;
+                    continue;
+                }
+                Tok::Lit(l) if s[si..].starts_with(l.as_str()) => {
+                    si += l.len();
+                    ti += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        } else if si == s.len() {
+            return true;
+        }
+        match star {
+            Some((t, swallowed)) if swallowed < s.len() => {
+                let next = swallowed + char_len_at(s, swallowed);
+                star = Some((t, next));
+                ti = t;
+                si = next;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// A resource / ARN pattern matched segment by segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnPattern {
+    segs: Vec<Glob>,
+    /// Fewer than six segments and the last ends in `*`: it covers the rest of the ARN.
+    trailing: bool,
+    all: bool,
+}
+
+impl ArnPattern {
+    pub fn new(pattern: &str) -> ArnPattern {
+        ArnPattern::from_tokens(tokenize(&[(pattern, false)]))
+    }
+
+    pub fn from_tokens(toks: Vec<Tok>) -> ArnPattern {
+        if toks == [Tok::Star] {
+            return ArnPattern {
+                segs: vec![Glob::Any],
+                trailing: false,
+                all: true,
+            };
+        }
+        // Split the token stream at the first five colons found in literal text.
+        let mut segs: Vec<Vec<Tok>> = vec![Vec::new()];
+        for tok in toks {
+            match tok {
+                Tok::Lit(text) if segs.len() < 6 && text.contains(':') => {
+                    let mut rest = text.as_str();
+                    while segs.len() < 6 {
+                        let Some(i) = rest.find(':') else { break };
+                        if i > 0 {
+                            segs.last_mut().map(|s| s.push(Tok::Lit(rest[..i].to_owned())));
+                        }
+                        segs.push(Vec::new());
+                        rest = &rest[i + 1..];
+                    }
+                    if !rest.is_empty() {
+                        segs.last_mut().map(|s| s.push(Tok::Lit(rest.to_owned())));
+                    }
+                }
+                other => {
+                    segs.last_mut().map(|s| s.push(other));
+                }
+            }
+        }
+        let segs: Vec<Glob> = segs.into_iter().map(Glob::from_tokens).collect();
+        let trailing = segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
+        ArnPattern {
+            segs,
+            trailing,
+            all: false,
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.all
+    }
+
+    pub fn matches(&self, value: &str) -> bool {
+        if self.all {
+            return true;
+        }
+        let n = self.segs.len();
+        if n == 1 {
+            return self.segs[0].matches(value);
+        }
+        let parts = if self.trailing { n } else { 6 };
+        let mut count = 0;
+        for (i, part) in value.splitn(parts, ':').enumerate() {
+            count += 1;
+            match self.segs.get(i) {
+                Some(g) if g.matches(part) => {}
+                _ => return false,
+            }
+        }
+        count == n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(Glob::new("ec2:describe*").matches("ec2:describeinstances"));
+        assert!(Glob::new("*").matches(""));
+        assert!(Glob::new("a*b?c").matches("axxbyc"));
+        assert!(!Glob::new("a*b?c").matches("axxbc"));
+        assert!(Glob::new("*a*a*").matches("banana"));
+        assert!(!Glob::new("*a*a*a*a").matches("banana"));
+        assert!(Glob::new("?é").matches("xé"));
+        assert!(Glob::new("x*?").matches("xé"));
+    }
+
+    #[test]
+    fn arns_match_by_segment() {
+        let p = ArnPattern::new("arn:aws:ec2:*:*:instance/*");
+        assert!(p.matches("arn:aws:ec2:us-east-1:111122223333:instance/i-1"));
+        assert!(!p.matches("arn:aws:ec2:us-east-1:111122223333:volume/v-1"));
+        // A `*` inside a segment does not cross a colon.
+        let p = ArnPattern::new("arn:aws:sqs:us-*:111122223333:q");
+        assert!(!p.matches("arn:aws:sqs:us-east-1:x:111122223333:q"));
+        // Trailing `*` in a short pattern covers the rest.
+        let p = ArnPattern::new("arn:aws:sqs:*");
+        assert!(p.matches("arn:aws:sqs:us-east-1:111122223333:q"));
+        // Resource segments may hold colons.
+        let p = ArnPattern::new("arn:aws:logs:us-east-1:1:log-group:app:*");
+        assert!(p.matches("arn:aws:logs:us-east-1:1:log-group:app:log-stream:x"));
+        assert!(ArnPattern::new("*").matches("anything"));
+        assert!(!ArnPattern::new("arn:aws:s3:::b/*").matches("*"));
+    }
+}

@@ -1,0 +1,213 @@
+//! The request context: who asks (principal), what (action), on what (resource), and
+//! the condition keys, prepared once so that evaluating many policies against it
+//! allocates nothing.
+
+use std::collections::HashMap;
+
+/// One context key's values. `multi` is true when the request gave a list, which makes
+/// the key multivalued (it then needs `ForAllValues:`/`ForAnyValue:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextValue {
+    /// The key as the request spelled it.
+    pub key: String,
+    pub values: Vec<String>,
+    pub multi: bool,
+}
+
+/// Condition keys by lower-cased name (key names are case-insensitive in AWS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    map: HashMap<String, ContextValue>,
+}
+
+impl Context {
+    pub fn insert(&mut self, key: &str, values: Vec<String>, multi: bool) {
+        self.map.insert(
+            key.to_ascii_lowercase(),
+            ContextValue {
+                key: key.to_owned(),
+                values,
+                multi,
+            },
+        );
+    }
+
+    /// Looks up a key already lower-cased.
+    pub fn get(&self, key_lc: &str) -> Option<&ContextValue> {
+        self.map.get(key_lc)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(&key.to_ascii_lowercase())
+    }
+
+    pub fn remove(&mut self, key: &str) {
+        self.map.remove(&key.to_ascii_lowercase());
+    }
+
+    /// Entries sorted by key, for stable output.
+    pub fn entries(&self) -> Vec<&ContextValue> {
+        let mut v: Vec<&ContextValue> = self.map.values().collect();
+        v.sort_by(|a, b| a.key.cmp(&b.key));
+        v
+    }
+}
+
+/// What kind of identity the request principal is, read from its ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// `arn:aws:iam::<acct>:user/<path/>name`
+    User { name: String },
+    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>`
+    RoleSession { role: String, session: String },
+    /// `arn:aws:iam::<acct>:role/<path/>name` (a role ARN used as the caller)
+    Role { name: String },
+    /// `arn:aws:sts::<acct>:federated-user/<name>`
+    FederatedUser { name: String },
+    /// `arn:aws:iam::<acct>:root`
+    Root,
+    /// `ec2.amazonaws.com`, `dlm.amazonaws.com`…
+    Service,
+    Other,
+}
+
+/// A prepared request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub principal: String,
+    pub action: String,
+    pub resource: String,
+    /// The account that owns the resource (given, else the resource ARN's, else the
+    /// principal's).
+    pub resource_account: Option<String>,
+    pub principal_account: Option<String>,
+    pub principal_kind: PrincipalKind,
+    pub context: Context,
+    pub(crate) action_lc: String,
+    /// The service prefix of the action, lower case (`ec2`).
+    pub(crate) service_lc: String,
+}
+
+impl Request {
+    /// Prepares a request. Keys AWS always puts in the context and that can be read
+    /// from the principal (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:username`
+    /// for IAM users) are added unless the caller gave them.
+    pub fn new(
+        principal: &str,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        mut context: Context,
+    ) -> Request {
+        let (principal_kind, principal_account) = classify_principal(principal);
+        if let Some(acct) = &principal_account {
+            if !context.contains("aws:PrincipalAccount") {
+                context.insert("aws:PrincipalAccount", vec![acct.clone()], false);
+            }
+            if !context.contains("aws:PrincipalArn") {
+                let arn = match &principal_kind {
+                    PrincipalKind::RoleSession { role, .. } => {
+                        format!("arn:{}:iam::{acct}:role/{role}", partition(principal))
+                    }
+                    _ => principal.to_owned(),
+                };
+                context.insert("aws:PrincipalArn", vec![arn], false);
+            }
+        }
+        if let PrincipalKind::User { name } = &principal_kind
+            && !context.contains("aws:username")
+        {
+            context.insert("aws:username", vec![name.clone()], false);
+        }
+        let resource_account = resource_account
+            .map(str::to_owned)
+            .or_else(|| {
+                resource
+                    .split(':')
+                    .nth(4)
+                    .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
+                    .map(str::to_owned)
+            })
+            .or_else(|| principal_account.clone());
+        let action_lc = action.to_ascii_lowercase();
+        let service_lc = action_lc.split(':').next().unwrap_or("").to_owned();
+        Request {
+            principal: principal.to_owned(),
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            resource_account,
+            principal_account,
+            principal_kind,
+            context,
+            action_lc,
+            service_lc,
+        }
+    }
+
+    /// Same account for principal and resource (unknown accounts count as same).
+    pub fn same_account(&self) -> bool {
+        match (&self.principal_account, &self.resource_account) {
+            (Some(p), Some(r)) => p == r,
+            _ => true,
+        }
+    }
+}
+
+fn partition(arn: &str) -> &str {
+    arn.split(':').nth(1).unwrap_or("aws")
+}
+
+/// Reads the principal's kind and account from its ARN.
+pub fn classify_principal(principal: &str) -> (PrincipalKind, Option<String>) {
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        if principal.ends_with(".amazonaws.com") || principal.ends_with(".amazonaws.com.cn") {
+            return (PrincipalKind::Service, None);
+        }
+        // A bare account id stands for the account root.
+        if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+            return (PrincipalKind::Root, Some(principal.to_owned()));
+        }
+        return (PrincipalKind::Other, None);
+    }
+    let account = Some(parts[4].to_owned()).filter(|a| !a.is_empty());
+    let res = parts[5];
+    let last = |s: &str| s.rsplit('/').next().unwrap_or(s).to_owned();
+    let kind = match (parts[2], res) {
+        ("iam", "root") => PrincipalKind::Root,
+        ("iam", r) if r.starts_with("user/") => PrincipalKind::User { name: last(r) },
+        ("iam", r) if r.starts_with("role/") => PrincipalKind::Role { name: last(r) },
+        ("sts", r) if r.starts_with("assumed-role/") => {
+            let mut it = r["assumed-role/".len()..].splitn(2, '/');
+            let role = it.next().unwrap_or("").to_owned();
+            let session = it.next().unwrap_or("").to_owned();
+            PrincipalKind::RoleSession { role, session }
+        }
+        ("sts", r) if r.starts_with("federated-user/") => PrincipalKind::FederatedUser { name: last(r) },
+        _ => PrincipalKind::Other,
+    };
+    (kind, account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_principal_keys() {
+        let r = Request::new(
+            "arn:aws:sts::111122223333:assumed-role/App/i-0123",
+            "S3:GetObject",
+            "arn:aws:s3:::b/k",
+            None,
+            Context::default(),
+        );
+        assert_eq!(
+            r.context.get("aws:principalarn").unwrap().values,
+            vec!["arn:aws:iam::111122223333:role/App".to_owned()]
+        );
+        assert_eq!(r.resource_account.as_deref(), Some("111122223333"));
+        assert_eq!(r.action_lc, "s3:getobject");
+        assert!(matches!(r.principal_kind, PrincipalKind::RoleSession { .. }));
+    }
+}
