@@ -395,6 +395,8 @@ pub enum Why {
     Compared,
     /// `Null` checked presence.
     Presence,
+    /// A policy variable in the values has no value in the request.
+    Unresolved,
 }
 
 impl Condition {
@@ -435,22 +437,35 @@ impl Condition {
             });
             return (r, Why::Presence);
         }
+        // AWS: a variable whose key is absent (and has no default) makes the
+        // condition false. The missing-key rules come first: a negated or IfExists
+        // operator on a key the request lacks is true whatever its values say.
+        if values.is_some()
+            && self
+            .compiled
+            .iter()
+            .any(|pv| pv.template.as_ref().is_some_and(|t| t.resolve(ctx).is_none()))
+        {
+            return (false, Why::Unresolved);
+        }
         match op.set {
             SetOp::None => match values {
                 None => (op.if_exists || op.base.negated(), Why::KeyMissing),
-                Some(vs) if entry.is_some_and(|e| e.multi) => {
-                    // A single-valued operator on a multivalued key: no value can match.
-                    let _ = vs;
-                    (op.base.negated(), Why::ListForSingleOp)
-                }
+                // A multivalued key needs a set operator; without one the condition
+                // is false, negated or not (AWS: "multivalued context keys require a
+                // set operator"; the peer engine does the same).
+                Some(_) if entry.is_some_and(|e| e.multi) => (false, Why::ListForSingleOp),
                 Some(vs) => (self.value_ok(&vs[0], ctx), Why::Compared),
             },
             SetOp::ForAllValues => match values {
                 None => (true, Why::KeyMissing),
                 Some(vs) => (vs.iter().all(|v| self.value_ok(v, ctx)), Why::Compared),
             },
+            // ForAnyValue is false on a missing or empty set, IfExists or not: AWS
+            // answers "no identity-based policy allows" for
+            // `ForAnyValue:StringEqualsIfExists` on a request without the key.
             SetOp::ForAnyValue => match values {
-                None => (op.if_exists, Why::KeyMissing),
+                None => (false, Why::KeyMissing),
                 Some(vs) => (vs.iter().any(|v| self.value_ok(v, ctx)), Why::Compared),
             },
         }
@@ -497,11 +512,8 @@ impl Condition {
                 SetOp::ForAllValues => format!(
                     "`{key}` is not in the request, and ForAllValues is true for a missing or empty set"
                 ),
-                SetOp::ForAnyValue if self.operator.if_exists => {
-                    format!("`{key}` is not in the request, and IfExists makes the condition true")
-                }
                 SetOp::ForAnyValue => {
-                    format!("`{key}` is not in the request, and ForAnyValue is false for a missing key")
+                    format!("`{key}` is not in the request, and ForAnyValue is false for a missing key (IfExists does not change that)")
                 }
                 SetOp::None if self.operator.if_exists => {
                     format!("`{key}` is not in the request, and IfExists makes the condition true")
@@ -513,8 +525,11 @@ impl Condition {
                     "`{key}` is not in the request; {op} is false for a missing key"
                 ),
             },
+            Why::Unresolved => format!(
+                "a policy variable in the values of `{key}` has no value in the request (and no default), so the condition is false"
+            ),
             Why::ListForSingleOp => format!(
-                "the request gives several values for `{key}`; a single-valued operator ({op}) needs ForAllValues: or ForAnyValue: to compare a list"
+                "`{key}` is multivalued; {op} without ForAllValues:/ForAnyValue: never matches a multivalued key"
             ),
             Why::Compared => {
                 let failing = self.failing_request_values(ctx);

@@ -271,8 +271,9 @@ pub(crate) fn combine(sum: &Summary, req: &Request) -> (Decision, Option<Missing
         if sum.boundary.present && !sum.boundary.allow && !(direct && !identity_only(kind)) {
             return implicit(MissingAllow::Boundary);
         }
-        // Session policies do not limit a resource policy naming the session ARN.
-        if sum.session.present && !sum.session.allow && !(direct && is_session) {
+        // Session policies do not limit a resource policy naming the session ARN
+        // itself (not `*`, not the role).
+        if sum.session.present && !sum.session.allow && !(rbp == Some(PrincipalMatch::Exact) && is_session) {
             return implicit(MissingAllow::Session);
         }
         return (Decision::Allow, None);

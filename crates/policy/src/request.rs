@@ -20,8 +20,24 @@ pub struct Context {
     map: HashMap<String, ContextValue>,
 }
 
+/// Keys AWS documents as multivalued (`ArrayOf…`): always a set, even when the
+/// request carries one value.
+pub fn is_multivalued_key(key_lc: &str) -> bool {
+    matches!(
+        key_lc,
+        "aws:tagkeys"
+            | "aws:principalorgpaths"
+            | "aws:principalservicenameslist"
+            | "aws:calledvia"
+            | "aws:sourceorgpaths"
+    ) || key_lc.ends_with(":tagkeys")
+}
+
 impl Context {
+    /// Adds a key. `multi`: the request gave a list; keys AWS documents as
+    /// multivalued are multivalued whatever the shape.
     pub fn insert(&mut self, key: &str, values: Vec<String>, multi: bool) {
+        let multi = multi || is_multivalued_key(&key.to_ascii_lowercase());
         self.map.insert(
             key.to_ascii_lowercase(),
             ContextValue {
