@@ -1,0 +1,271 @@
+//! What to change when a request is denied, checked by re-evaluating: the request value
+//! a condition needs, or the statement a layer is missing. Also names the catalogue
+//! scenario the denial fits, when one does.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::condition::SetOp;
+use crate::eval::{Decision, MissingAllow, PolicySet};
+use crate::explain::Explanation;
+use crate::parse::{Effect, PolicyKind, parse_policy};
+use crate::request::{PrincipalKind, Request};
+
+/// One proposed change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// The request must carry this value for the key (e.g. `ec2:MetadataHttpTokens=required`).
+    SetContext { key: String, values: Vec<String> },
+    /// The request must not carry the key at all.
+    RemoveContext { key: String },
+    /// Add this statement to a policy of the layer.
+    AddStatement { layer: &'static str, statement: serde_json::Value },
+    /// A Deny applies unconditionally: only editing that policy helps.
+    EditDeny { layer: &'static str, policy: String, statement: String },
+}
+
+impl Change {
+    pub fn describe(&self) -> String {
+        match self {
+            Change::SetContext { key, values } if values.len() == 1 => {
+                format!("make the request carry `{key}` = `{}`", values[0])
+            }
+            Change::SetContext { key, values } => {
+                format!("make the request carry `{key}` = [{}]", values.join(", "))
+            }
+            Change::RemoveContext { key } => format!("make the request without `{key}`"),
+            Change::AddStatement { layer, statement } => {
+                format!("add this statement to the {layer} policy: {statement}")
+            }
+            Change::EditDeny { layer, policy, statement } => format!(
+                "the Deny statement `{statement}` of {layer} policy `{policy}` applies without conditions: remove the action from it or exempt this principal"
+            ),
+        }
+    }
+}
+
+/// The advice for a denied request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Advice {
+    /// Catalogue scenario id, when one fits.
+    pub scenario: Option<&'static str>,
+    /// Changes that together turn the decision into Allow (when `verified`).
+    pub changes: Vec<Change>,
+    /// Whether re-evaluating with the changes gives Allow.
+    pub verified: bool,
+    /// Facts for the finding (`action`, `principal`, `resource`, `condition_key`…).
+    pub facts: BTreeMap<String, String>,
+}
+
+fn with_context(req: &Request, key: &str, values: Option<Vec<String>>) -> Request {
+    let mut ctx = req.context.clone();
+    let multi = ctx.get(&key.to_ascii_lowercase()).is_some_and(|e| e.multi);
+    match values {
+        Some(v) => ctx.insert(key, v, multi),
+        None => ctx.remove(key),
+    }
+    Request::new(&req.principal, &req.action, &req.resource, req.resource_account.as_deref(), ctx)
+}
+
+/// Candidate request changes for the conditions of statement-traces that failed (for
+/// Allows) or matched (for Denies).
+fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<(Change, Request)> {
+    let mut out = Vec::new();
+    for t in &ex.trace {
+        let relevant = match t.effect {
+            Effect::Deny => t.applies,
+            Effect::Allow => !t.applies && t.action_match && t.resource_match && t.principal_match,
+        };
+        if !relevant {
+            continue;
+        }
+        let Some((_, stmt)) = set.statement(t.at) else { continue };
+        for (ct, c) in t.conditions.iter().zip(&stmt.conditions) {
+            let want_flip = match t.effect {
+                Effect::Deny => ct.matches,
+                Effect::Allow => !ct.matches,
+            };
+            if !want_flip {
+                continue;
+            }
+            // Drop the offending values of a set (e.g. tag keys outside an allowed set).
+            if c.operator.set == SetOp::ForAllValues && t.effect == Effect::Allow {
+                let keep: Vec<String> = ct
+                    .request_values
+                    .iter()
+                    .filter(|v| !c.failing_request_values(&req.context).contains(v))
+                    .cloned()
+                    .collect();
+                let r = with_context(req, &c.key, Some(keep.clone()));
+                out.push((Change::SetContext { key: c.key.clone(), values: keep }, r));
+            }
+            for v in &ct.policy_values {
+                let r = with_context(req, &c.key, Some(vec![v.clone()]));
+                out.push((Change::SetContext { key: c.key.clone(), values: vec![v.clone()] }, r));
+            }
+            if !ct.request_values.is_empty() {
+                let r = with_context(req, &c.key, None);
+                out.push((Change::RemoveContext { key: c.key.clone() }, r));
+            }
+        }
+    }
+    out
+}
+
+fn add_statement(set: &PolicySet, req: &Request, missing: MissingAllow) -> Option<(Change, PolicySet)> {
+    let kind = missing.kind();
+    let mut stmt = serde_json::json!({
+        "Effect": "Allow",
+        "Action": req.action,
+        "Resource": req.resource,
+    });
+    if kind == PolicyKind::Resource {
+        stmt["Principal"] = serde_json::json!({"AWS": req.principal});
+    }
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [stmt.clone()]}).to_string();
+    let policy = parse_policy(kind, "proposed", "<proposed>", &doc).ok()?;
+    let mut next = set.clone();
+    match missing {
+        MissingAllow::Scp { level } => next.scps.get_mut(level)?.push(policy),
+        MissingAllow::Identity => next.identity.push(policy),
+        MissingAllow::Resource => match &mut next.resource {
+            Some(p) => p.statements.extend(policy.statements),
+            None => next.resource = Some(policy),
+        },
+        MissingAllow::Boundary => next.boundary.push(policy),
+        MissingAllow::Session => match &mut next.session {
+            Some(p) => p.statements.extend(policy.statements),
+            None => next.session = Some(policy),
+        },
+    }
+    Some((Change::AddStatement { layer: kind.layer(), statement: stmt }, next))
+}
+
+/// Advice for a denied request; `None` when it is allowed.
+pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice> {
+    if ex.decision == Decision::Allow {
+        return None;
+    }
+    let mut facts = BTreeMap::new();
+    facts.insert("action".to_owned(), req.action.clone());
+    facts.insert("principal".to_owned(), req.principal.clone());
+    facts.insert("resource".to_owned(), req.resource.clone());
+
+    // 1. A change of request values that flips the decision, preferring one that
+    //    reaches Allow.
+    let mut changes = Vec::new();
+    let mut verified = false;
+    let candidates = context_candidates(set, ex, req);
+    let best = candidates
+        .iter()
+        .find(|(_, r)| set.decide(r) == Decision::Allow)
+        .or_else(|| {
+            (ex.decision == Decision::ExplicitDeny)
+                .then(|| candidates.iter().find(|(_, r)| set.decide(r) != Decision::ExplicitDeny))
+                .flatten()
+        });
+    if let Some((change, r)) = best {
+        if let Change::SetContext { key, .. } | Change::RemoveContext { key } = change {
+            facts.insert("condition_key".to_owned(), key.clone());
+        }
+        changes.push(change.clone());
+        verified = set.decide(r) == Decision::Allow;
+    } else if ex.decision == Decision::ExplicitDeny {
+        if let Some(d) = ex.deciding.first() {
+            changes.push(Change::EditDeny {
+                layer: d.layer,
+                policy: d.policy.clone(),
+                statement: d.statement.clone(),
+            });
+        }
+    } else {
+        // 2. Add the missing Allow, layer by layer, until the decision is Allow.
+        let mut current = set.clone();
+        for _ in 0..6 {
+            let (decision, missing) = current.decide_with_reason(req);
+            if decision == Decision::Allow {
+                verified = true;
+                break;
+            }
+            let Some(m) = missing else { break };
+            let Some((change, next)) = add_statement(&current, req, m) else { break };
+            changes.push(change);
+            current = next;
+        }
+    }
+    let scenario = scenario(set, req, ex, &facts);
+    Some(Advice {
+        scenario,
+        changes,
+        verified,
+        facts,
+    })
+}
+
+fn involves_key(ex: &Explanation, key_lc: &str) -> bool {
+    ex.trace.iter().any(|t| {
+        let deciding = match t.effect {
+            Effect::Deny => t.applies,
+            Effect::Allow => t.action_match && t.resource_match && !t.applies,
+        };
+        deciding && t.conditions.iter().any(|c| c.key.eq_ignore_ascii_case(key_lc))
+    })
+}
+
+fn scenario(set: &PolicySet, req: &Request, ex: &Explanation, facts: &BTreeMap<String, String>) -> Option<&'static str> {
+    let action = req.action.to_ascii_lowercase();
+    let key = facts.get("condition_key").map(|k| k.to_ascii_lowercase()).unwrap_or_default();
+    if action == "iam:passrole" {
+        return Some("passrole-denied");
+    }
+    if action.starts_with("sts:assumerole") {
+        return Some("assume-role-denied");
+    }
+    if key == "ec2:roledelivery" || involves_key(ex, "ec2:roledelivery") {
+        return Some("role-delivery-imdsv1-denied");
+    }
+    if key == "ec2:metadatahttptokens" || involves_key(ex, "ec2:metadatahttptokens") {
+        return Some("launch-requires-imdsv2");
+    }
+    let create_action = req
+        .context
+        .get("ec2:createaction")
+        .map(|e| e.values.join(","))
+        .unwrap_or_default();
+    if req.resource.contains(":spot-instances-request/")
+        || action == "ec2:requestspotinstances"
+        || create_action == "RequestSpotInstances"
+    {
+        return Some("spot-request-tags-denied");
+    }
+    let dlm_principal = match &req.principal_kind {
+        PrincipalKind::RoleSession { role, .. } | PrincipalKind::Role { name: role } => {
+            let r = role.to_ascii_lowercase();
+            r.contains("dlm") || r.contains("datalifecycle")
+        }
+        PrincipalKind::Service => req.principal.starts_with("dlm."),
+        _ => false,
+    };
+    if dlm_principal && action.starts_with("ec2:") {
+        return Some("dlm-role-insufficient");
+    }
+    let grants_delete_fleets = set.identity.iter().flat_map(|p| &p.statements).any(|s| {
+        !s.actions.negated && s.actions.items.iter().any(|(a, _)| a.eq_ignore_ascii_case("ec2:DeleteFleets"))
+    });
+    if action == "ec2:terminateinstances" && grants_delete_fleets {
+        return Some("fleet-delete-missing-terminate");
+    }
+    let layer = match ex.decision {
+        Decision::ExplicitDeny => ex.deciding.first().map(|d| d.layer),
+        _ => ex.missing_allow.as_ref().map(|m| m.layer),
+    };
+    match (ex.decision, layer) {
+        (_, Some("scp")) => Some("access-denied-scp"),
+        (_, Some("boundary")) => Some("access-denied-boundary"),
+        (_, Some("resource")) => Some("access-denied-resource-policy"),
+        (Decision::ImplicitDeny, _) => Some("access-denied-missing-allow"),
+        _ => None,
+    }
+}

@@ -1,0 +1,330 @@
+//! Decoded authorization messages (`aws sts decode-authorization-message`): reading
+//! them, and saying what they do and do not tell.
+//!
+//! A decoded message names the failing authorization (which may be a dependent one:
+//! `ec2:CreateTags` during `RunInstances`, `iam:PassRole`), explicit vs implicit deny,
+//! and for explicit denies the matched statements with their condition keys and policy
+//! values, but never the policy, its layer, or the condition operator. What can be
+//! inferred from the request's values is marked `inferred`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{ErrorKind, PolicyError, check_size};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principal {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedCondition {
+    pub key: String,
+    pub policy_values: Vec<String>,
+    /// The request's values for the key (absent: the key was not in the request).
+    pub request_values: Vec<String>,
+    /// The operator as inferred from comparing the values; the message never says.
+    pub operator: String,
+    pub inferred: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedStatement {
+    /// The statement's Sid; empty when the statement has none.
+    pub sid: String,
+    pub effect: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub principals: Vec<String>,
+    pub conditions: Vec<MatchedCondition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decoded {
+    pub allowed: bool,
+    pub explicit_deny: bool,
+    pub action: String,
+    pub resource: String,
+    pub principal: Principal,
+    pub matched_statements: Vec<MatchedStatement>,
+    pub context: BTreeMap<String, Vec<String>>,
+    /// What the message does and does not tell, in sentences.
+    pub notes: Vec<String>,
+    /// Catalogue scenario the message fits, when one does.
+    #[serde(skip)]
+    pub scenario: Option<&'static str>,
+}
+
+fn err(text: &str, message: String) -> PolicyError {
+    PolicyError::at(ErrorKind::Invalid, message, text, 0)
+}
+
+fn items(v: Option<&Value>) -> Vec<&Value> {
+    v.and_then(|v| v.get("items").or(Some(v)))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+fn item_values(v: Option<&Value>) -> Vec<String> {
+    items(v)
+        .into_iter()
+        .filter_map(|i| match i.get("value").unwrap_or(i) {
+            Value::String(s) => Some(s.clone()),
+            other if !other.is_null() => Some(other.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn string(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Parses the CLI's output (`{"DecodedMessage": "…"}`), the inner message as JSON, or
+/// the inner message as a JSON string.
+pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
+    check_size(text)?;
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(err(text, "empty input: expected the output of `aws sts decode-authorization-message`".into()));
+    }
+    let mut value: Value = match serde_json::from_str(trimmed) {
+        Ok(v) => v,
+        Err(e) => {
+            let offset = line_col_to_offset(trimmed, e.line(), e.column());
+            let hint = if trimmed.len() > 40 && !trimmed.contains('{') {
+                " (this looks like an encoded message: decode it with `aws sts decode-authorization-message --encoded-message …` or `authdoctor decode --online`)"
+            } else {
+                ""
+            };
+            return Err(PolicyError::at(ErrorKind::Json, format!("not JSON: {e}{hint}"), trimmed, offset));
+        }
+    };
+    // Unwrap {"DecodedMessage": "<json string>"} and a bare JSON string, at most twice.
+    for _ in 0..2 {
+        let inner = match &value {
+            Value::Object(m) => m.get("DecodedMessage").and_then(Value::as_str).map(str::to_owned),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        };
+        match inner {
+            Some(s) => {
+                value = serde_json::from_str(&s)
+                    .map_err(|e| err(text, format!("`DecodedMessage` does not hold JSON: {e}")))?;
+            }
+            None => break,
+        }
+    }
+    let Value::Object(_) = &value else {
+        return Err(err(text, "expected a JSON object with `allowed`, `explicitDeny` and `context`".into()));
+    };
+    let ctx = value.get("context").ok_or_else(|| {
+        err(text, "the message has no `context` (is this a decoded authorization message?)".into())
+    })?;
+    let allowed = value.get("allowed").and_then(Value::as_bool).unwrap_or(false);
+    let explicit_deny = value.get("explicitDeny").and_then(Value::as_bool).unwrap_or(false);
+    let p = ctx.get("principal");
+    let principal = Principal {
+        id: string(p.and_then(|p| p.get("id"))),
+        name: string(p.and_then(|p| p.get("name"))),
+        arn: string(p.and_then(|p| p.get("arn"))),
+    };
+    let mut action = string(ctx.get("action")).unwrap_or_default();
+    // Some messages omit the service prefix (`RunInstances`); EC2 is the service that
+    // returns encoded messages.
+    if !action.is_empty() && !action.contains(':') {
+        action = format!("ec2:{action}");
+    }
+    let resource = string(ctx.get("resource")).unwrap_or_default();
+    let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in items(ctx.get("conditions")) {
+        if let Some(k) = string(c.get("key")) {
+            context.entry(k).or_default().extend(item_values(c.get("values")));
+        }
+    }
+    let lookup = |key: &str| -> Option<&Vec<String>> {
+        context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    };
+    let mut matched = Vec::new();
+    for s in items(value.get("matchedStatements")) {
+        let effect = string(s.get("effect")).unwrap_or_default();
+        let deny = effect.eq_ignore_ascii_case("deny");
+        let conditions = items(s.get("conditions"))
+            .into_iter()
+            .filter_map(|c| {
+                let key = string(c.get("key"))?;
+                let policy_values = item_values(c.get("values"));
+                let request_values = lookup(&key).cloned().unwrap_or_default();
+                let (operator, note) = infer_operator(&key, &policy_values, &request_values, deny);
+                Some(MatchedCondition {
+                    key,
+                    policy_values,
+                    request_values,
+                    operator,
+                    inferred: true,
+                    note,
+                })
+            })
+            .collect();
+        matched.push(MatchedStatement {
+            sid: string(s.get("statementId")).unwrap_or_default(),
+            effect,
+            actions: item_values(s.get("actions")),
+            resources: item_values(s.get("resources")),
+            principals: item_values(s.get("principals")),
+            conditions,
+        });
+    }
+    let mut d = Decoded {
+        allowed,
+        explicit_deny,
+        action,
+        resource,
+        principal,
+        matched_statements: matched,
+        context,
+        notes: Vec::new(),
+        scenario: None,
+    };
+    d.notes = notes(&d);
+    d.scenario = scenario(&d);
+    Ok(d)
+}
+
+fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + column.saturating_sub(1).min(l.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+/// Guesses the operator of a matched condition from the policy and request values.
+fn infer_operator(key: &str, policy: &[String], request: &[String], deny: bool) -> (String, String) {
+    use crate::condition::parse_number;
+    if request.is_empty() {
+        return (
+            "StringNotEquals (or another negated operator, or Null)".into(),
+            format!("`{key}` is not in the request; only a negated operator, an IfExists operator or Null matches a missing key"),
+        );
+    }
+    let equal = request.iter().any(|r| policy.iter().any(|p| p == r));
+    if let (Some(r), Some(p)) = (
+        request.first().and_then(|r| parse_number(r)),
+        policy.first().and_then(|p| parse_number(p)),
+    ) && r != p
+    {
+        let op = if r < p { "NumericLessThan" } else { "NumericGreaterThan" };
+        return (
+            op.into(),
+            format!("the request's `{key}` = {} is {} the policy's {}", request[0], if r < p { "below" } else { "above" }, policy[0]),
+        );
+    }
+    if equal {
+        (
+            "StringEquals".into(),
+            format!("the request's `{key}` equals a policy value, so the operator is a positive one"),
+        )
+    } else if deny {
+        (
+            "StringNotEquals".into(),
+            format!(
+                "the request's `{key}` = {} is none of the policy values {:?}, and the Deny still matched: a negated operator (the statement allows only those values)",
+                request.join(", "),
+                policy
+            ),
+        )
+    } else {
+        ("unknown".into(), format!("cannot tell the operator for `{key}` from the values"))
+    }
+}
+
+fn notes(d: &Decoded) -> Vec<String> {
+    let mut n = Vec::new();
+    if d.explicit_deny {
+        n.push(
+            "An explicit Deny matched. The message does not say which policy or which layer it is in (identity policy, SCP, permissions boundary, session or resource policy look alike); search your policies for the statement id."
+                .into(),
+        );
+        n.push("Condition operators are not in the message; the ones shown are inferred from the request's values.".into());
+    } else {
+        n.push(format!(
+            "Implicit deny: nothing allowed `{}` on `{}`. The message does not say which layer lacked the Allow (identity policy, permissions boundary, session policy, SCP); evaluate the policies with `authdoctor simulate` to find it.",
+            d.action, d.resource
+        ));
+    }
+    let a = d.action.to_ascii_lowercase();
+    if a == "ec2:createtags" {
+        n.push("The failing authorization is `ec2:CreateTags`: tag-on-create during a launch or create call is authorised separately; allow `ec2:CreateTags` with `ec2:CreateAction` set to the creating API.".into());
+    }
+    if a == "iam:passrole" {
+        n.push("The failing authorization is `iam:PassRole`: launching with an instance profile or handing a role to a service needs `iam:PassRole` on that role.".into());
+    }
+    n
+}
+
+fn scenario(d: &Decoded) -> Option<&'static str> {
+    let a = d.action.to_ascii_lowercase();
+    let keys: Vec<String> = d
+        .matched_statements
+        .iter()
+        .flat_map(|s| s.conditions.iter().map(|c| c.key.to_ascii_lowercase()))
+        .collect();
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if a == "iam:passrole" {
+        Some("passrole-denied")
+    } else if a.starts_with("sts:assumerole") {
+        Some("assume-role-denied")
+    } else if has("ec2:roledelivery") {
+        Some("role-delivery-imdsv1-denied")
+    } else if has("ec2:metadatahttptokens") {
+        Some("launch-requires-imdsv2")
+    } else if d.resource.contains(":spot-instances-request/")
+        || d.context.get("ec2:CreateAction").is_some_and(|v| v.iter().any(|x| x == "RequestSpotInstances"))
+    {
+        Some("spot-request-tags-denied")
+    } else if a == "ec2:terminateinstances" && !d.explicit_deny {
+        Some("fleet-delete-missing-terminate")
+    } else if !d.explicit_deny {
+        Some("access-denied-missing-allow")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_cli_wrapper_and_infers_operators() {
+        let inner = r#"{"allowed":false,"explicitDeny":true,"matchedStatements":{"items":[{"statementId":"RequireMicro","effect":"DENY","principals":{"items":[{"value":"AIDA"}]},"principalGroups":{"items":[]},"actions":{"items":[{"value":"ec2:RunInstances"}]},"resources":{"items":[{"value":"*"}]},"conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"t3a.micro"}]}}]}}]},"failures":{"items":[]},"context":{"principal":{"id":"AIDA","arn":"arn:aws:iam::111122223333:user/u"},"action":"RunInstances","resource":"arn:aws:ec2:eu-north-1:111122223333:instance/*","conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"t3.medium"}]}}]}}}"#;
+        let wrapped = serde_json::json!({ "DecodedMessage": inner }).to_string();
+        let d = parse_decoded(&wrapped).unwrap();
+        assert!(d.explicit_deny);
+        assert_eq!(d.action, "ec2:RunInstances");
+        let c = &d.matched_statements[0].conditions[0];
+        assert_eq!(c.operator, "StringNotEquals");
+        assert!(c.inferred);
+        assert_eq!(c.request_values, vec!["t3.medium".to_owned()]);
+    }
+
+    #[test]
+    fn rejects_non_messages() {
+        assert!(parse_decoded("").is_err());
+        assert!(parse_decoded("{\"a\":1}").is_err());
+        assert!(parse_decoded("AQoDYXdzEJr...not-json-at-all-just-an-encoded-blob-xxxxxxxxxx").is_err());
+    }
+}
