@@ -488,6 +488,30 @@ fn route(
     let date = http_date(now);
     let reply = |r: Ec2Reply| Outcome::Reply(r.render(date.clone(), head));
 
+    let path = request.uri().path();
+    let metadata_read = (method == Method::GET || method == Method::HEAD) && path != "/latest/api/token";
+    // Classify the token first, so the counters describe every read, whatever answers it.
+    // The header's presence marks an IMDSv2 request.
+    let check = request
+        .headers()
+        .get(TOKEN_HEADER)
+        .filter(|_| metadata_read)
+        .map(|value| shared.mint.check(value.as_bytes(), now));
+    if metadata_read {
+        record.token = match check {
+            None => TokenUse::Absent,
+            Some(Check::Valid { .. }) => TokenUse::Valid,
+            Some(Check::Expired) => TokenUse::Expired,
+            Some(Check::Invalid) => TokenUse::Invalid,
+        };
+        let token = record.token;
+        shared.recorder.update(|s| match token {
+            TokenUse::Absent => s.v1_requests += 1,
+            TokenUse::Valid => s.v2_requests += 1,
+            _ => s.bad_token_requests += 1,
+        });
+    }
+
     // A proxy in the way answers before IMDS is ever reached.
     for (fault, status) in [
         (Fault::Proxy, 403),
@@ -508,7 +532,6 @@ fn route(
         return reply(Ec2Reply::empty(429));
     }
 
-    let path = request.uri().path();
     if path == "/latest/api/token" {
         return token_endpoint(shared, config, request, record, now, &date);
     }
@@ -516,40 +539,25 @@ fn route(
         // Documented: tokens are only issued at /latest/api/token; versioned paths get 403.
         return reply(Ec2Reply::new(403, xhtml_error(403)));
     }
-    if method != Method::GET && method != Method::HEAD {
+    if !metadata_read {
         // Not documented; metadata items are read-only.
         return reply(Ec2Reply::empty(405).header("allow", "GET, HEAD"));
     }
 
-    // Token rules. The header's presence marks an IMDSv2 request.
     let v1_only = config.has(Fault::V1Only)
         || config.has(Fault::V1Only404)
         || config.has(Fault::V1Only405);
     let tokens_required = config.has(Fault::V2Required)
         || (config.http_tokens == HttpTokens::Required && !v1_only);
     let mut ttl_header = None;
-    match request.headers().get(TOKEN_HEADER) {
-        Some(value) => match shared.mint.check(value.as_bytes(), now) {
-            Check::Valid { remaining } => {
-                record.token = TokenUse::Valid;
-                shared.recorder.update(|s| s.v2_requests += 1);
-                ttl_header = Some(remaining);
+    match check {
+        Some(Check::Valid { remaining }) => ttl_header = Some(remaining),
+        Some(_) => {
+            if tokens_required || config.reject_invalid_token_when_optional {
+                return reply(Ec2Reply::empty(401));
             }
-            check => {
-                record.token = if check == Check::Expired {
-                    TokenUse::Expired
-                } else {
-                    TokenUse::Invalid
-                };
-                shared.recorder.update(|s| s.bad_token_requests += 1);
-                if tokens_required || config.reject_invalid_token_when_optional {
-                    return reply(Ec2Reply::empty(401));
-                }
-            }
-        },
+        }
         None => {
-            record.token = TokenUse::Absent;
-            shared.recorder.update(|s| s.v1_requests += 1);
             if tokens_required {
                 shared.recorder.update(|s| s.v1_rejected += 1);
                 if config.has(Fault::V2Required) {

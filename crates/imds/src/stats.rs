@@ -52,7 +52,7 @@ pub struct Stats {
     pub token_puts: u64,
     /// Tokens handed out (200 on the token PUT).
     pub tokens_issued: u64,
-    /// GET/HEAD without a token header (IMDSv1), whatever the answer.
+    /// GET/HEAD without a token header (IMDSv1), whatever answered (faults included).
     pub v1_requests: u64,
     /// IMDSv1 GET/HEAD answered with 200 (the `MetadataNoToken` metric).
     pub v1_served: u64,
