@@ -24,10 +24,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
+use crate::Credentials;
 use crate::endpoint::{Endpoint, Scheme, truncate};
 use crate::error::{OnlineError, Phase};
 use crate::sign::{FORM_CONTENT_TYPE, form_encode, sign_post};
-use crate::Credentials;
 
 /// Largest response body read (1 MiB); the answers we parse are a few kilobytes.
 pub const MAX_BODY: usize = 1 << 20;
@@ -149,12 +149,11 @@ impl Client {
             Scheme::Http => exchange(tcp, endpoint, request, deadline, self.timeout).await,
             Scheme::Https => {
                 let config = self.tls_config(endpoint)?;
-                let name = ServerName::try_from(endpoint.host.clone()).map_err(|e| {
-                    OnlineError::Tls {
+                let name =
+                    ServerName::try_from(endpoint.host.clone()).map_err(|e| OnlineError::Tls {
                         host: endpoint.host.clone(),
                         reason: e.to_string(),
-                    }
-                })?;
+                    })?;
                 let tls = timeout_at(
                     deadline,
                     tokio_rustls::TlsConnector::from(config).connect(name, tcp),
@@ -219,9 +218,9 @@ fn build_tls(ca_bundle: Option<&Path>) -> Result<rustls::ClientConfig, String> {
             for cert in CertificateDer::pem_slice_iter(&bytes) {
                 let cert =
                     cert.map_err(|e| format!("AWS_CA_BUNDLE {shown} is not valid PEM: {e}"))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("AWS_CA_BUNDLE {shown} holds an unusable certificate: {e}"))?;
+                roots.add(cert).map_err(|e| {
+                    format!("AWS_CA_BUNDLE {shown} holds an unusable certificate: {e}")
+                })?;
             }
             if roots.is_empty() {
                 return Err(format!("AWS_CA_BUNDLE {shown} holds no PEM certificate"));
@@ -310,7 +309,11 @@ where
         let server_date = headers
             .get(DATE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(v).ok());
+            .and_then(|v| {
+                jiff::fmt::rfc2822::DateTimeParser::new()
+                    .parse_timestamp(v)
+                    .ok()
+            });
         let skew = server_date.map(|d| d.duration_since(local_now));
         let request_id_header = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
         let too_large = || OnlineError::BodyTooLarge {

@@ -63,7 +63,10 @@ mod tests {
     fn reads_keys_and_token() {
         let c = static_credentials_from_env(&env(&[
             ("AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE"),
-            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
             ("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEXAMPLETOKEN"),
         ]))
         .expect("credentials");

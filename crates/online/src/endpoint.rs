@@ -55,7 +55,9 @@ impl Endpoint {
         } else {
             return Err(bad("expected an http:// or https:// URL"));
         };
-        if rest.contains(['?', '#', '@']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if rest.contains(['?', '#', '@'])
+            || rest.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(bad("query, fragment, user info or spaces are not allowed"));
         }
         let (authority, path) = match rest.find('/') {
@@ -146,11 +148,7 @@ impl Endpoint {
 
     /// True when the host is a loopback IP address or `localhost`.
     pub fn is_loopback_host(&self) -> bool {
-        self.host == "localhost"
-            || self
-                .host
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
+        self.host == "localhost" || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
@@ -232,7 +230,8 @@ pub(crate) fn validate_region(region: &str) -> Result<(), OnlineError> {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
@@ -313,9 +312,11 @@ mod tests {
         assert_eq!(e.host, "::1");
         assert_eq!(e.host_header(), "[::1]:4566");
         assert!(e.is_loopback_host());
-        assert!(!Endpoint::parse("https://sts.amazonaws.com", "t")
-            .expect("parse")
-            .is_loopback_host());
+        assert!(
+            !Endpoint::parse("https://sts.amazonaws.com", "t")
+                .expect("parse")
+                .is_loopback_host()
+        );
     }
 
     #[test]

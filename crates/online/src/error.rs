@@ -59,7 +59,9 @@ pub enum OnlineError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The client only talks to loopback addresses (test guard) and this endpoint is not one.
-    #[error("refusing to contact {host}: only loopback endpoints are allowed (AUTHDOCTOR_TEST_GUARD)")]
+    #[error(
+        "refusing to contact {host}: only loopback endpoints are allowed (AUTHDOCTOR_TEST_GUARD)"
+    )]
     NotLoopback {
         /// The endpoint host as configured.
         host: String,
@@ -207,9 +209,7 @@ impl AwsError {
             message.contains("signature expired") || message.contains("signature not yet current");
         match self.code.as_str() {
             "RequestTimeTooSkewed" | "SignatureExpired" => ErrorCategory::ClockSkew,
-            "SignatureDoesNotMatch" | "InvalidSignatureException"
-                if expiry_wording || skewed =>
-            {
+            "SignatureDoesNotMatch" | "InvalidSignatureException" if expiry_wording || skewed => {
                 ErrorCategory::ClockSkew
             }
             "SignatureDoesNotMatch" | "InvalidSignatureException" => {
@@ -275,28 +275,71 @@ mod tests {
             ("ExpiredToken", "", None, ExpiredToken),
             ("InvalidClientTokenId", "", Some(2), InvalidClientToken),
             ("AuthFailure", "", None, InvalidClientToken),
-            ("SignatureDoesNotMatch", "The request signature we calculated does not match", Some(0), SignatureMismatch),
-            ("SignatureDoesNotMatch", "Signature expired: 20261123T080000Z is now earlier than 20261123T081500Z (20261123T083000Z - 15 min.)", None, ClockSkew),
-            ("InvalidSignatureException", "Signature not yet current: 20190305T002809Z is still later than 20190304T214315Z (20190304T212815Z + 15 min.)", None, ClockSkew),
+            (
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+                Some(0),
+                SignatureMismatch,
+            ),
+            (
+                "SignatureDoesNotMatch",
+                "Signature expired: 20261123T080000Z is now earlier than 20261123T081500Z (20261123T083000Z - 15 min.)",
+                None,
+                ClockSkew,
+            ),
+            (
+                "InvalidSignatureException",
+                "Signature not yet current: 20190305T002809Z is still later than 20190304T214315Z (20190304T212815Z + 15 min.)",
+                None,
+                ClockSkew,
+            ),
             ("RequestTimeTooSkewed", "", None, ClockSkew),
-            ("RequestExpired", "Request has expired.", Some(-3600), ClockSkew),
-            ("RequestExpired", "Request has expired.", Some(1), ExpiredToken),
-            ("UnauthorizedOperation", "You are not authorized to perform this operation.", None, AccessDenied),
+            (
+                "RequestExpired",
+                "Request has expired.",
+                Some(-3600),
+                ClockSkew,
+            ),
+            (
+                "RequestExpired",
+                "Request has expired.",
+                Some(1),
+                ExpiredToken,
+            ),
+            (
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+                None,
+                AccessDenied,
+            ),
             ("AccessDenied", "", None, AccessDenied),
             ("RequestLimitExceeded", "", None, Throttled),
             ("InvalidInstanceID.NotFound", "", None, Other),
             // A skewed Date turns an opaque signature failure into a clock diagnosis.
-            ("SignatureDoesNotMatch", "The request signature we calculated does not match", Some(900), ClockSkew),
+            (
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+                Some(900),
+                ClockSkew,
+            ),
             ("IncompleteSignature", "", Some(-400), ClockSkew),
         ];
         for (code, message, skew, want) in cases {
-            assert_eq!(err(code, message, skew).category(), want, "{code} / {message} / {skew:?}");
+            assert_eq!(
+                err(code, message, skew).category(),
+                want,
+                "{code} / {message} / {skew:?}"
+            );
         }
     }
 
     #[test]
     fn display_has_code_status_and_request_id() {
-        let mut e = err("ExpiredToken", "The security token included in the request is expired", None);
+        let mut e = err(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+            None,
+        );
         e.request_id = Some("c6104cbe-af31-11e0-8154-cbc7ccf896c7".into());
         assert_eq!(
             e.to_string(),

@@ -117,7 +117,9 @@ pub async fn get_caller_identity(
         account: clean(&account),
         arn: clean(&arn),
         user_id: clean(&user_id),
-        request_id: request_id.or(raw.request_id_header.clone()).map(|r| clean(&r)),
+        request_id: request_id
+            .or(raw.request_id_header.clone())
+            .map(|r| clean(&r)),
         server_date: raw.server_date,
         skew: raw.skew,
     })
@@ -133,9 +135,9 @@ pub async fn describe_instance_metadata_options(
     instance_id: &str,
 ) -> Result<MetadataOptions, OnlineError> {
     let valid = instance_id.len() <= 32
-        && instance_id.strip_prefix("i-").is_some_and(|hex| {
-            !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit())
-        });
+        && instance_id
+            .strip_prefix("i-")
+            .is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()));
     if !valid {
         return Err(OnlineError::InvalidInput(format!(
             "not an instance id: {}",

@@ -121,7 +121,9 @@ pub(crate) fn error_doc(xml: &str) -> Option<ErrorDoc> {
 }
 
 /// `GetCallerIdentityResult`.
-pub(crate) fn caller_identity(xml: &str) -> Result<(String, String, String, Option<String>), String> {
+pub(crate) fn caller_identity(
+    xml: &str,
+) -> Result<(String, String, String, Option<String>), String> {
     let (mut account, mut arn, mut user_id, mut request_id) = (None, None, None, None);
     walk(xml, |path, text| {
         let text = text.trim().to_owned();
@@ -145,7 +147,10 @@ pub(crate) fn caller_identity(xml: &str) -> Result<(String, String, String, Opti
 pub(crate) fn decoded_message(xml: &str) -> Result<String, String> {
     let mut message = None;
     walk(xml, |path, text| {
-        if ends_with(path, &["DecodeAuthorizationMessageResult", "DecodedMessage"]) {
+        if ends_with(
+            path,
+            &["DecodeAuthorizationMessageResult", "DecodedMessage"],
+        ) {
             message = Some(text.to_owned());
         }
     })?;
@@ -267,7 +272,10 @@ mod tests {
     fn ec2_error_documents() {
         let d = error_doc(EC2_UNAUTHORIZED).expect("error doc");
         assert_eq!(d.code, "UnauthorizedOperation");
-        assert!(d.message.contains("Encoded authorization failure message: AbCdEf0123_encoded-EXAMPLE"));
+        assert!(
+            d.message
+                .contains("Encoded authorization failure message: AbCdEf0123_encoded-EXAMPLE")
+        );
         assert_eq!(d.error_type, None);
         assert_eq!(
             d.request_id.as_deref(),
@@ -332,10 +340,7 @@ mod tests {
             "arn:aws:sts::123456789012:assumed-role/my-role-name/my-role-session-name"
         );
         assert_eq!(user_id, "ARO123EXAMPLE123:my-role-session-name");
-        assert_eq!(
-            rid.as_deref(),
-            Some("01234567-89ab-cdef-0123-456789abcdef")
-        );
+        assert_eq!(rid.as_deref(), Some("01234567-89ab-cdef-0123-456789abcdef"));
         assert!(caller_identity("<GetCallerIdentityResponse/>").is_err());
     }
 
@@ -348,7 +353,10 @@ mod tests {
   <ResponseMetadata><RequestId>5f5e5d5c-0000-4000-8000-000000000002</RequestId></ResponseMetadata>
 </DecodeAuthorizationMessageResponse>"#;
         let m = decoded_message(xml).expect("parse");
-        assert!(m.starts_with(r#"{"allowed":false,"explicitDeny":true"#), "{m}");
+        assert!(
+            m.starts_with(r#"{"allowed":false,"explicitDeny":true"#),
+            "{m}"
+        );
         // JSON quotes escaped as entities, as some serialisers write them.
         let xml = "<R><DecodeAuthorizationMessageResult><DecodedMessage>{&quot;allowed&quot;:false}</DecodedMessage></DecodeAuthorizationMessageResult></R>";
         assert_eq!(decoded_message(xml).expect("parse"), r#"{"allowed":false}"#);

@@ -65,7 +65,14 @@ impl Moto {
             let log_file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
             let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("{e}"));
             let child = python_command()
-                .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+                .args([
+                    "-m",
+                    "moto.server",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
                 .stdin(Stdio::null())
                 .stdout(log_file)
                 .stderr(err_file)
@@ -96,10 +103,7 @@ impl Moto {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!(
-            "no answer within {limit:?}: {}",
-            self.log_tail()
-        ))
+        Err(format!("no answer within {limit:?}: {}", self.log_tail()))
     }
 
     pub fn log_tail(&self) -> String {
@@ -116,7 +120,9 @@ impl Moto {
         if enable_auth {
             cmd.arg("--enable-auth");
         }
-        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run moto_setup.py: {e}"));
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run moto_setup.py: {e}"));
         assert!(
             out.status.success(),
             "moto_setup.py failed: {}\n{}",
@@ -148,7 +154,11 @@ fn http_get_status(port: u16, path: &str) -> Option<u16> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
     s.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
     s.set_write_timeout(Some(Duration::from_millis(500))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut head = [0u8; 64];
     let n = s.read(&mut head).ok()?;
     let text = std::str::from_utf8(&head[..n]).ok()?;
@@ -182,7 +192,10 @@ pub async fn responder(
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().unwrap_or_else(|e| panic!("{e}")).port();
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
