@@ -24,6 +24,7 @@ pub mod explain;
 pub mod json;
 pub mod parse;
 pub mod pattern;
+pub mod render;
 pub mod request;
 pub mod vars;
 

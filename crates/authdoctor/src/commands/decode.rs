@@ -1,11 +1,210 @@
-//! `authdoctor decode` (being built).
+//! `authdoctor decode`: explains a decoded authorization message (the output of
+//! `aws sts decode-authorization-message`, or its `DecodedMessage` string); with
+//! `--online`, decodes an encoded message through STS first.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use authdoctor_kb::{Finding, knowledge_base};
+use authdoctor_policy::decode::{Decoded, parse_decoded};
+use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
+use authdoctor_redact::clean;
 
 use crate::Outcome;
-use crate::output::Output;
+use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// File with the decoded message, or `-` for stdin (the default when stdin is piped)
+    input: Option<PathBuf>,
+    /// The message as a string
+    #[arg(long, conflicts_with = "input")]
+    text: Option<String>,
+    /// The input is an encoded message: decode it through STS with the credentials in the environment
+    #[arg(long)]
+    online: bool,
+    /// Region of the STS endpoint for --online (default: AWS_REGION, else us-east-1)
+    #[arg(long)]
+    region: Option<String>,
+    /// Time budget for --online
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    timeout: Duration,
+}
 
-pub fn run(_args: Args, _output: &Output) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`authdoctor decode` is not available in this build yet")
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration like 5s or 500ms"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        _ => Err(format!("`{s}` is not a duration like 5s or 500ms")),
+    }
+}
+
+fn read_input(args: &Args) -> anyhow::Result<(String, String)> {
+    if let Some(t) = &args.text {
+        return Ok(("--text".into(), t.clone()));
+    }
+    let mut buf = Vec::new();
+    let origin = match &args.input {
+        Some(p) if p.as_os_str() != "-" => {
+            let f = std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
+            f.take(MAX_DOCUMENT_BYTES as u64 + 1).read_to_end(&mut buf)?;
+            p.display().to_string()
+        }
+        _ => {
+            let stdin = std::io::stdin();
+            if args.input.is_none() && stdin.is_terminal() {
+                bail!("no input: give a file, `-` for stdin, or --text");
+            }
+            stdin.lock().take(MAX_DOCUMENT_BYTES as u64 + 1).read_to_end(&mut buf)?;
+            "<stdin>".into()
+        }
+    };
+    if buf.len() > MAX_DOCUMENT_BYTES {
+        bail!("{origin}: over the {} KiB input limit", MAX_DOCUMENT_BYTES / 1024);
+    }
+    Ok((origin.clone(), String::from_utf8(buf).with_context(|| format!("{origin} is not UTF-8 text"))?))
+}
+
+fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
+    use authdoctor_online::{Client, Endpoints, decode_authorization_message, static_credentials_from_env};
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let region = args
+        .region
+        .clone()
+        .or_else(|| env.get("AWS_REGION").cloned())
+        .or_else(|| env.get("AWS_DEFAULT_REGION").cloned())
+        .unwrap_or_else(|| "us-east-1".into());
+    let Some(creds) = static_credentials_from_env(&env) else {
+        bail!("decode --online needs credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)");
+    };
+    let endpoints = Endpoints::resolve(&env, &region)?;
+    let guard = env.get("AUTHDOCTOR_TEST_GUARD").is_some_and(|v| !v.is_empty());
+    let client = Client::from_env(args.timeout, &env).loopback_only(guard);
+    // The message may be pasted with its prefix.
+    let encoded = encoded
+        .trim()
+        .rsplit("Encoded authorization failure message:")
+        .next()
+        .unwrap_or("")
+        .trim();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let budget = args.timeout + Duration::from_millis(250);
+    let decoded = rt.block_on(async {
+        tokio::time::timeout(budget, decode_authorization_message(&client, &creds, &region, &endpoints, encoded)).await
+    });
+    match decoded {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => bail!("STS DecodeAuthorizationMessage failed: {e}"),
+        Err(_) => bail!("STS DecodeAuthorizationMessage did not answer within {:?}", args.timeout),
+    }
+}
+
+fn finding(d: &Decoded) -> Option<Finding> {
+    let id = d.scenario?;
+    let mut facts = BTreeMap::new();
+    facts.insert("action".to_owned(), clean(&d.action).into_owned());
+    facts.insert("resource".to_owned(), clean(&d.resource).into_owned());
+    if let Some(arn) = &d.principal.arn {
+        facts.insert("principal".to_owned(), clean(arn).into_owned());
+    }
+    if let Some(c) = d.matched_statements.iter().flat_map(|s| &s.conditions).next() {
+        facts.insert("condition_key".to_owned(), clean(&c.key).into_owned());
+    }
+    let confidence = if d.explicit_deny { 0.85 } else { 0.6 };
+    let mut f = knowledge_base().finding(id, confidence, Vec::new(), facts)?;
+    f.notes = d.notes.iter().map(|n| clean(n).into_owned()).collect();
+    Some(f)
+}
+
+fn human(d: &Decoded, f: Option<&Finding>) -> String {
+    let mut o = String::new();
+    let verdict = if d.allowed {
+        "allowed"
+    } else if d.explicit_deny {
+        "DENIED by an explicit Deny"
+    } else {
+        "DENIED implicitly (no applicable Allow)"
+    };
+    o.push_str(&format!("{verdict}: {} on {}\n", d.action, d.resource));
+    if let Some(arn) = &d.principal.arn {
+        o.push_str(&format!("principal: {arn}\n"));
+    }
+    for s in &d.matched_statements {
+        let sid = if s.sid.is_empty() { "(no Sid)" } else { s.sid.as_str() };
+        o.push_str(&format!("\nmatched statement {sid} ({}): actions {:?}, resources {:?}\n", s.effect, s.actions, s.resources));
+        for c in &s.conditions {
+            o.push_str(&format!(
+                "  condition on {}: policy values {:?}, request values {:?}\n    operator (inferred): {} — {}\n",
+                c.key, c.policy_values, c.request_values, c.operator, c.note
+            ));
+        }
+    }
+    let interesting: Vec<String> = d
+        .context
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "aws:Resource" | "aws:Type" | "aws:ARN" | "aws:Account" | "aws:Service"))
+        .map(|(k, v)| format!("{k}={}", v.join(",")))
+        .collect();
+    if !interesting.is_empty() {
+        o.push_str(&format!("\nrequest context: {}\n", interesting.join(" ")));
+    }
+    o.push('\n');
+    for n in &d.notes {
+        o.push_str(&format!("note: {n}\n"));
+    }
+    if let Some(f) = f {
+        o.push_str(&format!("\nscenario {}: {}\n  {}\n", f.scenario, f.title, f.root_cause.replace('\n', " ")));
+        for s in &f.fix.steps {
+            o.push_str(&format!("  - {}\n", s.replace('\n', " ")));
+        }
+    }
+    clean(&o).into_owned()
+}
+
+pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
+    let (origin, mut text) = read_input(&args)?;
+    if args.online {
+        text = decode_online(&args, &text)?;
+    }
+    let decoded = parse_decoded(&text).map_err(|e| e.in_origin(origin))?;
+    let findings: Vec<Finding> = finding(&decoded).into_iter().collect();
+    let mut stdout = std::io::stdout().lock();
+    match output.format {
+        Format::Json => {
+            let mut v = serde_json::json!({
+                "version": 1,
+                "allowed": decoded.allowed,
+                "explicit_deny": decoded.explicit_deny,
+                "action": decoded.action,
+                "resource": decoded.resource,
+                "principal": decoded.principal,
+                "matched_statements": decoded.matched_statements,
+                "context": decoded.context,
+                "notes": decoded.notes,
+                "findings": findings,
+            });
+            clean_json(&mut v);
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        _ => write!(stdout, "{}", human(&decoded, findings.first()))?,
+    }
+    Ok(if decoded.allowed { Outcome::Good } else { Outcome::Bad })
+}
+
+fn clean_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(c) = clean(s) {
+                *s = c;
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
+        serde_json::Value::Object(m) => m.values_mut().for_each(clean_json),
+        _ => {}
+    }
 }

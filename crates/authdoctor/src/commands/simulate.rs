@@ -1,11 +1,396 @@
-//! `authdoctor simulate` (being built).
+//! `authdoctor simulate`: offline IAM evaluation with a trace. Policies and the request
+//! come from flags or from case files (`--case`, `--cases FILE.jsonl`); the engine is
+//! `authdoctor-policy`; this module reads files, builds findings and prints.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use authdoctor_kb::{Evidence, Finding, knowledge_base};
+use authdoctor_policy::advice::{Advice, advise};
+use authdoctor_policy::error::{MAX_DOCUMENT_BYTES, line_column};
+use authdoctor_policy::eval::PolicySet;
+use authdoctor_policy::explain::Explanation;
+use authdoctor_policy::parse::Effect;
+use authdoctor_policy::render::underline;
+use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
+use authdoctor_redact::clean;
 
 use crate::Outcome;
-use crate::output::Output;
+use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A case file: policies of every layer and the request (shape in `authdoctor simulate --help`)
+    #[arg(long, value_name = "FILE", conflicts_with = "cases")]
+    case: Option<PathBuf>,
+    /// Many cases, one JSON document per line; prints one result line each
+    #[arg(long, value_name = "FILE.jsonl")]
+    cases: Option<PathBuf>,
+    /// Identity-based policy file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    identity: Vec<PathBuf>,
+    /// Service control policy file; each one is a level of the organisation, root first (repeatable)
+    #[arg(long, value_name = "FILE")]
+    scp: Vec<PathBuf>,
+    /// Resource control policy file; each one is a level (repeatable)
+    #[arg(long, value_name = "FILE")]
+    rcp: Vec<PathBuf>,
+    /// Resource-based policy file
+    #[arg(long, value_name = "FILE")]
+    resource_policy: Option<PathBuf>,
+    /// Permissions boundary file
+    #[arg(long, value_name = "FILE")]
+    boundary: Option<PathBuf>,
+    /// Session policy file
+    #[arg(long, value_name = "FILE")]
+    session: Option<PathBuf>,
+    /// The action, e.g. `ec2:RunInstances`
+    #[arg(long)]
+    action: Option<String>,
+    /// The resource ARN (default `*`)
+    #[arg(long)]
+    resource: Option<String>,
+    /// The caller's ARN (user, assumed-role session, role, account root)
+    #[arg(long)]
+    principal: Option<String>,
+    /// The account owning the resource (default: from the resource ARN, else the principal's)
+    #[arg(long, value_name = "ACCOUNT")]
+    resource_account: Option<String>,
+    /// A context key: `KEY=VALUE`, or `KEY=a,b` for a list (repeatable)
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+}
 
-pub fn run(_args: Args, _output: &Output) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`authdoctor simulate` is not available in this build yet")
+fn read_capped(path: &Path) -> anyhow::Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut buf = Vec::new();
+    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if buf.len() > MAX_DOCUMENT_BYTES {
+        bail!("{}: over the {} KiB limit for a policy or case file", path.display(), MAX_DOCUMENT_BYTES / 1024);
+    }
+    String::from_utf8(buf).with_context(|| format!("{} is not UTF-8 text", path.display()))
+}
+
+struct Loaded {
+    name: Option<String>,
+    policies: PolicySet,
+    request: Request,
+}
+
+fn from_flags(args: &Args) -> anyhow::Result<Loaded> {
+    let policy = |kind: PolicyKind, path: &PathBuf| -> anyhow::Result<authdoctor_policy::Policy> {
+        let text = read_capped(path)?;
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(parse_policy(kind, &name, &path.display().to_string(), &text)?)
+    };
+    let mut set = PolicySet::default();
+    for p in &args.identity {
+        set.identity.push(policy(PolicyKind::Identity, p)?);
+    }
+    for p in &args.scp {
+        set.scps.push(vec![policy(PolicyKind::Scp, p)?]);
+    }
+    for p in &args.rcp {
+        set.rcps.push(vec![policy(PolicyKind::Rcp, p)?]);
+    }
+    if let Some(p) = &args.resource_policy {
+        set.resource = Some(policy(PolicyKind::Resource, p)?);
+    }
+    if let Some(p) = &args.boundary {
+        set.boundary.push(policy(PolicyKind::Boundary, p)?);
+    }
+    if let Some(p) = &args.session {
+        set.session = Some(policy(PolicyKind::Session, p)?);
+    }
+    let Some(action) = &args.action else {
+        bail!("--action is required (or give a --case file)");
+    };
+    if !action.contains(':') {
+        bail!("--action `{action}` must look like `service:Action`");
+    }
+    let Some(principal) = &args.principal else {
+        bail!("--principal is required (or give a --case file)");
+    };
+    let mut ctx = Context::default();
+    for kv in &args.context {
+        let Some((k, v)) = kv.split_once('=') else {
+            bail!("--context `{kv}` must be KEY=VALUE");
+        };
+        if v.contains(',') {
+            ctx.insert(k, v.split(',').map(str::to_owned).collect(), true);
+        } else {
+            ctx.insert(k, vec![v.to_owned()], false);
+        }
+    }
+    let resource = args.resource.as_deref().unwrap_or("*");
+    Ok(Loaded {
+        name: None,
+        policies: set,
+        request: Request::new(principal, action, resource, args.resource_account.as_deref(), ctx),
+    })
+}
+
+/// The finding for a denied request, with the proposed change first in the fix.
+fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option<Finding> {
+    let id = advice.scenario?;
+    let mut facts: BTreeMap<String, String> =
+        advice.facts.iter().map(|(k, v)| (k.clone(), clean(v).into_owned())).collect();
+    if let Some(m) = &ex.missing_allow {
+        facts.insert("layer".into(), m.layer.into());
+    }
+    let confidence = if matches!(id, "access-denied-missing-allow") { 0.7 } else { 0.9 };
+    let mut f = knowledge_base().finding(id, confidence, evidence, facts)?;
+    for (i, c) in advice.changes.iter().enumerate() {
+        let mut step = format!("Minimal change: {}", c.describe());
+        if advice.verified && i + 1 == advice.changes.len() {
+            step.push_str(" (checked: with this the simulated decision becomes Allow)");
+        }
+        f.fix.steps.insert(i, clean(&step).into_owned());
+    }
+    Some(f)
+}
+
+/// Underline marks and evidence for the deciding pieces of the policies.
+fn marks(set: &PolicySet, ex: &Explanation) -> Vec<(authdoctor_policy::Source, Vec<(std::ops::Range<usize>, String)>, String)> {
+    let mut out: Vec<(authdoctor_policy::Source, Vec<_>, String)> = Vec::new();
+    let wanted: Vec<&authdoctor_policy::explain::StatementTrace> = match ex.decision {
+        Decision::ExplicitDeny => ex.trace.iter().filter(|t| t.applies && t.effect == Effect::Deny).take(3).collect(),
+        Decision::ImplicitDeny => {
+            let layer = ex.missing_allow.as_ref().map(|m| m.layer).unwrap_or("identity");
+            ex.trace
+                .iter()
+                .filter(|t| t.layer == layer && t.effect == Effect::Allow && t.action_match && t.resource_match && !t.applies)
+                .take(3)
+                .collect()
+        }
+        Decision::Allow => Vec::new(),
+    };
+    for t in wanted {
+        let Some((policy, stmt)) = set.statement(t.at) else { continue };
+        let mut m = Vec::new();
+        for (ct, c) in t.conditions.iter().zip(&stmt.conditions) {
+            let show = if t.effect == Effect::Deny { ct.matches } else { !ct.matches };
+            if show {
+                m.push((c.span.clone(), ct.reason.clone()));
+            }
+        }
+        if m.is_empty() {
+            m.push((stmt.actions.span.clone(), format!("matches {}", t.policy)));
+        }
+        let title = match t.effect {
+            Effect::Deny => format!("statement `{}` of {} policy `{}` explicitly denies", t.statement, t.layer, t.policy),
+            Effect::Allow => format!("statement `{}` of {} policy `{}` would allow, but a condition fails", t.statement, t.layer, t.policy),
+        };
+        let src = authdoctor_policy::Source {
+            origin: policy.source.origin.clone(),
+            text: policy.source.text.clone(),
+        };
+        out.push((src, m, title));
+    }
+    out
+}
+
+fn evidence_of(marks: &[(authdoctor_policy::Source, Vec<(std::ops::Range<usize>, String)>, String)]) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    for (src, m, _) in marks {
+        for (span, label) in m {
+            let (line, column) = line_column(&src.text, span.start);
+            let text = src.text.get(span.clone()).unwrap_or("");
+            ev.push(Evidence {
+                line,
+                column,
+                length: text.chars().count(),
+                text: clean(text).into_owned(),
+                signal: "policy-condition".into(),
+                label: clean(label).into_owned(),
+            });
+        }
+    }
+    ev
+}
+
+fn json_result(name: Option<&str>, ex: &Explanation, advice: Option<&Advice>, findings: &[Finding]) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "version": 1,
+        "name": name,
+        "decision": ex.decision,
+        "layers": ex.layers,
+        "deciding": ex.deciding,
+        "trace": ex.trace,
+        "findings": findings,
+    });
+    if let Some(m) = &ex.missing_allow {
+        v["missing_allow"] = serde_json::to_value(m).unwrap_or_default();
+    }
+    if let Some(a) = advice {
+        v["proposal"] = serde_json::json!({"changes": a.changes, "verified": a.verified, "scenario": a.scenario});
+    }
+    // Every string in the document came from the user's files: clean them all.
+    clean_json(&mut v);
+    v
+}
+
+fn clean_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(c) = clean(s) {
+                *s = c;
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
+        serde_json::Value::Object(m) => m.values_mut().for_each(clean_json),
+        _ => {}
+    }
+}
+
+fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, finding: Option<&Finding>, output: &Output) -> String {
+    let req = &loaded.request;
+    let mut out = String::new();
+    if let Some(n) = &loaded.name {
+        out.push_str(&format!("case {n}\n"));
+    }
+    out.push_str(&format!(
+        "{:?}: {} on {} by {}\n",
+        ex.decision, req.action, req.resource, req.principal
+    ));
+    let layers: Vec<String> = ex.layers.0.iter().map(|(l, r)| format!("{l} {r:?}")).collect();
+    out.push_str(&format!("layers: {}\n", layers.join(", ")));
+    if !ex.deciding.is_empty() {
+        let d: Vec<String> = ex
+            .deciding
+            .iter()
+            .map(|d| format!("{} policy `{}` statement `{}`", d.layer, d.policy, d.statement))
+            .collect();
+        out.push_str(&format!("deciding: {}\n", d.join("; ")));
+    }
+    if let Some(m) = &ex.missing_allow {
+        out.push_str(&format!("denied because {}\n", m.message));
+    }
+    let id = advice.and_then(|a| a.scenario).unwrap_or("policy");
+    for (src, m, title) in marks(&loaded.policies, ex) {
+        out.push('\n');
+        out.push_str(&underline(&src, &title, id, &m, output.color, ex.decision != Decision::Allow));
+        out.push('\n');
+    }
+    if let Some(a) = advice {
+        if !a.changes.is_empty() {
+            out.push_str("\nMinimal change:\n");
+            for c in &a.changes {
+                out.push_str(&format!("  - {}\n", c.describe()));
+            }
+            out.push_str(if a.verified {
+                "  (checked: with this change the simulated decision becomes Allow)\n"
+            } else {
+                "  (not enough on its own: another layer still denies)\n"
+            });
+        }
+    }
+    if let Some(f) = finding {
+        out.push_str(&format!("\nscenario {}: {}\n", f.scenario, f.title));
+        out.push_str(&format!("  {}\n", f.root_cause.replace('\n', " ")));
+        for s in f.fix.steps.iter().skip(advice.map_or(0, |a| a.changes.len())) {
+            out.push_str(&format!("  - {}\n", s.replace('\n', " ")));
+        }
+    }
+    clean(&out).into_owned()
+}
+
+fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
+    let ex = loaded.policies.explain(&loaded.request);
+    let advice = advise(&loaded.policies, &loaded.request, &ex);
+    let ev = evidence_of(&marks(&loaded.policies, &ex));
+    let findings: Vec<Finding> = advice.as_ref().and_then(|a| finding(a, &ex, ev)).into_iter().collect();
+    (ex, advice, findings)
+}
+
+pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
+    if let Some(path) = &args.cases {
+        return run_cases(path, output);
+    }
+    let loaded = match &args.case {
+        Some(path) => {
+            let text = read_capped(path)?;
+            let case = parse_case(&path.display().to_string(), &text)?;
+            Loaded {
+                name: case.name,
+                policies: case.policies,
+                request: case.request,
+            }
+        }
+        None => from_flags(&args)?,
+    };
+    let (ex, advice, findings) = evaluate(&loaded);
+    let mut stdout = std::io::stdout().lock();
+    match output.format {
+        Format::Json => {
+            let v = json_result(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        Format::Human | Format::Markdown => {
+            let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
+            if output.format == Format::Markdown {
+                writeln!(stdout, "```text\n{}```", text)?;
+            } else {
+                write!(stdout, "{text}")?;
+            }
+        }
+    }
+    Ok(if ex.decision == Decision::Allow { Outcome::Good } else { Outcome::Bad })
+}
+
+/// `--cases`: every line is a case; all are parsed first so that a bad line fails the
+/// whole run (exit 2, with its line and column) before anything is printed.
+fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut loaded = Vec::new();
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        number += 1;
+        // Bounded line reads: a line longer than the document limit is refused.
+        let n = std::io::BufRead::read_until(&mut (&mut reader).take(MAX_DOCUMENT_BYTES as u64 + 1), b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        if line.len() > MAX_DOCUMENT_BYTES {
+            bail!("{}:{number}: line over the {} KiB limit", path.display(), MAX_DOCUMENT_BYTES / 1024);
+        }
+        let text = std::str::from_utf8(&line).with_context(|| format!("{}:{number}: not UTF-8", path.display()))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let case = parse_case("", text).map_err(|e| {
+            anyhow::anyhow!("{}:{}:{}: {}", path.display(), number + e.line - 1, e.column, e.message)
+        })?;
+        loaded.push(Loaded {
+            name: case.name,
+            policies: case.policies,
+            request: case.request,
+        });
+    }
+    let mut stdout = std::io::stdout().lock();
+    let mut all_allowed = true;
+    for l in &loaded {
+        let (ex, advice, findings) = evaluate(l);
+        all_allowed &= ex.decision == Decision::Allow;
+        match output.format {
+            Format::Json => {
+                let v = json_result(l.name.as_deref(), &ex, advice.as_ref(), &findings);
+                writeln!(stdout, "{}", serde_json::to_string(&v)?)?;
+            }
+            _ => {
+                let deciding: Vec<String> = ex.deciding.iter().map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement)).collect();
+                let why = ex.missing_allow.as_ref().map(|m| m.message.clone()).unwrap_or_else(|| deciding.join(", "));
+                let line = format!("{}: {:?} {}", l.name.as_deref().unwrap_or("-"), ex.decision, why);
+                writeln!(stdout, "{}", clean(&line))?;
+            }
+        }
+    }
+    Ok(if all_allowed { Outcome::Good } else { Outcome::Bad })
 }
