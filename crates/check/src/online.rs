@@ -1,0 +1,397 @@
+//! The `online` group (`check --online`): calls to the AWS APIs with the credentials this
+//! run resolved — STS `GetCallerIdentity` (`online.sts`: who am I, and do AWS and this host
+//! agree on the time), and EC2 `DescribeInstances` for this instance's metadata options
+//! (`online.ec2-metadata-options`) when the identity allows it — honouring
+//! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL_EC2`.
+//!
+//! The calls themselves (signing, HTTP, XML, error documents) live in
+//! `authdoctor-online`; this module turns their answers into checks:
+//!
+//! * an AWS error document maps to a scenario by its category: `expired-token`,
+//!   `invalid-client-token`, `signature-mismatch`, `clock-skew` (by the error code and
+//!   wording, or by the server's `Date` header being five minutes or more away);
+//! * a successful `GetCallerIdentity` whose `Date` is that far off still warns `clock-skew`
+//!   (STS tolerates 15 minutes, most services 5);
+//! * metadata options: `HttpEndpoint=disabled` fails (`imds-disabled`); hop limit 1 warns
+//!   `imds-hop-limit` inside a container; `HttpTokens=optional` warns
+//!   `role-delivery-imdsv1-denied` (IMDSv1 still allowed).
+//!
+//! Every request ends before `ctx.deadline`. No secret, token or signature reaches a
+//! check: the library never puts them in results or errors, and [`Check`] cleans
+//! every string again.
+//!
+//! The loopback guard (`AUTHDOCTOR_TEST_GUARD`) is applied by `crate::run` before this is
+//! called, and again by the client (`Client::from_env`).
+
+use std::time::Instant;
+
+use authdoctor_online::{
+    Client, Credentials, Endpoints, ErrorCategory, MetadataOptions, OnlineError,
+    SIGV4_SKEW_TOLERANCE, SignedDuration, describe_instance_metadata_options, get_caller_identity,
+};
+
+use crate::{Check, OnlineContext, Status};
+
+const STS: &str = "online.sts";
+const EC2: &str = "online.ec2-metadata-options";
+
+/// STS has a global endpoint family: with no region configured anywhere, sign for
+/// `us-east-1`, as the CLI's legacy global endpoint does.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// Runs the online checks; always returns exactly `online.sts` and
+/// `online.ec2-metadata-options`.
+pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
+    let Some(resolved) = &ctx.credentials else {
+        let why = "no credentials usable without calling AWS were found in this run (see chain.source)";
+        return vec![Check::skip(STS, why), Check::skip(EC2, why)];
+    };
+    let credentials = Credentials {
+        access_key_id: resolved.access_key_id.clone(),
+        secret_access_key: resolved.secret_access_key.expose().to_owned(),
+        session_token: resolved.session_token.as_ref().map(|t| t.expose().to_owned()),
+    };
+    let (region, region_source) = match &ctx.region {
+        Some(r) => (r.as_str(), "configured"),
+        None => (FALLBACK_REGION, "fallback (no region configured)"),
+    };
+    let endpoints = match Endpoints::resolve(&ctx.env, region) {
+        Ok(e) => e,
+        Err(e) => {
+            let summary = format!("cannot call AWS: {e}");
+            return vec![
+                Check::new(STS, Status::Fail, summary.clone()),
+                Check::new(EC2, Status::Fail, summary),
+            ];
+        }
+    };
+    let remaining = ctx
+        .deadline
+        .saturating_duration_since(tokio::time::Instant::now());
+    if remaining.is_zero() {
+        let why = "the time budget ran out before the call";
+        return vec![Check::skip(STS, why), Check::skip(EC2, why)];
+    }
+    let client = Client::from_env(remaining, &ctx.env);
+    let key = authdoctor_redact::shorten_key_id(&credentials.access_key_id);
+
+    let sts = async {
+        let started = Instant::now();
+        let result = get_caller_identity(&client, &credentials, region, &endpoints).await;
+        sts_check(result, &endpoints, resolved.source, &key)
+            .ev("region", region)
+            .ev("region_source", region_source)
+            .took(started.elapsed())
+    };
+    let ec2 = async {
+        let Some(instance_id) = &ctx.instance_id else {
+            return Check::skip(
+                EC2,
+                "no instance id: the instance identity document was not read (not on EC2, or IMDS unavailable)",
+            );
+        };
+        let started = Instant::now();
+        let result = describe_instance_metadata_options(
+            &client,
+            &credentials,
+            region,
+            &endpoints,
+            instance_id,
+        )
+        .await;
+        ec2_check(result, &endpoints, instance_id, region, ctx.in_container)
+            .ev("region", region)
+            .took(started.elapsed())
+    };
+    let (sts, ec2) = tokio::join!(sts, ec2);
+    vec![sts, ec2]
+}
+
+fn skew_secs(skew: SignedDuration) -> i64 {
+    skew.as_secs()
+}
+
+fn is_skewed(skew: Option<SignedDuration>) -> bool {
+    skew.is_some_and(|s| s.abs() >= SIGV4_SKEW_TOLERANCE)
+}
+
+fn sts_check(
+    result: Result<authdoctor_online::CallerIdentity, OnlineError>,
+    endpoints: &Endpoints,
+    source: &str,
+    key: &str,
+) -> Check {
+    let base = |status, summary: String| {
+        Check::new(STS, status, summary)
+            .ev("endpoint", endpoints.sts.url())
+            .ev("endpoint_source", endpoints.sts.source)
+            .ev("credentials_source", source)
+            .ev("access_key_id", key)
+    };
+    match result {
+        Ok(me) => {
+            let mut check = if is_skewed(me.skew) {
+                let s = me.skew.map(skew_secs).unwrap_or_default();
+                base(
+                    Status::Warn,
+                    format!(
+                        "AWS accepted the call as {}, but this host's clock is {} s {} AWS's: most services refuse signatures 5 minutes off",
+                        me.arn,
+                        s.abs(),
+                        if s > 0 { "behind" } else { "ahead of" }
+                    ),
+                )
+                .scenario("clock-skew")
+            } else {
+                base(
+                    Status::Pass,
+                    format!("signed in as {} (account {})", me.arn, me.account),
+                )
+            };
+            check = check
+                .ev("arn", me.arn)
+                .ev("account", me.account)
+                .ev("user_id", me.user_id);
+            if let Some(id) = me.request_id {
+                check = check.ev("request_id", id);
+            }
+            if let Some(s) = me.skew {
+                check = check.ev("clock_skew_seconds", skew_secs(s));
+            }
+            check
+        }
+        Err(e) => error_check(base, &e, "STS GetCallerIdentity"),
+    }
+}
+
+/// An error of either call as a failing check, with the scenario its category names.
+fn error_check(
+    base: impl Fn(Status, String) -> Check,
+    e: &OnlineError,
+    call: &str,
+) -> Check {
+    let mut check = base(Status::Fail, format!("{call} failed: {e}"));
+    if let Some(aws) = e.aws() {
+        check = check
+            .ev("error_code", aws.code.as_str())
+            .ev("http_status", aws.status);
+        if let Some(id) = &aws.request_id {
+            check = check.ev("request_id", id.as_str());
+        }
+        let scenario = match aws.category() {
+            ErrorCategory::ExpiredToken => Some("expired-token"),
+            ErrorCategory::InvalidClientToken => Some("invalid-client-token"),
+            ErrorCategory::SignatureMismatch => Some("signature-mismatch"),
+            ErrorCategory::ClockSkew => Some("clock-skew"),
+            ErrorCategory::AccessDenied
+            | ErrorCategory::Throttled
+            | ErrorCategory::Other => None,
+        };
+        if let Some(scenario) = scenario {
+            check = check.scenario(scenario);
+        }
+    } else {
+        check = check.ev(
+            "outcome",
+            match e {
+                OnlineError::Timeout { .. } => "timeout",
+                OnlineError::Connect { .. } => "connect-error",
+                OnlineError::Tls { .. } => "tls-error",
+                OnlineError::UnexpectedResponse { .. } => "unexpected-answer",
+                OnlineError::BodyTooLarge { .. } => "answer-too-large",
+                _ => "error",
+            },
+        );
+    }
+    if let Some(skew) = e.aws().and_then(|a| a.skew) {
+        check = check.ev("clock_skew_seconds", skew_secs(skew));
+    }
+    check
+}
+
+fn ec2_check(
+    result: Result<MetadataOptions, OnlineError>,
+    endpoints: &Endpoints,
+    instance_id: &str,
+    region: &str,
+    in_container: bool,
+) -> Check {
+    let base = |status, summary: String| {
+        Check::new(EC2, status, summary)
+            .ev("endpoint", endpoints.ec2.url())
+            .ev("endpoint_source", endpoints.ec2.source)
+            .ev("instance_id", instance_id)
+    };
+    let options = match result {
+        Ok(options) => options,
+        Err(e) => {
+            // "When allowed": many roles may not describe instances; that is not a fault
+            // of this host.
+            if e.aws().is_some_and(|a| a.category() == ErrorCategory::AccessDenied) {
+                let code = e.aws().map(|a| a.code.clone()).unwrap_or_default();
+                return Check::new(
+                    EC2,
+                    Status::Skip,
+                    format!(
+                        "these credentials may not call ec2:DescribeInstances ({code}); metadata options not read"
+                    ),
+                )
+                .ev("instance_id", instance_id)
+                .ev("error_code", code);
+            }
+            return error_check(base, &e, "EC2 DescribeInstances");
+        }
+    };
+    let tokens = options.http_tokens.as_deref().unwrap_or("unknown");
+    let endpoint = options.http_endpoint.as_deref().unwrap_or("unknown");
+    let hop = options.http_put_response_hop_limit;
+    let described = format!(
+        "HttpTokens={tokens}, HttpPutResponseHopLimit={}, HttpEndpoint={endpoint}",
+        hop.map_or_else(|| "unknown".to_owned(), |h| h.to_string())
+    );
+    let modify = format!(
+        "aws ec2 modify-instance-metadata-options --region {region} --instance-id {instance_id}"
+    );
+    let mut check = if endpoint == "disabled" {
+        base(
+            Status::Fail,
+            format!("the instance metadata service of {instance_id} is switched off ({described})"),
+        )
+        .scenario("imds-disabled")
+        .fix(format!("{modify} --http-endpoint enabled"))
+    } else if hop == Some(1) && in_container {
+        base(
+            Status::Warn,
+            format!(
+                "hop limit 1 on {instance_id} while this runs in a container: IMDSv2 token answers cannot reach it ({described})"
+            ),
+        )
+        .scenario("imds-hop-limit")
+        .fix(format!("{modify} --http-put-response-hop-limit 2"))
+    } else if tokens == "optional" {
+        base(
+            Status::Warn,
+            format!(
+                "{instance_id} still allows IMDSv1 ({described}); credentials fetched over IMDSv1 are refused where policies require ec2:RoleDelivery >= 2.0"
+            ),
+        )
+        .scenario("role-delivery-imdsv1-denied")
+        .fix(format!("{modify} --http-tokens required"))
+    } else {
+        base(
+            Status::Pass,
+            format!("{instance_id}: {described}"),
+        )
+    };
+    for (key, value) in [
+        ("http_tokens", &options.http_tokens),
+        ("http_endpoint", &options.http_endpoint),
+        ("http_protocol_ipv6", &options.http_protocol_ipv6),
+        ("instance_metadata_tags", &options.instance_metadata_tags),
+        ("state", &options.state),
+        ("instance_state", &options.instance_state),
+    ] {
+        if let Some(value) = value {
+            check = check.ev(key, value.as_str());
+        }
+    }
+    if let Some(hop) = hop {
+        check = check.ev("http_put_response_hop_limit", hop);
+    }
+    check.ev("in_container", in_container)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authdoctor_online::AwsError;
+
+    fn endpoints() -> Endpoints {
+        let env = crate::Env::from([(
+            "AWS_ENDPOINT_URL".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        )]);
+        Endpoints::resolve(&env, "us-east-1").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn aws(code: &str, message: &str, skew: Option<i64>) -> OnlineError {
+        OnlineError::Aws(Box::new(AwsError {
+            status: 403,
+            code: code.into(),
+            message: message.into(),
+            error_type: Some("Sender".into()),
+            request_id: Some("4e7e2b2c-5b1a-4c7e-9b0e-0d3f0e0a1b2c".into()),
+            server_date: None,
+            skew: skew.map(SignedDuration::from_secs),
+        }))
+    }
+
+    #[test]
+    fn sts_errors_map_to_scenarios() {
+        let cases = [
+            ("ExpiredToken", "The security token included in the request is expired", None, "expired-token"),
+            ("InvalidClientTokenId", "The security token included in the request is invalid.", None, "invalid-client-token"),
+            ("SignatureDoesNotMatch", "The request signature we calculated does not match", Some(3), "signature-mismatch"),
+            ("SignatureDoesNotMatch", "Signature expired: 20261123T080000Z is now earlier than 20261123T084500Z (20261123T090000Z - 15 min.)", None, "clock-skew"),
+            ("SignatureDoesNotMatch", "The request signature we calculated does not match", Some(-1200), "clock-skew"),
+        ];
+        for (code, message, skew, scenario) in cases {
+            let check = sts_check(Err(aws(code, message, skew)), &endpoints(), "environment", "AKIA…MPLE");
+            assert_eq!(check.status, Status::Fail, "{code}");
+            assert_eq!(check.scenario, Some(scenario), "{code} {message}");
+            assert_eq!(check.evidence["error_code"], code);
+            assert_eq!(check.evidence["request_id"], "4e7e2b2c-5b1a-4c7e-9b0e-0d3f0e0a1b2c");
+        }
+    }
+
+    fn options(tokens: &str, hop: u8, endpoint: &str) -> MetadataOptions {
+        MetadataOptions {
+            instance_id: "i-0123456789abcdef0".into(),
+            http_tokens: Some(tokens.into()),
+            http_put_response_hop_limit: Some(hop),
+            http_endpoint: Some(endpoint.into()),
+            ..MetadataOptions::default()
+        }
+    }
+
+    #[test]
+    fn metadata_options_map_to_scenarios() {
+        let id = "i-0123456789abcdef0";
+        let check = |o, container| ec2_check(Ok(o), &endpoints(), id, "eu-west-1", container);
+        let c = check(options("required", 2, "enabled"), true);
+        assert_eq!((c.status, c.scenario), (Status::Pass, None));
+        let c = check(options("optional", 2, "enabled"), false);
+        assert_eq!((c.status, c.scenario), (Status::Warn, Some("role-delivery-imdsv1-denied")));
+        assert_eq!(
+            c.fix.as_deref(),
+            Some("aws ec2 modify-instance-metadata-options --region eu-west-1 --instance-id i-0123456789abcdef0 --http-tokens required")
+        );
+        // Hop limit 1 matters only inside a container.
+        let c = check(options("required", 1, "enabled"), false);
+        assert_eq!(c.status, Status::Pass);
+        let c = check(options("optional", 1, "enabled"), true);
+        assert_eq!((c.status, c.scenario), (Status::Warn, Some("imds-hop-limit")));
+        let c = check(options("required", 2, "disabled"), true);
+        assert_eq!((c.status, c.scenario), (Status::Fail, Some("imds-disabled")));
+    }
+
+    #[test]
+    fn access_denied_on_describe_is_a_skip() {
+        let c = ec2_check(
+            Err(aws("UnauthorizedOperation", "You are not authorized to perform this operation.", None)),
+            &endpoints(),
+            "i-0123456789abcdef0",
+            "us-east-1",
+            false,
+        );
+        assert_eq!(c.status, Status::Skip);
+        let c = ec2_check(
+            Err(aws("RequestExpired", "Request has expired.", Some(3600))),
+            &endpoints(),
+            "i-0123456789abcdef0",
+            "us-east-1",
+            false,
+        );
+        assert_eq!((c.status, c.scenario), (Status::Fail, Some("clock-skew")));
+    }
+}
