@@ -514,13 +514,12 @@ fn aws_arguments(words: &[String]) -> Option<&[String]> {
     let mut i = 0;
     while i < words.len() {
         let w = words[i].as_str();
-        if assignment.is_match(w) || matches!(w, "sudo" | "env" | "time" | "exec" | "command") {
-            i += 1;
-        } else if w.starts_with('-') && i > 0 && words[i - 1] == "sudo" {
-            i += 1;
-        } else {
+        let wrapper = matches!(w, "sudo" | "env" | "time" | "exec" | "command");
+        let sudo_flag = w.starts_with('-') && i > 0 && words[i - 1] == "sudo";
+        if !(assignment.is_match(w) || wrapper || sudo_flag) {
             break;
         }
+        i += 1;
     }
     (words.get(i).map(String::as_str) == Some("aws")).then(|| &words[i + 1..])
 }
