@@ -1,0 +1,213 @@
+//! The IMDS and credential-chain part of the knowledge base through the real binary.
+//!
+//! These scenarios are the hardest to tell apart because most clients print one generic
+//! "no credentials" line whatever went wrong. The rules pinned here:
+//! * a chain-exhausted message on its own is `no-credentials`, and names the IMDS
+//!   scenarios it cannot rule out;
+//! * debug lines showing that IMDS *answered* (401, 403, 404, 429, a proxy page) or that
+//!   the token request hung after connecting override the generic chain message;
+//! * a bare transport failure to 169.254.169.254 is `imds-unreachable`, but the same
+//!   failure inside a chain-exhausted message stays `no-credentials` (off EC2, IMDS is
+//!   only the last place the SDK looked).
+//!
+//! The texts are written for these tests (none is a scenario example), in the shapes the
+//! clients print, so they check that the signals generalise beyond the examples.
+
+use assert_cmd::Command;
+
+fn explain_json(text: &str) -> serde_json::Value {
+    let output = Command::cargo_bin("authdoctor")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("AUTHDOCTOR_TEST_GUARD", "1")
+        .args(["explain", "--format", "json", "--text", text])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn top_scenario(doc: &serde_json::Value) -> String {
+    doc["findings"][0]["scenario"]
+        .as_str()
+        .unwrap_or("not-auth")
+        .to_owned()
+}
+
+fn candidates(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"][0]["candidates"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| c["scenario"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// (expected top scenario, text).
+const BOUNDARY: &[(&str, &str)] = &[
+    // Chain-exhausted wording only: nothing says which source should have worked.
+    (
+        "no-credentials",
+        "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
+    ),
+    (
+        "no-credentials",
+        "Error: CredentialsError: Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1",
+    ),
+    (
+        "no-credentials",
+        "Error: the credential provider was not enabled\nCaused by: no credentials found in chain. Attempted:\n  Environment: environment variable not set\n  Ec2InstanceMetadata: could not communicate with IMDS",
+    ),
+    // A connect failure inside the chain message: IMDS was only the last place looked.
+    (
+        "no-credentials",
+        "NoCredentialProviders: no valid providers in chain\ncaused by: EnvAccessKeyNotFound: failed to find credentials in the environment.\nSharedCredsLoad: failed to load profile, .\nEC2RoleRequestError: no EC2 instance role found\ncaused by: RequestError: send request failed\ncaused by: Get \"http://169.254.169.254/latest/meta-data/iam/security-credentials/\": dial tcp 169.254.169.254:80: connect: no route to host",
+    ),
+    (
+        "no-credentials",
+        "2026-11-23 09:20:01,001 botocore.utils [DEBUG] Caught retryable HTTP exception while making metadata service request to http://169.254.169.254/latest/api/token: Connect timeout on endpoint URL: \"http://169.254.169.254/latest/api/token\"\nbotocore.exceptions.NoCredentialsError: Unable to locate credentials",
+    ),
+    // IMDS answered: the instance-side fault wins over the generic chain message.
+    (
+        "imds-credentials-not-found",
+        "NoCredentialProviders: no valid providers in chain\ncaused by: EnvAccessKeyNotFound: failed to find credentials in the environment.\nEC2RoleRequestError: no EC2 instance role found\ncaused by: EC2MetadataError: failed to make EC2Metadata request\n\tstatus code: 404, request id: ",
+    ),
+    (
+        "imds-credentials-not-found",
+        "botocore.utils [DEBUG] Error response received when retrievingcredentials: {'Code': 'AssumeRoleUnauthorizedAccess', 'Message': 'EC2 cannot assume the role app-role.'}\nUnable to locate credentials",
+    ),
+    (
+        "imds-hop-limit",
+        "botocore.utils [DEBUG] Metadata service returned non-200 response with status code of 401 for url: http://169.254.169.254/latest/meta-data/iam/security-credentials/, content body: b''\nUnable to locate credentials. You can configure credentials by running \"aws configure\".",
+    ),
+    (
+        "imds-throttled",
+        "botocore.utils [DEBUG] Metadata service returned non-200 response with status code of 429 for url: http://169.254.169.254/latest/meta-data/iam/security-credentials/, content body: b''\nUnable to locate credentials",
+    ),
+    (
+        "imds-disabled",
+        "software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[EnvironmentVariableCredentialsProvider(), InstanceProfileCredentialsProvider()]) : [EnvironmentVariableCredentialsProvider(): Unable to load credentials from system settings., InstanceProfileCredentialsProvider(): IMDS credentials have been disabled by environment variable or system property.]",
+    ),
+    (
+        "imds-proxy",
+        "botocore.utils [DEBUG] Metadata service returned non-200 response with status code of 502 for url: http://169.254.169.254/latest/meta-data/iam/security-credentials/, content body: b'<html><head><title>ERROR: The requested URL could not be retrieved</title></head></html>'\nUnable to locate credentials",
+    ),
+    // Hand-made requests.
+    (
+        "imds-token-invalid",
+        "$ curl -s -w '%{http_code}' http://169.254.169.254/latest/meta-data/instance-id\n401",
+    ),
+    (
+        "imds-token-wrong-path",
+        "urllib.error.HTTPError: HTTP Error 403: Forbidden (PUT http://169.254.169.254/2020-10-27/api/token)",
+    ),
+    (
+        "imds-hop-limit",
+        "level=warning msg=\"failed to get IMDSv2 token\" error=\"Put \\\"http://169.254.169.254/latest/api/token\\\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)\"",
+    ),
+    // Bare transport failures.
+    (
+        "imds-unreachable",
+        "$ curl -s http://169.254.169.254/latest/meta-data/instance-id\ncurl: (28) Connection timed out after 1001 milliseconds",
+    ),
+    (
+        "imds-unreachable",
+        "Could not connect to the endpoint URL: \"http://169.254.169.254/latest/api/token\"",
+    ),
+    (
+        "imds-unreachable",
+        "Error: connect ENETUNREACH 169.254.169.254:80 - Local (0.0.0.0:0)",
+    ),
+    // Another source shadows the expected role.
+    (
+        "credential-shadowing",
+        "An error occurred (AccessDenied) when calling the PutObject operation: User: arn:aws:sts::111122223333:assumed-role/prod-cluster-node-role/i-0123456789abcdef0 is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::uploads/x\"",
+    ),
+];
+
+#[test]
+fn imds_and_chain_boundaries_hold() {
+    let mut failures = Vec::new();
+    for (want, text) in BOUNDARY {
+        let doc = explain_json(text);
+        let got = top_scenario(&doc);
+        if got != *want {
+            failures.push(format!(
+                "want {want}, got {got} (candidates {:?}) for:\n{text}",
+                candidates(&doc)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn a_bare_chain_message_names_the_imds_faults_it_cannot_rule_out() {
+    let doc = explain_json("botocore.exceptions.NoCredentialsError: Unable to locate credentials");
+    assert_eq!(top_scenario(&doc), "no-credentials");
+    let named = candidates(&doc);
+    for id in [
+        "imds-unreachable",
+        "imds-credentials-not-found",
+        "imds-hop-limit",
+    ] {
+        assert!(named.iter().any(|c| c == id), "{id} not named: {named:?}");
+    }
+    let notes = doc["findings"][0]["notes"].to_string();
+    assert!(
+        notes.contains("authdoctor check"),
+        "no pointer to check: {notes}"
+    );
+}
+
+#[test]
+fn an_instance_role_denial_is_not_claimed_as_shadowing() {
+    // The caller is an instance role whose name does not mark it as a node role: that is
+    // a plain missing permission, not evidence that another source won.
+    let doc = explain_json(
+        "An error occurred (AccessDenied) when calling the GetObject operation: User: arn:aws:sts::111122223333:assumed-role/reporting-app/i-0123456789abcdef0 is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::reports/a.csv\" because no identity-based policy allows the s3:GetObject action",
+    );
+    assert_ne!(top_scenario(&doc), "credential-shadowing");
+}
+
+#[test]
+fn the_hop_limit_fix_uses_the_instance_id_from_the_text() {
+    let doc = explain_json(
+        "i-0a1b2c3d4e5f60718 botocore.utils [DEBUG] Caught retryable HTTP exception while making metadata service request to http://169.254.169.254/latest/api/token: Read timeout on endpoint URL: \"http://169.254.169.254/latest/api/token\"",
+    );
+    assert_eq!(top_scenario(&doc), "imds-hop-limit");
+    let commands = doc["findings"][0]["fix"]["commands"].to_string();
+    assert!(
+        commands.contains(
+            "modify-instance-metadata-options --instance-id i-0a1b2c3d4e5f60718 --http-put-response-hop-limit 2 --http-endpoint enabled"
+        ),
+        "{commands}"
+    );
+    assert!(
+        commands.contains("Edit-EC2InstanceMetadataOption -InstanceId i-0a1b2c3d4e5f60718 -HttpPutResponseHopLimit 2"),
+        "{commands}"
+    );
+}
+
+#[test]
+fn unrelated_timeouts_and_404s_are_not_imds_findings() {
+    for text in [
+        "GET https://example.com/api/users returned 404 Not Found",
+        "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='example.com', port=443): Read timed out. (read timeout=10)",
+        "curl: (28) Connection timed out after 10001 milliseconds",
+    ] {
+        let doc = explain_json(text);
+        let got = top_scenario(&doc);
+        assert!(
+            !got.starts_with("imds-") && got != "no-credentials",
+            "{text} was explained as {got}"
+        );
+    }
+}
