@@ -1,0 +1,155 @@
+//! `authdoctor simulate` and `authdoctor decode` end to end: the example cases, the JSON
+//! contract, exit codes, bad input (exit 2 with file:line:column, never a panic).
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn authdoctor() -> Command {
+    let mut c = Command::cargo_bin("authdoctor").expect("binary");
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn examples_give_their_expected_decision_and_scenario() {
+    for name in [
+        "launch-requires-imdsv2",
+        "role-delivery-imdsv1-denied",
+        "fleet-delete-missing-terminate",
+        "spot-request-tags-denied",
+        "dlm-role-insufficient",
+    ] {
+        let path = root().join(format!("examples/{name}.json"));
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let out = authdoctor().args(["--format", "json", "simulate", "--case"]).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["decision"], case["expected"], "{name}");
+        assert_eq!(v["findings"][0]["scenario"], name, "{name}: {v}");
+        assert_eq!(v["proposal"]["verified"], true, "{name}: the minimal change must flip the decision");
+        assert!(v["trace"].as_array().is_some_and(|t| !t.is_empty()));
+    }
+}
+
+#[test]
+fn role_delivery_json_names_the_deciding_scp_statement() {
+    let path = root().join("examples/role-delivery-imdsv1-denied.json");
+    let out = authdoctor().args(["--format", "json", "simulate", "--case"]).arg(&path).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["layers"]["scp"], "ExplicitDeny");
+    assert_eq!(v["layers"]["identity"], "Allow");
+    assert_eq!(v["layers"]["resource"], "NotApplicable");
+    assert_eq!(v["deciding"][0]["policy"], "RequireImdsV2Creds");
+    assert_eq!(v["deciding"][0]["statement"], "DenyImdsV1RoleCredentials");
+    let t = v["trace"].as_array().unwrap().iter().find(|t| t["statement"] == "DenyImdsV1RoleCredentials").unwrap();
+    assert_eq!(t["conditions"][0]["operator"], "NumericLessThan");
+    assert_eq!(t["conditions"][0]["request_values"][0], "1.0");
+    assert_eq!(t["conditions"][0]["matches"], true);
+}
+
+#[test]
+fn human_output_underlines_the_failing_condition() {
+    let path = root().join("examples/launch-requires-imdsv2.json");
+    let out = authdoctor().args(["simulate", "--case"]).arg(&path).output().unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("launch-requires-imdsv2.json:11:41"), "{s}");
+    assert!(s.contains("^^^^"), "{s}");
+    assert!(s.contains("`ec2:MetadataHttpTokens` = `required`"), "{s}");
+}
+
+#[test]
+fn flags_and_allow_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.json");
+    std::fs::write(&p, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["a","b"]}}}}"#).unwrap();
+    let ok = authdoctor()
+        .args(["simulate", "--identity"]).arg(&p)
+        .args(["--action", "sqs:SendMessage", "--principal", "arn:aws:iam::111122223333:user/u", "--context", "aws:TagKeys=a,b"])
+        .output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    let denied = authdoctor()
+        .args(["simulate", "--identity"]).arg(&p)
+        .args(["--action", "sqs:SendMessage", "--principal", "arn:aws:iam::111122223333:user/u", "--context", "aws:TagKeys=a,c"])
+        .output().unwrap();
+    assert_eq!(denied.status.code(), Some(1));
+}
+
+#[test]
+fn cases_file_prints_one_line_per_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.jsonl");
+    let mut text = String::new();
+    for name in ["launch-requires-imdsv2", "role-delivery-imdsv1-denied"] {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(root().join(format!("examples/{name}.json"))).unwrap()).unwrap();
+        text.push_str(&format!("{v}\n"));
+    }
+    std::fs::write(&p, text).unwrap();
+    let out = authdoctor().args(["--format", "json", "simulate", "--cases"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["decision"], "ExplicitDeny");
+}
+
+#[test]
+fn bad_policies_exit_2_with_position_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("invalid-json", "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",, }\n  ]\n}".into(), ":3:"),
+        ("wrong-type", r#"{"Statement":[{"Effect":"Allow","Action":42,"Resource":"*"}]}"#.into(), ":1:"),
+        ("unknown-element", r#"{"Statement":[{"Effect":"Allow","Actions":"s3:*","Resource":"*"}]}"#.into(), "unknown statement element"),
+        ("huge", format!("{{\"Statement\":[],\"Id\":\"{}\"}}", "x".repeat(1 << 20)), "limit"),
+        ("deep", format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)), "nested deeper"),
+    ];
+    for (name, text, needle) in cases {
+        let p = dir.path().join(format!("{name}.json"));
+        std::fs::write(&p, text).unwrap();
+        let out = authdoctor()
+            .args(["simulate", "--identity"]).arg(&p)
+            .args(["--action", "s3:GetObject", "--principal", "arn:aws:iam::111122223333:user/u"])
+            .output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(err.contains(needle), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+        assert!(!err.contains("panicked"), "{name}");
+    }
+}
+
+#[test]
+fn decode_explains_an_explicit_deny_and_infers_the_operator() {
+    let inner = r#"{"allowed":false,"explicitDeny":true,"matchedStatements":{"items":[{"statementId":"RequireMicroInstanceType","effect":"DENY","principals":{"items":[{"value":"AIDAEXAMPLEUSERID0001"}]},"principalGroups":{"items":[]},"actions":{"items":[{"value":"ec2:RunInstances"}]},"resources":{"items":[{"value":"arn:aws:ec2:*:*:instance/*"}]},"conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"t3a.micro"}]}}]}}]},"failures":{"items":[]},"context":{"principal":{"id":"AIDAEXAMPLEUSERID0001","name":"example.user","arn":"arn:aws:iam::111122223333:user/example.user"},"action":"RunInstances","resource":"arn:aws:ec2:eu-north-1:111122223333:instance/*","conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"t3.medium"}]}},{"key":"ec2:MetadataHttpTokens","values":{"items":[{"value":"required"}]}}]}}}"#;
+    let cli = serde_json::json!({"DecodedMessage": inner}).to_string();
+    let out = authdoctor().args(["--format", "json", "decode", "-"]).write_stdin(cli).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["explicit_deny"], true);
+    assert_eq!(v["action"], "ec2:RunInstances");
+    let c = &v["matched_statements"][0]["conditions"][0];
+    assert_eq!(c["operator"], "StringNotEquals");
+    assert_eq!(c["inferred"], true);
+    assert_eq!(v["context"]["ec2:InstanceType"][0], "t3.medium");
+}
+
+#[test]
+fn decode_passrole_implicit_deny() {
+    let msg = r#"{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},"context":{"principal":{"id":"AIDAEXAMPLEUSERID0004","name":"scalr","arn":"arn:aws:iam::111122223333:user/scalr"},"action":"iam:PassRole","resource":"arn:aws:iam::111122223333:role/app-ec2-role","conditions":{"items":[]}}}"#;
+    let out = authdoctor().args(["--format", "json", "decode", "--text", msg]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["scenario"], "passrole-denied");
+    assert_eq!(out.status.code(), Some(1));
+    let bad = authdoctor().args(["decode", "--text", "{not json"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
