@@ -670,6 +670,21 @@ fn every_aws_cli_command_names_a_real_service_operation_and_options() {
             }
         }
     }
+    // Commands quoted in the prose of the fix steps are copied just as often.
+    let quoted = regex::Regex::new("`(aws [^`]+)`").expect("static regex");
+    for s in knowledge_base().scenarios() {
+        for step in &s.fix.steps {
+            for m in quoted.captures_iter(step) {
+                checked += 1;
+                for problem in check_bash(&m[1]) {
+                    failures.push(format!(
+                        "crates/kb/scenarios/{}.toml: fix step quotes `{}`: {problem}",
+                        s.id, &m[1]
+                    ));
+                }
+            }
+        }
+    }
     assert!(checked > 0, "no `aws` command found in the knowledge base");
     println!(
         "checked {checked} aws invocations against {}",
