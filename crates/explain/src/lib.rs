@@ -32,6 +32,9 @@ use crate::source::{Line, LineReader, Scanned};
 
 /// Interesting lines further apart than this start a new error block.
 pub const BLOCK_GAP: usize = 3;
+/// Lines of one structured record (pretty-printed JSON such as a CloudTrail event, an
+/// XML error document) may separate clues of the same error by this many lines.
+pub const RECORD_GAP: usize = 24;
 /// A block longer than this is cut (a log that repeats one error for ever).
 pub const MAX_BLOCK_LINES: usize = 64;
 /// Distinct findings kept; further distinct errors are only counted.
@@ -99,7 +102,9 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     let mut collector = Collector::default();
     let mut block: Vec<Line> = Vec::new();
     let mut gap: Vec<Line> = Vec::new();
-    let mut last_hit = 0usize;
+    // Gap lines since the last interesting one: plain text, and structured-record lines
+    // (pretty JSON, XML) that keep one record's clues together.
+    let mut plain_gap = 0usize;
     let mut lines = 0usize;
     loop {
         let block_open = !block.is_empty();
@@ -123,21 +128,23 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
         };
         lines = line.number;
         if interesting {
-            let joins = !block.is_empty()
-                && line.number.saturating_sub(last_hit) <= BLOCK_GAP
-                && block.len() + gap.len() < MAX_BLOCK_LINES;
-            if joins {
+            // The block is still open only while the gap since its last interesting
+            // line is within bounds (checked below as gap lines arrive).
+            if block.len() + gap.len() < MAX_BLOCK_LINES {
                 block.append(&mut gap);
             } else {
                 collector.add_block(index, &block);
                 block.clear();
                 gap.clear();
             }
-            last_hit = line.number;
+            plain_gap = 0;
             block.push(line);
         } else if !block.is_empty() {
+            if !is_record_line(&line.text) {
+                plain_gap += 1;
+            }
             gap.push(line);
-            if gap.len() > BLOCK_GAP {
+            if plain_gap > BLOCK_GAP || gap.len() > RECORD_GAP {
                 collector.add_block(index, &block);
                 block.clear();
                 gap.clear();
@@ -146,6 +153,19 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     }
     collector.add_block(index, &block);
     Ok(collector.finish(lines))
+}
+
+/// A line of a pretty-printed JSON object or XML document: `"key": value,`, a lone
+/// brace or bracket, or `<Element>…</Element>`.
+fn is_record_line(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_empty() {
+        return false;
+    }
+    let json_key = t.starts_with('"') && t.contains("\":");
+    let json_punctuation = matches!(t.as_bytes()[0], b'{' | b'}' | b'[' | b']') && t.len() <= 3;
+    let xml = t.starts_with('<') && t.ends_with('>');
+    json_key || json_punctuation || xml
 }
 
 /// Bytes that may hide or split a needle: C0 controls (escape sequences), DEL, and the

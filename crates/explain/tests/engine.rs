@@ -108,3 +108,31 @@ fn fix_commands_are_filled_with_facts_that_have_the_right_shape() {
         }
     }
 }
+
+#[test]
+fn one_pretty_printed_cloudtrail_record_stays_one_error() {
+    let record = r#"{
+  "eventVersion": "1.09",
+  "userIdentity": {
+    "type": "AssumedRole",
+    "arn": "arn:aws:sts::111122223333:assumed-role/AppRole/i-0123456789abcdef0",
+    "sessionContext": {
+      "attributes": {
+        "creationDate": "2026-11-20T10:00:00Z",
+        "mfaAuthenticated": "false"
+      },
+      "ec2RoleDelivery": "1.0"
+    }
+  },
+  "eventTime": "2026-11-20T10:05:00Z",
+  "eventSource": "s3.amazonaws.com",
+  "eventName": "GetObject",
+  "awsRegion": "us-east-1",
+  "errorCode": "AccessDenied",
+  "errorMessage": "User: arn:aws:sts::111122223333:assumed-role/AppRole/i-0123456789abcdef0 is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::app-config/config.json with an explicit deny in a service control policy",
+  "requestID": "EXAMPLE123456789"
+}"#;
+    let report = explain_text(record);
+    let got: Vec<&str> = report.findings().map(|f| f.scenario.as_str()).collect();
+    assert_eq!(got.first(), Some(&"role-delivery-imdsv1-denied"), "{got:?}");
+}
