@@ -254,7 +254,11 @@ impl EmulatorConfig {
         if let Some(az) = &self.availability_zone
             && !(az.len() <= 40 && az.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         {
-            return Err(invalid("availability-zone", az, "a zone name such as `us-east-1a`"));
+            return Err(invalid(
+                "availability-zone",
+                az,
+                "a zone name such as `us-east-1a`",
+            ));
         }
         if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("account-id", &self.account_id, "12 digits"));
@@ -269,7 +273,11 @@ impl EmulatorConfig {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             {
-                return Err(invalid(field, value, "1-64 characters of A-Z a-z 0-9 - _ ."));
+                return Err(invalid(
+                    field,
+                    value,
+                    "1-64 characters of A-Z a-z 0-9 - _ .",
+                ));
             }
         }
         let creds = &self.credentials;
@@ -278,7 +286,10 @@ impl EmulatorConfig {
             ("secret-access-key", &creds.secret_access_key),
             ("session-token", &creds.session_token),
         ] {
-            if value.is_empty() || value.len() > 4096 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            if value.is_empty()
+                || value.len() > 4096
+                || !value.bytes().all(|b| b.is_ascii_graphic())
+            {
                 // Never echo a credential value back.
                 return Err(ConfigError::Invalid {
                     field,
@@ -327,8 +338,16 @@ impl EmulatorConfig {
             }
             for (key, value) in tags {
                 // With tags in IMDS, keys may not contain spaces or `/`.
-                if key.is_empty() || key.len() > 128 || key.contains([' ', '/']) || key.contains(char::is_control) {
-                    return Err(invalid("tag key", key, "1-128 characters, no spaces or `/`"));
+                if key.is_empty()
+                    || key.len() > 128
+                    || key.contains([' ', '/'])
+                    || key.contains(char::is_control)
+                {
+                    return Err(invalid(
+                        "tag key",
+                        key,
+                        "1-128 characters, no spaces or `/`",
+                    ));
                 }
                 if value.len() > 256 {
                     return Err(invalid("tag value", value, "at most 256 characters"));
@@ -397,18 +416,22 @@ pub fn check_loopback(addr: &SocketAddr) -> Result<(), ConfigError> {
 
 /// Parses a clock offset such as `-10m`, `+400s`, `90` (seconds), `2h`, `1d`.
 pub fn parse_clock_offset(text: &str) -> Result<i64, ConfigError> {
-    let err = || invalid(
-        "clock offset",
-        text,
-        "a signed whole number with an optional unit s, m, h or d, e.g. `-10m`, `+400s`",
-    );
+    let err = || {
+        invalid(
+            "clock offset",
+            text,
+            "a signed whole number with an optional unit s, m, h or d, e.g. `-10m`, `+400s`",
+        )
+    };
     let t = text.trim();
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'-') => (-1i64, &t[1..]),
         Some(b'+') => (1, &t[1..]),
         _ => (1, t),
     };
-    let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let digits_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let (digits, unit) = rest.split_at(digits_end);
     if digits.is_empty() || digits.len() > 12 {
         return Err(err());
@@ -430,11 +453,13 @@ pub fn parse_clock_offset(text: &str) -> Result<i64, ConfigError> {
 
 /// Parses a delay such as `1500ms`, `2s`, `2.5s`, `1m` or `3` (seconds); at most 10 minutes.
 pub fn parse_delay(text: &str) -> Result<Duration, ConfigError> {
-    let err = || invalid(
-        "delay",
-        text,
-        "a duration such as `1500ms`, `2s`, `2.5s` or `1m` (at most 10 minutes)",
-    );
+    let err = || {
+        invalid(
+            "delay",
+            text,
+            "a duration such as `1500ms`, `2s`, `2.5s` or `1m` (at most 10 minutes)",
+        )
+    };
     let t = text.trim();
     let number_end = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -481,7 +506,10 @@ mod tests {
     fn non_loopback_is_refused() {
         for addr in ["0.0.0.0:80", "10.0.0.1:1", "[::]:0", "169.254.169.254:80"] {
             let addr: SocketAddr = addr.parse().unwrap();
-            assert!(matches!(check_loopback(&addr), Err(ConfigError::NotLoopback { .. })));
+            assert!(matches!(
+                check_loopback(&addr),
+                Err(ConfigError::NotLoopback { .. })
+            ));
         }
         for addr in ["127.0.0.1:0", "127.8.9.1:80", "[::1]:0"] {
             assert_eq!(check_loopback(&addr.parse().unwrap()), Ok(()));

@@ -139,7 +139,8 @@ impl Context<'_> {
             return format!(
                 "{{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"{}\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"{}",
                 iso8601(last_updated),
-                &self.config.credentials.access_key_id[..self.config.credentials.access_key_id.len().min(8)],
+                &self.config.credentials.access_key_id
+                    [..self.config.credentials.access_key_id.len().min(8)],
             );
         }
         let account = extended.then_some(self.config.account_id.as_str());
@@ -168,7 +169,10 @@ impl Context<'_> {
             file("info", info),
             dir(
                 "security-credentials",
-                vec![(role.clone(), Node::Credentials(self.role_credentials(false)))],
+                vec![(
+                    role.clone(),
+                    Node::Credentials(self.role_credentials(false)),
+                )],
             ),
         ];
         if self.config.serve_extended_credentials {
@@ -298,7 +302,11 @@ impl Context<'_> {
         let arch = if c.instance_type.contains('g') && c.instance_type.contains('.') {
             // Graviton families (m7g, t4g, c6gn, …) carry a `g` before the size.
             let family = c.instance_type.split('.').next().unwrap_or("");
-            if family.len() > 2 && family[2..].contains('g') { "arm64" } else { "x86_64" }
+            if family.len() > 2 && family[2..].contains('g') {
+                "arm64"
+            } else {
+                "x86_64"
+            }
         } else {
             "x86_64"
         };
@@ -324,7 +332,9 @@ impl Context<'_> {
     fn dynamic(&self) -> Node {
         // The emulator cannot sign: the signature files are clearly fake placeholders.
         let fake = |kind: &str| {
-            format!("AUTHDOCTOR/EMULATED/{kind}/SIGNATURE/NOT/VALID/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==")
+            format!(
+                "AUTHDOCTOR/EMULATED/{kind}/SIGNATURE/NOT/VALID/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+            )
         };
         Node::Dir(vec![dir(
             "instance-identity",
@@ -458,7 +468,9 @@ mod tests {
         assert!(root.lines().any(|l| l == "instance-id"), "{root}");
         assert_eq!(c.lookup("/latest/meta-data").unwrap().body, root);
         assert_eq!(
-            c.lookup("/latest/meta-data/iam/security-credentials/").unwrap().body,
+            c.lookup("/latest/meta-data/iam/security-credentials/")
+                .unwrap()
+                .body,
             "authdoctor-emulated-role"
         );
         assert_eq!(c.lookup("/latest/meta-data/instance-id/"), None);
@@ -503,7 +515,9 @@ mod tests {
         assert_eq!(ctx(&config).lookup("/latest/meta-data/iam/info"), None);
         assert!(
             ctx(&config)
-                .lookup("/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance")
+                .lookup(
+                    "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance"
+                )
                 .is_some()
         );
         config.faults = vec![Fault::Garbage];

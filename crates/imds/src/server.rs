@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot, watch};
 
+use crate::MAX_TOKEN_TTL_SECONDS;
 use crate::clock::{Clock, http_date, iso8601, real_now};
 use crate::config::{ConfigError, EmulatorConfig, HttpTokens};
 use crate::documents::Context;
@@ -33,7 +34,6 @@ use crate::fault::Fault;
 use crate::http::{Body, Ec2Reply, TOKEN_HEADER, TOKEN_TTL_HEADER, proxy_reply, xhtml_error};
 use crate::stats::{Recorder, RequestRecord, Stats, TokenUse};
 use crate::token::{Check, TokenMint};
-use crate::MAX_TOKEN_TTL_SECONDS;
 
 const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_HOLD: Duration = Duration::from_secs(600);
@@ -374,9 +374,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, mut stop: watch::Rec
         reset: reset.clone(),
     });
     let service_shared = shared.clone();
-    let service = service_fn(move |request| {
-        handle(service_shared.clone(), reset.clone(), request)
-    });
+    let service = service_fn(move |request| handle(service_shared.clone(), reset.clone(), request));
     let served = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEAD_READ_TIMEOUT)
@@ -489,7 +487,8 @@ fn route(
     let reply = |r: Ec2Reply| Outcome::Reply(r.render(date.clone(), head));
 
     let path = request.uri().path();
-    let metadata_read = (method == Method::GET || method == Method::HEAD) && path != "/latest/api/token";
+    let metadata_read =
+        (method == Method::GET || method == Method::HEAD) && path != "/latest/api/token";
     // Classify the token first, so the counters describe every read, whatever answers it.
     // The header's presence marks an IMDSv2 request.
     let check = request
@@ -544,11 +543,10 @@ fn route(
         return reply(Ec2Reply::empty(405).header("allow", "GET, HEAD"));
     }
 
-    let v1_only = config.has(Fault::V1Only)
-        || config.has(Fault::V1Only404)
-        || config.has(Fault::V1Only405);
-    let tokens_required = config.has(Fault::V2Required)
-        || (config.http_tokens == HttpTokens::Required && !v1_only);
+    let v1_only =
+        config.has(Fault::V1Only) || config.has(Fault::V1Only404) || config.has(Fault::V1Only405);
+    let tokens_required =
+        config.has(Fault::V2Required) || (config.http_tokens == HttpTokens::Required && !v1_only);
     let mut ttl_header = None;
     match check {
         Some(Check::Valid { remaining }) => ttl_header = Some(remaining),
@@ -609,7 +607,9 @@ fn route(
         }
     };
     if let Some(remaining) = ttl_header {
-        answer.extra.insert(0, (TOKEN_TTL_HEADER, remaining.to_string()));
+        answer
+            .extra
+            .insert(0, (TOKEN_TTL_HEADER, remaining.to_string()));
     }
     reply(answer)
 }
@@ -666,9 +666,7 @@ fn token_endpoint(
     let Some(ttl) = ttl else {
         return reply(Ec2Reply::new(400, xhtml_error(400)));
     };
-    let token = shared
-        .mint
-        .issue(now, u32::try_from(ttl).unwrap_or(21_600));
+    let token = shared.mint.issue(now, u32::try_from(ttl).unwrap_or(21_600));
     shared.recorder.update(|s| s.tokens_issued += 1);
     reply(Ec2Reply::new(200, token).header(TOKEN_TTL_HEADER, ttl.to_string()))
 }

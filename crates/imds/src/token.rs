@@ -29,7 +29,9 @@ pub(crate) struct TokenMint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Check {
     /// Valid, with the seconds it has left.
-    Valid { remaining: u64 },
+    Valid {
+        remaining: u64,
+    },
     Expired,
     Invalid,
 }
@@ -103,8 +105,14 @@ mod tests {
         assert_eq!(token.len(), TOKEN_LEN);
         assert!(token.starts_with("AQAEA"), "{token}");
         assert!(token.ends_with("=="), "{token}");
-        assert_eq!(mint.check(token.as_bytes(), 1000), Check::Valid { remaining: 21_600 });
-        assert_eq!(mint.check(token.as_bytes(), 22_599), Check::Valid { remaining: 1 });
+        assert_eq!(
+            mint.check(token.as_bytes(), 1000),
+            Check::Valid { remaining: 21_600 }
+        );
+        assert_eq!(
+            mint.check(token.as_bytes(), 22_599),
+            Check::Valid { remaining: 1 }
+        );
         assert_eq!(mint.check(token.as_bytes(), 22_600), Check::Expired);
         assert_ne!(mint.issue(1000, 21_600), token, "tokens are unique");
     }

@@ -8,8 +8,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use authdoctor_imds::{
-    CANARY_ACCESS_KEY_ID, CANARY_SECRET_ACCESS_KEY, CANARY_SECRETS, CANARY_SESSION_TOKEN,
-    Emulator, EmulatorConfig, Fault, HttpTokens, RunningEmulator, TokenUse,
+    CANARY_ACCESS_KEY_ID, CANARY_SECRET_ACCESS_KEY, CANARY_SECRETS, CANARY_SESSION_TOKEN, Emulator,
+    EmulatorConfig, Fault, HttpTokens, RunningEmulator, TokenUse,
 };
 use support::{Reply, get, put_token, request, request_with_timeout, send_raw, token};
 
@@ -82,7 +82,10 @@ fn assert_empty_401(reply: &Reply) {
 fn assert_xhtml_404(reply: &Reply) {
     assert_eq!(reply.status, 404, "{reply:?}");
     let body = reply.text();
-    assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"), "{body}");
+    assert!(
+        body.starts_with("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"),
+        "{body}"
+    );
     assert!(body.contains("<title>404 - Not Found</title>"), "{body}");
     assert!(body.contains("<h1>404 - Not Found</h1>"), "{body}");
     assert_ec2_headers(reply);
@@ -101,11 +104,16 @@ fn token_put_issues_an_opaque_56_character_token_with_the_ttl_header() {
     assert_eq!(reply.status, 200);
     // Exact spelling as on the wire from the real service.
     assert!(
-        reply.header_names().contains(&"X-Aws-Ec2-Metadata-Token-Ttl-Seconds"),
+        reply
+            .header_names()
+            .contains(&"X-Aws-Ec2-Metadata-Token-Ttl-Seconds"),
         "{:?}",
         reply.header_names()
     );
-    assert_eq!(reply.header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"), Some("21600"));
+    assert_eq!(
+        reply.header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"),
+        Some("21600")
+    );
     assert_eq!(reply.header("Content-Length"), Some("56"));
     assert_eq!(reply.header("Content-Type"), Some("text/plain"));
     assert_ec2_headers(&reply);
@@ -113,7 +121,10 @@ fn token_put_issues_an_opaque_56_character_token_with_the_ttl_header() {
     assert_eq!(token.len(), 56);
     assert!(token.ends_with("=="), "{token}");
     assert_ne!(token, put_token(addr, "21600").text(), "every token is new");
-    assert_eq!(put_token(addr, "1").header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"), Some("1"));
+    assert_eq!(
+        put_token(addr, "1").header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"),
+        Some("1")
+    );
     let stats = imds.stats();
     assert_eq!((stats.token_puts, stats.tokens_issued), (3, 3));
 }
@@ -215,8 +226,16 @@ fn valid_token_reads_carry_the_remaining_ttl() {
     let reply = get(addr, "/latest/meta-data/instance-id", Some(&t));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.text(), "i-0a1b2c3d4e5f60718");
-    assert!(reply.header_names().contains(&"X-Aws-Ec2-Metadata-Token-Ttl-Seconds"));
-    let remaining: u64 = reply.header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds").unwrap().parse().unwrap();
+    assert!(
+        reply
+            .header_names()
+            .contains(&"X-Aws-Ec2-Metadata-Token-Ttl-Seconds")
+    );
+    let remaining: u64 = reply
+        .header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds")
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((21_598..=21_600).contains(&remaining), "{remaining}");
     assert_eq!(reply.header("Content-Type"), Some("text/plain"));
     assert_ec2_headers(&reply);
@@ -228,26 +247,39 @@ fn token_less_reads_are_401_when_required_and_served_when_optional() {
     let (imds, addr) = start(EmulatorConfig::default());
     assert_empty_401(&get(addr, "/latest/meta-data/", None));
     let stats = imds.stats();
-    assert_eq!((stats.v1_requests, stats.v1_rejected, stats.v1_served), (1, 1, 0));
+    assert_eq!(
+        (stats.v1_requests, stats.v1_rejected, stats.v1_served),
+        (1, 1, 0)
+    );
 
     let (imds, addr) = start(optional());
     let reply = get(addr, "/latest/meta-data/instance-id", None);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"), None);
     let stats = imds.stats();
-    assert_eq!((stats.v1_requests, stats.v1_rejected, stats.v1_served), (1, 0, 1));
+    assert_eq!(
+        (stats.v1_requests, stats.v1_rejected, stats.v1_served),
+        (1, 0, 1)
+    );
     assert_eq!(imds.requests()[0].token, TokenUse::Absent);
 }
 
 #[test]
 fn optional_with_a_bad_token_is_401_unless_configured_otherwise() {
     let (_imds, addr) = start(optional());
-    assert_empty_401(&get(addr, "/latest/meta-data/instance-id", Some("not-a-token")));
+    assert_empty_401(&get(
+        addr,
+        "/latest/meta-data/instance-id",
+        Some("not-a-token"),
+    ));
     let (_imds, addr) = start(EmulatorConfig {
         reject_invalid_token_when_optional: false,
         ..optional()
     });
-    assert_eq!(get(addr, "/latest/meta-data/instance-id", Some("not-a-token")).status, 200);
+    assert_eq!(
+        get(addr, "/latest/meta-data/instance-id", Some("not-a-token")).status,
+        200
+    );
 }
 
 #[test]
@@ -291,14 +323,38 @@ fn directory_listings_and_head() {
     let root = get(addr, "/", Some(&t)).text();
     assert!(root.lines().any(|l| l == "latest"), "{root}");
     assert!(root.lines().any(|l| l == "2021-03-23"), "{root}");
-    assert_eq!(get(addr, "/latest/", Some(&t)).text(), "dynamic\nmeta-data\nuser-data");
+    assert_eq!(
+        get(addr, "/latest/", Some(&t)).text(),
+        "dynamic\nmeta-data\nuser-data"
+    );
     let listing = get(addr, "/latest/meta-data/", Some(&t)).text();
-    for item in ["ami-id", "iam/", "instance-id", "placement/", "identity-credentials/", "local-ipv4"] {
-        assert!(listing.lines().any(|l| l == item), "{item} missing: {listing}");
+    for item in [
+        "ami-id",
+        "iam/",
+        "instance-id",
+        "placement/",
+        "identity-credentials/",
+        "local-ipv4",
+    ] {
+        assert!(
+            listing.lines().any(|l| l == item),
+            "{item} missing: {listing}"
+        );
     }
     assert!(!listing.ends_with('\n'));
-    assert_eq!(get(addr, "/latest/meta-data/iam/", Some(&t)).text(), "info\nsecurity-credentials/");
-    assert_eq!(get(addr, "/latest/meta-data/iam/security-credentials/", Some(&t)).text(), ROLE);
+    assert_eq!(
+        get(addr, "/latest/meta-data/iam/", Some(&t)).text(),
+        "info\nsecurity-credentials/"
+    );
+    assert_eq!(
+        get(
+            addr,
+            "/latest/meta-data/iam/security-credentials/",
+            Some(&t)
+        )
+        .text(),
+        ROLE
+    );
     assert_eq!(
         get(addr, "/latest/dynamic/instance-identity/", Some(&t)).text(),
         "rsa2048\npkcs7\ndocument\nsignature\ndsa2048"
@@ -317,7 +373,9 @@ fn directory_listings_and_head() {
     assert_eq!(head.header("Content-Length"), got.header("Content-Length"));
     assert_eq!(head.header("Server"), Some("EC2ws"));
     assert_eq!(
-        request(addr, "HEAD", "/latest/meta-data/", &[]).unwrap().status,
+        request(addr, "HEAD", "/latest/meta-data/", &[])
+            .unwrap()
+            .status,
         401,
         "HEAD follows the token rules too"
     );
@@ -335,15 +393,25 @@ fn role_documents() {
         info["InstanceProfileArn"],
         format!("arn:aws:iam::111122223333:instance-profile/{ROLE}")
     );
-    assert!(info["InstanceProfileId"].as_str().unwrap().starts_with("AIPA"));
+    assert!(
+        info["InstanceProfileId"]
+            .as_str()
+            .unwrap()
+            .starts_with("AIPA")
+    );
 
     let reply = get(addr, CREDS, Some(&t));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("Content-Type"), Some("text/plain"));
     let text = reply.text();
     // Pretty-printed like the real service: two-space indent, `" : "` separators.
-    assert!(text.starts_with("{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \""), "{text}");
-    assert!(text.contains(&format!("\n  \"AccessKeyId\" : \"{CANARY_ACCESS_KEY_ID}\",\n")));
+    assert!(
+        text.starts_with("{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \""),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        "\n  \"AccessKeyId\" : \"{CANARY_ACCESS_KEY_ID}\",\n"
+    )));
     assert!(text.ends_with("\"\n}"), "{text}");
     let creds = json(&reply);
     assert_eq!(creds["Type"], "AWS-HMAC");
@@ -352,19 +420,31 @@ fn role_documents() {
     let date = parse_http_date(reply.header("Date").unwrap());
     let expiration = parse_iso(creds["Expiration"].as_str().unwrap());
     let updated = parse_iso(creds["LastUpdated"].as_str().unwrap());
-    assert!((expiration - date - 6 * 3600).abs() <= 5, "Expiration ≈ now + 6 h");
+    assert!(
+        (expiration - date - 6 * 3600).abs() <= 5,
+        "Expiration ≈ now + 6 h"
+    );
     assert!(updated <= date && date - updated <= 5);
     assert_eq!(imds.stats().credential_fetches, 1);
 
     // The extended path is 404 unless the instance is "allow-listed".
-    assert_xhtml_404(&get(addr, "/latest/meta-data/iam/security-credentials-extended/", Some(&t)));
+    assert_xhtml_404(&get(
+        addr,
+        "/latest/meta-data/iam/security-credentials-extended/",
+        Some(&t),
+    ));
     let (_imds, addr) = start(EmulatorConfig {
         serve_extended_credentials: true,
         ..EmulatorConfig::default()
     });
     let t = token(addr);
     assert_eq!(
-        get(addr, "/latest/meta-data/iam/security-credentials-extended/", Some(&t)).text(),
+        get(
+            addr,
+            "/latest/meta-data/iam/security-credentials-extended/",
+            Some(&t)
+        )
+        .text(),
         ROLE
     );
     let extended = json(&get(
@@ -385,28 +465,55 @@ fn identity_document_placement_and_identity_credentials() {
         ..EmulatorConfig::default()
     });
     let t = token(addr);
-    let doc = json(&get(addr, "/latest/dynamic/instance-identity/document", Some(&t)));
+    let doc = json(&get(
+        addr,
+        "/latest/dynamic/instance-identity/document",
+        Some(&t),
+    ));
     assert_eq!(doc["region"], "eu-west-1");
     assert_eq!(doc["availabilityZone"], "eu-west-1a");
     assert_eq!(doc["instanceId"], "i-0123456789abcdef0");
     assert_eq!(doc["accountId"], "111122223333");
     assert_eq!(doc["version"], "2017-09-30");
     assert!(doc["kernelId"].is_null());
-    assert_eq!(get(addr, "/latest/meta-data/placement/region", Some(&t)).text(), "eu-west-1");
     assert_eq!(
-        get(addr, "/latest/meta-data/placement/availability-zone", Some(&t)).text(),
+        get(addr, "/latest/meta-data/placement/region", Some(&t)).text(),
+        "eu-west-1"
+    );
+    assert_eq!(
+        get(
+            addr,
+            "/latest/meta-data/placement/availability-zone",
+            Some(&t)
+        )
+        .text(),
         "eu-west-1a"
     );
-    assert_eq!(get(addr, "/latest/meta-data/iam/security-credentials/", Some(&t)).text(), "app-role");
+    assert_eq!(
+        get(
+            addr,
+            "/latest/meta-data/iam/security-credentials/",
+            Some(&t)
+        )
+        .text(),
+        "app-role"
+    );
     let identity = json(&get(
         addr,
         "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance",
         Some(&t),
     ));
     assert_eq!(identity["Code"], "Success");
-    assert_ne!(identity["AccessKeyId"], CANARY_ACCESS_KEY_ID, "not the role's credentials");
+    assert_ne!(
+        identity["AccessKeyId"], CANARY_ACCESS_KEY_ID,
+        "not the role's credentials"
+    );
     assert!(CANARY_SECRETS.contains(&identity["SecretAccessKey"].as_str().unwrap()));
-    let info = json(&get(addr, "/latest/meta-data/identity-credentials/ec2/info", Some(&t)));
+    let info = json(&get(
+        addr,
+        "/latest/meta-data/identity-credentials/ec2/info",
+        Some(&t),
+    ));
     assert_eq!(info["AccountId"], "111122223333");
     // A versioned path reads the same tree.
     assert_eq!(
@@ -433,7 +540,10 @@ fn every_response_carries_the_ec2_headers_and_the_emulated_date() {
     for reply in &replies {
         assert_ec2_headers(reply);
         let skew = unix_now() - parse_http_date(reply.header("Date").unwrap());
-        assert!((598..=602).contains(&skew), "Date should be 10 min behind: {skew}");
+        assert!(
+            (598..=602).contains(&skew),
+            "Date should be 10 min behind: {skew}"
+        );
     }
     // Credential times follow the emulated clock too.
     let creds = json(&get(addr, CREDS, Some(&t)));
@@ -454,9 +564,20 @@ fn ipv6_loopback_and_several_listeners() {
     assert!(urls[1].starts_with("http://[::1]:"), "{urls:?}");
     let v6 = imds.local_addrs()[1];
     let t = token(v6);
-    assert_eq!(get(v6, "/latest/meta-data/instance-id", Some(&t)).status, 200);
+    assert_eq!(
+        get(v6, "/latest/meta-data/instance-id", Some(&t)).status,
+        200
+    );
     // A token is good on either address: it is the same instance.
-    assert_eq!(get(imds.local_addrs()[0], "/latest/meta-data/instance-id", Some(&t)).status, 200);
+    assert_eq!(
+        get(
+            imds.local_addrs()[0],
+            "/latest/meta-data/instance-id",
+            Some(&t)
+        )
+        .status,
+        200
+    );
 }
 
 #[test]
@@ -529,10 +650,21 @@ fn fault_hop_limit_swallows_the_put_answer_but_not_gets() {
         matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
         "expected a read timeout, got {err:?}"
     );
-    assert_eq!(get(addr, CREDS, None).status, 200, "IMDSv1 GET still answers");
+    assert_eq!(
+        get(addr, CREDS, None).status,
+        200,
+        "IMDSv1 GET still answers"
+    );
     let stats = imds.stats();
-    assert_eq!((stats.token_puts, stats.tokens_issued, stats.unanswered), (1, 0, 1));
-    let put = imds.requests().into_iter().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(
+        (stats.token_puts, stats.tokens_issued, stats.unanswered),
+        (1, 0, 1)
+    );
+    let put = imds
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .unwrap();
     assert_eq!((put.status, put.fault), (None, Some("hop-limit")));
 
     // With HttpTokens=required the same client has no way in.
@@ -566,7 +698,12 @@ fn fault_trust_broken() {
     assert_eq!(reply.status, 200);
     let body = json(&reply);
     assert_eq!(body["Code"], "AssumeRoleUnauthorizedAccess");
-    assert!(body["Message"].as_str().unwrap().starts_with(&format!("EC2 cannot assume the role {ROLE}.")));
+    assert!(
+        body["Message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("EC2 cannot assume the role {ROLE}."))
+    );
     assert!(body.get("SecretAccessKey").is_none());
 }
 
@@ -609,12 +746,20 @@ fn fault_disabled_answers_403_everywhere() {
 #[test]
 fn fault_blackhole_accepts_and_never_answers() {
     let (imds, addr) = with_faults(&[Fault::Blackhole]);
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).expect("TCP accepted");
-    stream.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
-    stream.write_all(b"PUT /latest/api/token HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(2)).expect("TCP accepted");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    stream
+        .write_all(b"PUT /latest/api/token HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut buf = [0u8; 64];
     let err = stream.read(&mut buf).unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut), "{err:?}");
+    assert!(
+        matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{err:?}"
+    );
     let stats = imds.stats();
     assert_eq!((stats.blackholed_connections, stats.requests), (1, 0));
 }
@@ -637,7 +782,10 @@ fn fault_slow_delays_every_answer() {
     let started = Instant::now();
     let reply = put_token(addr, "21600");
     assert_eq!(reply.status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(300), "answer came before the delay");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "answer came before the delay"
+    );
 }
 
 #[test]
@@ -651,19 +799,36 @@ fn fault_garbage_serves_a_malformed_credentials_body() {
         assert!(!reply.text().contains(secret));
     }
     // The rest of the tree is unaffected.
-    assert_eq!(get(addr, "/latest/meta-data/iam/security-credentials/", Some(&t)).text(), ROLE);
+    assert_eq!(
+        get(
+            addr,
+            "/latest/meta-data/iam/security-credentials/",
+            Some(&t)
+        )
+        .text(),
+        ROLE
+    );
 }
 
 #[test]
 fn fault_proxy_answers_like_squid() {
-    for (fault, status) in [(Fault::Proxy, 403), (Fault::Proxy407, 407), (Fault::Proxy502, 502)] {
+    for (fault, status) in [
+        (Fault::Proxy, 403),
+        (Fault::Proxy407, 407),
+        (Fault::Proxy502, 502),
+    ] {
         let (_imds, addr) = with_faults(&[fault]);
         for reply in [put_token(addr, "21600"), get(addr, CREDS, None)] {
             assert_eq!(reply.status, status, "{fault}: {reply:?}");
             assert_ne!(reply.header("Server"), Some("EC2ws"));
             assert!(reply.header("Server").unwrap().starts_with("squid"));
             assert!(reply.header("Via").unwrap().contains("squid"));
-            assert!(reply.header("Content-Type").unwrap().starts_with("text/html"));
+            assert!(
+                reply
+                    .header("Content-Type")
+                    .unwrap()
+                    .starts_with("text/html")
+            );
             assert!(reply.text().contains("<html"));
             if status == 407 {
                 assert!(reply.header("Proxy-Authenticate").is_some());
@@ -695,11 +860,18 @@ fn oversized_and_malformed_requests_are_bounded_and_harmless() {
         Ok(reply) => assert_eq!(reply.status, 431, "{reply:?}"),
         // The server may close while we are still writing.
         Err(e) => assert!(
-            matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::InvalidData),
+            matches!(
+                e.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::InvalidData
+            ),
             "{e:?}"
         ),
     }
-    let garbage = send_raw(addr, b"\x00\x01\x02 not http\r\n\r\n", Duration::from_secs(5));
+    let garbage = send_raw(
+        addr,
+        b"\x00\x01\x02 not http\r\n\r\n",
+        Duration::from_secs(5),
+    );
     if let Ok(reply) = garbage {
         assert_eq!(reply.status, 400, "{reply:?}");
     }
@@ -743,7 +915,12 @@ fn secrets_never_reach_the_request_log_or_debug_output() {
     let (imds, addr) = start(EmulatorConfig::default());
     let t = token(addr);
     let _ = get(addr, CREDS, Some(&t));
-    let dump = format!("{:?} {:?} {:?}", imds.requests(), imds.stats(), imds.emulator());
+    let dump = format!(
+        "{:?} {:?} {:?}",
+        imds.requests(),
+        imds.stats(),
+        imds.emulator()
+    );
     for secret in CANARY_SECRETS {
         assert!(!dump.contains(secret), "secret in {dump}");
     }

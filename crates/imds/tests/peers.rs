@@ -17,8 +17,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use authdoctor_imds::{
-    CANARY_ACCESS_KEY_ID, CANARY_SECRET_ACCESS_KEY, CANARY_SECRETS, CANARY_SESSION_TOKEN,
-    Emulator, EmulatorConfig, Fault, HttpTokens, RunningEmulator, Stats,
+    CANARY_ACCESS_KEY_ID, CANARY_SECRET_ACCESS_KEY, CANARY_SECRETS, CANARY_SESSION_TOKEN, Emulator,
+    EmulatorConfig, Fault, HttpTokens, RunningEmulator, Stats,
 };
 use serde_json::Value;
 
@@ -49,7 +49,10 @@ fn assert_loopback_endpoint(url: &str) {
     let ip: IpAddr = host
         .parse()
         .unwrap_or_else(|_| panic!("refusing peer endpoint `{url}`: host is not an IP literal"));
-    assert!(ip.is_loopback(), "refusing peer endpoint `{url}`: not loopback");
+    assert!(
+        ip.is_loopback(),
+        "refusing peer endpoint `{url}`: not loopback"
+    );
 }
 
 /// One peer run: what the client printed, plus what the emulator saw.
@@ -149,14 +152,23 @@ fn run_peer_at(peer: Peer, endpoint: &str, imds: &RunningEmulator, label: &str) 
     }
     let mut stdout = String::new();
     let mut stderr = String::new();
-    child.stdout.take().map(|mut s| s.read_to_string(&mut stdout));
-    child.stderr.take().map(|mut s| s.read_to_string(&mut stderr));
+    child
+        .stdout
+        .take()
+        .map(|mut s| s.read_to_string(&mut stdout));
+    child
+        .stderr
+        .take()
+        .map(|mut s| s.read_to_string(&mut stderr));
     let line = stdout.lines().last().unwrap_or("");
     let out: Value = serde_json::from_str(line)
         .unwrap_or_else(|e| panic!("{label}: peer printed no JSON ({e}):\n{stdout}\n{stderr}"));
     // The peers report booleans, never the secrets themselves.
     for secret in CANARY_SECRETS {
-        assert!(!stdout.contains(secret), "{label}: a secret reached the peer's stdout");
+        assert!(
+            !stdout.contains(secret),
+            "{label}: a secret reached the peer's stdout"
+        );
     }
     let run = Run {
         out,
@@ -207,7 +219,11 @@ fn botocore_healthy_uses_imdsv2() {
     assert_eq!(run.out["method"], "iam-role");
     assert_eq!(run.stats.tokens_issued, 1);
     assert_eq!(run.stats.v1_requests, 0, "no IMDSv1 call: {:?}", run.stats);
-    assert_eq!(run.stats.v2_requests, 2, "role name + credentials: {:?}", run.stats);
+    assert_eq!(
+        run.stats.v2_requests, 2,
+        "role name + credentials: {:?}",
+        run.stats
+    );
 }
 
 #[test]
@@ -259,7 +275,11 @@ fn botocore_hop_limit_required_has_no_credentials() {
     let imds = emulator(&[Fault::HopLimit], Required);
     let run = run_peer(Peer::Botocore, &imds, "botocore/hop-limit+required");
     run.assert_no_credentials();
-    assert!(run.stats.v1_rejected >= 1, "v1 GET got 401: {:?}", run.stats);
+    assert!(
+        run.stats.v1_rejected >= 1,
+        "v1 GET got 401: {:?}",
+        run.stats
+    );
 }
 
 #[test]
@@ -287,7 +307,10 @@ fn botocore_expired_credentials_are_extended() {
     run.assert_canary();
     let expiry: jiff::Timestamp = run.out["expiry"].as_str().unwrap().parse().unwrap();
     let ahead = expiry.as_second() - jiff::Timestamp::now().as_second();
-    assert!((14 * 60..=26 * 60).contains(&ahead), "expiry moved {ahead} s ahead");
+    assert!(
+        (14 * 60..=26 * 60).contains(&ahead),
+        "expiry moved {ahead} s ahead"
+    );
 }
 
 #[test]
@@ -305,7 +328,12 @@ fn botocore_disabled() {
     let imds = emulator(&[Fault::Disabled], Required);
     let run = run_peer(Peer::Botocore, &imds, "botocore/disabled");
     run.assert_no_credentials();
-    assert_eq!(run.stats.status(403), 2, "PUT 403 then v1 GET 403: {:?}", run.stats);
+    assert_eq!(
+        run.stats.status(403),
+        2,
+        "PUT 403 then v1 GET 403: {:?}",
+        run.stats
+    );
 }
 
 #[test]
@@ -313,7 +341,11 @@ fn botocore_blackhole() {
     let imds = emulator(&[Fault::Blackhole], Required);
     let run = run_peer(Peer::Botocore, &imds, "botocore/blackhole");
     run.assert_no_credentials();
-    assert_eq!(run.stats.blackholed_connections, 2, "token PUT + one GET: {:?}", run.stats);
+    assert_eq!(
+        run.stats.blackholed_connections, 2,
+        "token PUT + one GET: {:?}",
+        run.stats
+    );
 }
 
 #[test]
@@ -420,7 +452,10 @@ fn js_hop_limit_required_fails_with_401() {
     let run = run_peer(Peer::Js, &imds, "js/hop-limit+required");
     run.assert_no_credentials();
     assert_eq!(run.out["status_code"], 401, "{run:#?}");
-    assert_eq!(run.error(), "Error response received from instance metadata service");
+    assert_eq!(
+        run.error(),
+        "Error response received from instance metadata service"
+    );
 }
 
 #[test]
@@ -436,7 +471,10 @@ fn js_trust_broken_is_an_invalid_response() {
     let imds = emulator(&[Fault::TrustBroken], Required);
     let run = run_peer(Peer::Js, &imds, "js/trust-broken");
     run.assert_no_credentials();
-    assert_eq!(run.error(), "Invalid response received from instance metadata service.");
+    assert_eq!(
+        run.error(),
+        "Invalid response received from instance metadata service."
+    );
 }
 
 #[test]
@@ -486,7 +524,10 @@ fn js_refused() {
     let imds = emulator(&[Fault::Refused], Required);
     let run = run_peer(Peer::Js, &imds, "js/refused");
     run.assert_no_credentials();
-    assert_eq!(run.error(), "Unable to connect to instance metadata service");
+    assert_eq!(
+        run.error(),
+        "Unable to connect to instance metadata service"
+    );
 }
 
 #[test]
@@ -507,7 +548,11 @@ fn js_garbage_escapes_as_a_syntax_error() {
 
 #[test]
 fn js_proxy() {
-    for (fault, status) in [(Fault::Proxy, 403), (Fault::Proxy407, 407), (Fault::Proxy502, 502)] {
+    for (fault, status) in [
+        (Fault::Proxy, 403),
+        (Fault::Proxy407, 407),
+        (Fault::Proxy502, 502),
+    ] {
         let imds = emulator(&[fault], Required);
         let run = run_peer(Peer::Js, &imds, &format!("js/{fault}"));
         run.assert_no_credentials();
