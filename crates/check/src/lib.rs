@@ -1,1 +1,745 @@
-//! authdoctor-check (being built).
+//! The live doctor behind `authdoctor check`: the environment, the AWS config files, the
+//! credential provider chain of each major SDK, the instance metadata service (IMDS), the
+//! clock and, with `--online`, the AWS APIs.
+//!
+//! Nothing in this crate reads the process environment or the real disk by itself: the
+//! caller passes an [`Env`] (a map of variables) and an [`Fs`] (a root to read files
+//! from), built once in the binary. Tests build fake ones.
+//!
+//! The network is touched only by the IMDS probes (`imds`, over a bare hyper client that
+//! never uses a proxy, with a deadline on every phase and a cap on every body) and by the
+//! `online` group. Every run ends within [`Options::timeout`] plus a small margin.
+//!
+//! Data flows one way: probes and parsers → [`Check`]s (each with an id from
+//! [`authdoctor_kb::KNOWN_CHECKS`], a status, and the scenario that explains a failure) →
+//! [`Finding`]s built by the knowledge base → a [`Report`], rendered by [`render`].
+//!
+//! Safety guard: when the environment has `AUTHDOCTOR_TEST_GUARD` set (CI and the test
+//! harness set it), [`run`] refuses any IMDS or AWS endpoint that is not on loopback,
+//! including the defaults, before a single packet is sent.
+
+mod chain;
+mod clock;
+mod envcheck;
+mod files;
+mod fs;
+mod http;
+mod imds;
+mod online;
+pub mod profile;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use authdoctor_kb::{Facts, Finding, knowledge_base};
+use serde::Serialize;
+
+pub use fs::{Fs, RootFs};
+pub use http::{Endpoint, EndpointError};
+
+/// The environment variables the checks look at, by name. Built once by the binary.
+pub type Env = BTreeMap<String, String>;
+
+/// Evidence attached to a check: small facts, never secrets.
+pub type EvidenceMap = BTreeMap<String, serde_json::Value>;
+
+/// The environment variable that turns on the loopback-only safety guard.
+pub const TEST_GUARD_VAR: &str = "AUTHDOCTOR_TEST_GUARD";
+
+/// The default time budget of a whole run (`--timeout`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What a run may do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--imds-endpoint`: wins over `AWS_EC2_METADATA_SERVICE_ENDPOINT` and the mode.
+    pub imds_endpoint: Option<String>,
+    /// `--timeout`: the whole run's time budget.
+    pub timeout: Duration,
+    /// `--online`: also call the AWS APIs.
+    pub online: bool,
+    /// `--only`: which groups run.
+    pub groups: Groups,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            imds_endpoint: None,
+            timeout: DEFAULT_TIMEOUT,
+            online: false,
+            groups: Groups::all(),
+        }
+    }
+}
+
+/// The check groups selected with `--only env,files,chain,imds,clock,online`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Groups {
+    pub env: bool,
+    pub files: bool,
+    pub chain: bool,
+    pub imds: bool,
+    pub clock: bool,
+    pub online: bool,
+}
+
+impl Groups {
+    pub const NAMES: &'static [&'static str] =
+        &["env", "files", "chain", "imds", "clock", "online"];
+
+    pub fn all() -> Groups {
+        Groups {
+            env: true,
+            files: true,
+            chain: true,
+            imds: true,
+            clock: true,
+            online: true,
+        }
+    }
+
+    /// Parses a comma list such as `env,imds`.
+    pub fn parse(list: &str) -> Result<Groups, CheckError> {
+        let mut groups = Groups {
+            env: false,
+            files: false,
+            chain: false,
+            imds: false,
+            clock: false,
+            online: false,
+        };
+        let mut any = false;
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            any = true;
+            match name.to_ascii_lowercase().as_str() {
+                "env" => groups.env = true,
+                "files" => groups.files = true,
+                "chain" => groups.chain = true,
+                "imds" => groups.imds = true,
+                "clock" => groups.clock = true,
+                "online" => groups.online = true,
+                _ => {
+                    return Err(CheckError::UnknownGroup(
+                        name.chars().take(40).collect::<String>(),
+                    ));
+                }
+            }
+        }
+        if !any {
+            return Err(CheckError::UnknownGroup(String::new()));
+        }
+        Ok(groups)
+    }
+
+    /// Whether any selected group needs the IMDS probes' results.
+    fn needs_imds(&self) -> bool {
+        self.imds || self.chain || self.clock || self.online
+    }
+}
+
+/// Why a run could not start. Diagnoses are never errors: they are failing [`Check`]s.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("invalid --imds-endpoint: {0}")]
+    InvalidEndpoint(EndpointError),
+    #[error(
+        "unknown check group `{0}` in --only; expected a comma list of env, files, chain, imds, clock, online"
+    )]
+    UnknownGroup(String),
+    #[error("invalid duration `{0}`; expected e.g. `2s`, `500ms`, `1m`")]
+    InvalidDuration(String),
+    #[error(
+        "refusing to contact {what} `{endpoint}`: {var} is set, so only loopback endpoints are allowed (pass --imds-endpoint http://127.0.0.1:PORT or unset {var})"
+    )]
+    Guard {
+        what: &'static str,
+        endpoint: String,
+        var: &'static str,
+    },
+    #[error("could not start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Parses `--timeout` values: `2s`, `500ms`, `1m`, `1.5s` (jiff's friendly format), or a
+/// bare number of seconds. Zero and more than ten minutes are refused.
+pub fn parse_duration(text: &str) -> Result<Duration, CheckError> {
+    let bad = || CheckError::InvalidDuration(text.chars().take(40).collect());
+    let trimmed = text.trim();
+    let duration = if let Ok(secs) = trimmed.parse::<f64>() {
+        if !secs.is_finite() || secs <= 0.0 {
+            return Err(bad());
+        }
+        Duration::try_from_secs_f64(secs).map_err(|_| bad())?
+    } else {
+        let signed: jiff::SignedDuration = trimmed.parse().map_err(|_| bad())?;
+        Duration::try_from(signed).map_err(|_| bad())?
+    };
+    if duration.is_zero() || duration > Duration::from_secs(600) {
+        return Err(bad());
+    }
+    Ok(duration)
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check's result, in the shape of the CLI contract (`fix` is an optional extension).
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// An id from [`authdoctor_kb::KNOWN_CHECKS`].
+    pub id: &'static str,
+    pub status: Status,
+    /// One line; strings from outside were cleaned before they got here.
+    pub summary: String,
+    /// The scenario that explains a failure or warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<&'static str>,
+    pub duration_ms: u64,
+    pub evidence: EvidenceMap,
+    /// One-line fix for a failure or warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub(crate) fn new(id: &'static str, status: Status, summary: impl Into<String>) -> Check {
+        debug_assert!(
+            authdoctor_kb::KNOWN_CHECKS.contains(&id),
+            "unknown check id {id}"
+        );
+        Check {
+            id,
+            status,
+            summary: authdoctor_redact::clean(&summary.into()).into_owned(),
+            scenario: None,
+            duration_ms: 0,
+            evidence: EvidenceMap::new(),
+            fix: None,
+        }
+    }
+
+    pub(crate) fn scenario(mut self, scenario: &'static str) -> Check {
+        self.scenario = Some(scenario);
+        self
+    }
+
+    pub(crate) fn fix(mut self, fix: impl Into<String>) -> Check {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub(crate) fn took(mut self, duration: Duration) -> Check {
+        self.duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Adds a piece of evidence; strings are cleaned.
+    pub(crate) fn ev(mut self, key: &str, value: impl Into<serde_json::Value>) -> Check {
+        let value = match value.into() {
+            serde_json::Value::String(s) => {
+                serde_json::Value::String(authdoctor_redact::clean(&s).into_owned())
+            }
+            other => other,
+        };
+        self.evidence.insert(key.to_owned(), value);
+        self
+    }
+
+    pub(crate) fn skip(id: &'static str, summary: impl Into<String>) -> Check {
+        Check::new(id, Status::Skip, summary)
+    }
+}
+
+/// The `credentials` block: which source the reference chain (botocore / AWS CLI) picks,
+/// with the access key id shortened. Never a secret or a token.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CredentialsSummary {
+    /// `environment`, `shared-credentials-file`, `profile`, `credential-process`, `sso`,
+    /// `web-identity`, `container`, `imds` or `none`.
+    pub source: &'static str,
+    pub access_key_id: Option<String>,
+    pub expires_at: Option<String>,
+    pub role: Option<String>,
+}
+
+impl Default for CredentialsSummary {
+    fn default() -> Self {
+        CredentialsSummary {
+            source: "none",
+            access_key_id: None,
+            expires_at: None,
+            role: None,
+        }
+    }
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub checks: Vec<Check>,
+    pub findings: Vec<Finding>,
+    pub credentials: CredentialsSummary,
+}
+
+impl Report {
+    /// Whether any check failed (exit code 1).
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| c.status == Status::Fail)
+    }
+}
+
+/// A secret value (secret access key, session token). Its `Debug` never shows it; read it
+/// with [`Secret::expose`] only to sign a request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Credentials `check` obtained without calling AWS: static keys (environment or the
+/// shared credentials file) or instance-role credentials read from IMDS.
+#[derive(Debug, Clone)]
+pub struct ResolvedCredentials {
+    /// The `credentials.source` value they came from (`environment`, `imds`, …).
+    pub source: &'static str,
+    /// Full access key id: shorten it with [`authdoctor_redact::shorten_key_id`] before
+    /// showing it.
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    /// When they expire, if known.
+    pub expires_at: Option<jiff::Timestamp>,
+}
+
+/// What the `online` group gets to work with (see `online.rs`).
+///
+/// * `credentials`: set when static keys (environment, shared credentials file) or IMDS
+///   role credentials were obtained during this run; `None` when the winning source needs
+///   an AWS call to produce them (SSO, assume-role, web identity, credential_process) or
+///   nothing was found. The online checks must then `skip`.
+/// * `region`: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the active profile's
+///   `region`, else the region of the instance identity document.
+/// * `env`: the whole environment map, for `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`,
+///   `AWS_ENDPOINT_URL_EC2` and `AWS_USE_FIPS_ENDPOINT`-style settings. Under
+///   [`TEST_GUARD_VAR`] [`run`] has already refused non-loopback AWS endpoints.
+/// * `instance_id`: from the identity document, for `DescribeInstances`.
+/// * `deadline`: every request must have finished by then (the run's `--timeout`).
+#[derive(Debug, Clone)]
+pub struct OnlineContext {
+    pub credentials: Option<ResolvedCredentials>,
+    pub region: Option<String>,
+    pub env: Env,
+    pub instance_id: Option<String>,
+    pub deadline: tokio::time::Instant,
+    /// Whether this process seems to run in a container (the same hint the IMDS probes
+    /// use): a hop limit of 1 only breaks IMDSv2 from inside one.
+    pub in_container: bool,
+}
+
+/// Runs the selected checks and builds the report. Blocks for at most
+/// `options.timeout` plus a small margin.
+pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckError> {
+    let started = Instant::now();
+    let endpoint = resolve_endpoint(options, env)?;
+    let probes_needed = options.groups.needs_imds();
+    let online_wanted = options.groups.online && options.online;
+    guard(env, endpoint.as_ref().ok(), probes_needed, online_wanted)?;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(CheckError::Runtime)?;
+    // Leave a little room for building the report after the last probe.
+    let budget = options.timeout.saturating_sub(Duration::from_millis(60));
+    let deadline = started + budget.max(Duration::from_millis(100));
+
+    let settings = envcheck::imds_settings(env);
+    let loaded = files::load(env, fs);
+
+    let container = imds::container_hint(env, fs);
+    let probe = if probes_needed {
+        match &endpoint {
+            Ok(endpoint) => Some(runtime.block_on(imds::probe(
+                endpoint.clone(),
+                tokio::time::Instant::from_std(started),
+                tokio::time::Instant::from_std(deadline),
+                container.clone(),
+            ))),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+
+    let mut checks = Vec::new();
+    if options.groups.env {
+        checks.extend(envcheck::checks(env, &settings, endpoint.as_ref()));
+    }
+    if options.groups.files {
+        checks.extend(files::checks(&loaded, env, fs));
+    }
+    let chain = chain::analyse(env, &loaded, fs, probe.as_ref());
+    if options.groups.chain {
+        checks.extend(chain.checks.iter().cloned());
+    }
+    if options.groups.imds {
+        match (&probe, &endpoint) {
+            (Some(probe), _) => checks.extend(probe.checks.iter().cloned()),
+            (None, Err(e)) => {
+                for id in imds::CHECK_IDS {
+                    checks.push(Check::skip(
+                        id,
+                        format!("no usable metadata endpoint: {e} (see env.imds-settings)"),
+                    ));
+                }
+            }
+            (None, Ok(_)) => {}
+        }
+    }
+    if options.groups.clock {
+        checks.push(clock::skew(probe.as_ref()));
+        checks.push(clock::ntp(fs));
+    }
+
+    if options.groups.online {
+        if options.online {
+            let ctx = OnlineContext {
+                credentials: chain.resolved.clone(),
+                region: chain.region.clone(),
+                env: env.clone(),
+                instance_id: probe
+                    .as_ref()
+                    .and_then(|p| p.identity.as_ref())
+                    .and_then(|i| i.instance_id.clone()),
+                in_container: container.is_some(),
+                deadline: tokio::time::Instant::from_std(deadline),
+            };
+            let online = runtime.block_on(async {
+                tokio::time::timeout_at(ctx.deadline, online::run(&ctx))
+                    .await
+                    .unwrap_or_else(|_| {
+                        vec![
+                            Check::skip("online.sts", "the time budget ran out before the call"),
+                            Check::skip(
+                                "online.ec2-metadata-options",
+                                "the time budget ran out before the call",
+                            ),
+                        ]
+                    })
+            });
+            checks.extend(online);
+        } else {
+            checks.push(Check::skip(
+                "online.sts",
+                "not run: pass --online to call STS GetCallerIdentity",
+            ));
+            checks.push(Check::skip(
+                "online.ec2-metadata-options",
+                "not run: pass --online to read this instance's metadata options",
+            ));
+        }
+    }
+    // Probes still pending (there are none by now, but a stuck connection task must not
+    // delay the exit).
+    runtime.shutdown_background();
+
+    let facts = finding_facts(probe.as_ref());
+    attach_fixes(&mut checks, &facts);
+    let findings = build_findings(&checks, &facts);
+    Ok(Report {
+        checks,
+        findings,
+        credentials: chain.summary.clone(),
+    })
+}
+
+/// The endpoint the probes use: `--imds-endpoint`, else the environment. An invalid flag
+/// is an error; an invalid environment value becomes a failing `env.imds-settings` check
+/// and no probe.
+fn resolve_endpoint(
+    options: &Options,
+    env: &Env,
+) -> Result<Result<Endpoint, EndpointError>, CheckError> {
+    if let Some(flag) = &options.imds_endpoint {
+        return Endpoint::parse(flag)
+            .map(Ok)
+            .map_err(CheckError::InvalidEndpoint);
+    }
+    Ok(envcheck::endpoint_from_env(env))
+}
+
+/// The loopback-only guard (see the crate docs).
+fn guard(
+    env: &Env,
+    endpoint: Option<&Endpoint>,
+    probes_needed: bool,
+    online: bool,
+) -> Result<(), CheckError> {
+    if !env.contains_key(TEST_GUARD_VAR) {
+        return Ok(());
+    }
+    if probes_needed
+        && let Some(endpoint) = endpoint
+        && !endpoint.is_loopback()
+    {
+        return Err(CheckError::Guard {
+            what: "the instance metadata service at",
+            endpoint: endpoint.display(),
+            var: TEST_GUARD_VAR,
+        });
+    }
+    if online {
+        for (var, default) in [
+            ("AWS_ENDPOINT_URL_STS", "https://sts.amazonaws.com"),
+            ("AWS_ENDPOINT_URL_EC2", "https://ec2.amazonaws.com"),
+        ] {
+            let url = env
+                .get(var)
+                .or_else(|| env.get("AWS_ENDPOINT_URL"))
+                .map(String::as_str)
+                .unwrap_or(default);
+            let loopback = Endpoint::parse_any_scheme(url).is_ok_and(|e| e.is_loopback());
+            if !loopback {
+                return Err(CheckError::Guard {
+                    what: "the AWS endpoint",
+                    endpoint: authdoctor_redact::clean(url).chars().take(100).collect(),
+                    var: TEST_GUARD_VAR,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Facts the fix commands are filled with: instance, region, account, role.
+fn finding_facts(probe: Option<&imds::Probe>) -> Facts {
+    let mut facts = Facts::new();
+    let Some(probe) = probe else {
+        return facts;
+    };
+    if let Some(identity) = &probe.identity {
+        for (name, value) in [
+            ("instance_id", &identity.instance_id),
+            ("region", &identity.region),
+            ("account_id", &identity.account_id),
+        ] {
+            if let Some(value) = value {
+                facts.insert(
+                    name.to_owned(),
+                    authdoctor_redact::clean(value).into_owned(),
+                );
+            }
+        }
+    }
+    if let Some(role) = &probe.role {
+        facts.insert(
+            "role_name".to_owned(),
+            authdoctor_redact::clean(role).into_owned(),
+        );
+    }
+    if let Some(profile) = &probe.instance_profile_name {
+        facts.insert(
+            "instance_profile_name".to_owned(),
+            authdoctor_redact::clean(profile).into_owned(),
+        );
+    }
+    facts
+}
+
+/// How strongly a scenario explains what the checks saw, best first: a proxy in the way
+/// or a switched-off endpoint explains every other IMDS symptom, so they rank first.
+const SCENARIO_PRIORITY: &[&str] = &[
+    "imds-proxy",
+    "imds-disabled",
+    "imds-unreachable",
+    "imds-throttled",
+    "imds-hop-limit",
+    "imds-token-invalid",
+    "imds-credentials-not-found",
+    "clock-skew",
+    "expired-token",
+    "web-identity-token-invalid",
+    "sso-session-expired",
+    "credential-shadowing",
+    "no-credentials",
+    "role-delivery-imdsv1-denied",
+];
+
+fn priority(scenario: &str) -> usize {
+    SCENARIO_PRIORITY
+        .iter()
+        .position(|s| *s == scenario)
+        .unwrap_or(SCENARIO_PRIORITY.len())
+}
+
+/// Gives each failing or warning check without a fix of its own a one-line fix from its
+/// scenario (the first command, filled with the facts, else the first step).
+fn attach_fixes(checks: &mut [Check], facts: &Facts) {
+    let kb = knowledge_base();
+    for check in checks.iter_mut() {
+        if !matches!(check.status, Status::Fail | Status::Warn) {
+            check.fix = None;
+            continue;
+        }
+        if let Some(template) = &check.fix {
+            check.fix = Some(kb.fill(template, facts));
+            continue;
+        }
+        let Some(scenario) = check.scenario.and_then(|id| kb.get(id)) else {
+            continue;
+        };
+        let command = scenario
+            .fix
+            .commands
+            .first()
+            .map(|c| kb.fill(&c.bash, facts));
+        check.fix = command
+            .or_else(|| scenario.fix.steps.first().cloned())
+            .map(|s| s.lines().next().unwrap_or_default().trim().to_owned());
+    }
+}
+
+/// One finding per scenario named by a failing (then a warning) check, best first.
+fn build_findings(checks: &[Check], facts: &Facts) -> Vec<Finding> {
+    let mut named: Vec<(Status, usize, &'static str)> = Vec::new();
+    for check in checks {
+        let Some(scenario) = check.scenario else {
+            continue;
+        };
+        if !matches!(check.status, Status::Fail | Status::Warn) {
+            continue;
+        }
+        match named.iter_mut().find(|(_, _, s)| *s == scenario) {
+            Some(entry) => {
+                if check.status == Status::Fail {
+                    entry.0 = Status::Fail;
+                }
+            }
+            None => named.push((check.status, priority(scenario), scenario)),
+        }
+    }
+    // Failures first (Fail sorts after Warn in `Status`, so reverse that key).
+    named.sort_by_key(|(status, prio, _)| (*status != Status::Fail, *prio));
+    let kb = knowledge_base();
+    named
+        .into_iter()
+        .filter_map(|(status, _, scenario)| {
+            let confidence = if status == Status::Fail { 0.9 } else { 0.6 };
+            kb.finding(scenario, confidence, Vec::new(), facts.clone())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_the_cli_says() {
+        assert_eq!(parse_duration("2s").ok(), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_duration("500ms").ok(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_duration("1.5").ok(),
+            Some(Duration::from_millis(1500))
+        );
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("1h").is_err());
+    }
+
+    #[test]
+    fn groups_parse_and_reject_unknown_names() {
+        let g = Groups::parse("env, imds").unwrap();
+        assert!(g.env && g.imds && !g.files && !g.chain && !g.clock && !g.online);
+        assert!(Groups::parse("env,nope").is_err());
+        assert!(Groups::parse("").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let s = Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert!(!format!("{s:?}").contains("wJalr"));
+    }
+
+    #[test]
+    fn guard_refuses_default_and_remote_endpoints() {
+        let mut env = Env::new();
+        env.insert(TEST_GUARD_VAR.into(), "1".into());
+        let default = Endpoint::parse("http://169.254.169.254").unwrap();
+        assert!(guard(&env, Some(&default), true, false).is_err());
+        let local = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+        assert!(guard(&env, Some(&local), true, false).is_ok());
+        // Online without a loopback AWS endpoint is refused too.
+        assert!(guard(&env, Some(&local), true, true).is_err());
+        env.insert("AWS_ENDPOINT_URL".into(), "http://localhost:5000".into());
+        assert!(guard(&env, Some(&local), true, true).is_ok());
+        // Without the guard variable nothing is refused.
+        assert!(guard(&Env::new(), Some(&default), true, true).is_ok());
+    }
+
+    #[test]
+    fn findings_rank_failures_first_then_by_priority() {
+        let checks = vec![
+            Check::new("imds.v1", Status::Warn, "v1").scenario("role-delivery-imdsv1-denied"),
+            Check::new("chain.source", Status::Fail, "none").scenario("no-credentials"),
+            Check::new("imds.token", Status::Fail, "hop").scenario("imds-hop-limit"),
+        ];
+        let findings = build_findings(&checks, &Facts::new());
+        let kb = knowledge_base();
+        let expected: Vec<&str> = [
+            "imds-hop-limit",
+            "no-credentials",
+            "role-delivery-imdsv1-denied",
+        ]
+        .into_iter()
+        .filter(|id| kb.get(id).is_some())
+        .collect();
+        let got: Vec<&str> = findings.iter().map(|f| f.scenario.as_str()).collect();
+        assert_eq!(got, expected);
+    }
+}

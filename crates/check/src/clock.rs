@@ -1,0 +1,187 @@
+//! The `clock` group: the skew between this host's clock and the metadata service's
+//! `Date` header (SigV4 tolerates 5 minutes), and whether chrony/NTP is pointed at the
+//! Amazon Time Sync Service. The time service is only read about in config files, never
+//! contacted.
+
+use std::path::Path;
+
+use crate::imds::{Probe, State, human_duration};
+use crate::{Check, Fs, Status};
+
+/// SigV4's tolerance: beyond it AWS answers `RequestTimeTooSkewed` / `Signature expired`.
+const FAIL_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+const WARN_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
+
+pub(crate) fn skew(probe: Option<&Probe>) -> Check {
+    let Some(probe) = probe else {
+        return Check::skip(
+            "clock.skew",
+            "IMDS was not probed, so there is no reference clock",
+        );
+    };
+    if probe.state == State::Proxy {
+        return Check::skip(
+            "clock.skew",
+            "a proxy answered instead of IMDS; its clock is no reference",
+        );
+    }
+    let Some(sample) = &probe.clock else {
+        return Check::skip("clock.skew", "no answer from IMDS carried a Date header");
+    };
+    // Positive: the local clock is ahead of the service.
+    let skew = sample.local.duration_since(sample.service);
+    let abs = skew.abs();
+    let direction = if skew.is_negative() {
+        "behind"
+    } else {
+        "ahead of"
+    };
+    let check = Check::new("clock.skew", Status::Pass, "")
+        .ev(
+            "local",
+            sample
+                .local
+                .round(jiff::Unit::Second)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        )
+        .ev("imds_date", sample.service.to_string())
+        .ev("skew_seconds", skew.as_secs())
+        .ev("request", sample.request.clone());
+    let amount = human_duration(abs.unsigned_abs());
+    if abs > FAIL_AFTER {
+        Check {
+            status: Status::Fail,
+            scenario: Some("clock-skew"),
+            summary: format!(
+                "this host's clock is {amount} {direction} IMDS's: more than SigV4's 5-minute tolerance, AWS rejects signed requests"
+            ),
+            ..check
+        }
+    } else if abs > WARN_AFTER {
+        Check {
+            status: Status::Warn,
+            scenario: Some("clock-skew"),
+            summary: format!(
+                "this host's clock is {amount} {direction} IMDS's; at 5 minutes AWS starts rejecting signatures"
+            ),
+            ..check
+        }
+    } else {
+        Check {
+            summary: format!(
+                "the clock agrees with IMDS's Date header (within {} s)",
+                abs.as_secs().max(1)
+            ),
+            ..check
+        }
+    }
+}
+
+const CONFIGS: &[&str] = &[
+    "/etc/chrony.conf",
+    "/etc/chrony/chrony.conf",
+    "/etc/ntp.conf",
+    "/etc/systemd/timesyncd.conf",
+];
+const TIME_SYNC: &[&str] = &["169.254.169.123", "fd00:ec2::123"];
+
+pub(crate) fn ntp(fs: &dyn Fs) -> Check {
+    let mut found = Vec::new();
+    let mut amazon = Vec::new();
+    let mut public_aws = false;
+    // chrony also reads drop-in directories; look at a few files there too.
+    let mut paths: Vec<std::path::PathBuf> =
+        CONFIGS.iter().map(|p| Path::new(p).to_path_buf()).collect();
+    for dir in [
+        "/etc/chrony.d",
+        "/etc/chrony/conf.d",
+        "/etc/chrony/sources.d",
+    ] {
+        if let Ok(entries) = fs.list(Path::new(dir), 32) {
+            paths.extend(entries);
+        }
+    }
+    for path in &paths {
+        let Ok(bytes) = fs.read(path, 256 * 1024) else {
+            continue;
+        };
+        let shown = path.display().to_string();
+        found.push(shown.clone());
+        for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            let mut words = line.split(|c: char| c.is_whitespace() || c == '=');
+            let directive = words.next().unwrap_or_default().to_ascii_lowercase();
+            if !["server", "pool", "peer", "ntp", "fallbackntp"].contains(&directive.as_str()) {
+                continue;
+            }
+            let rest: Vec<&str> = words.filter(|w| !w.is_empty()).collect();
+            if rest.iter().any(|w| TIME_SYNC.contains(w)) {
+                amazon.push(format!("{shown}:{}", i + 1));
+            } else if rest.contains(&"time.aws.com") {
+                public_aws = true;
+            }
+        }
+    }
+    let check = Check::new("clock.ntp", Status::Pass, "").ev("configs", found.clone());
+    if !amazon.is_empty() {
+        Check {
+            summary: format!(
+                "time sync uses the Amazon Time Sync Service ({})",
+                amazon.join(", ")
+            ),
+            ..check.ev("amazon_time_sync", amazon)
+        }
+    } else if found.is_empty() {
+        Check::skip(
+            "clock.ntp",
+            "no chrony, ntpd or timesyncd configuration found",
+        )
+    } else if public_aws {
+        Check {
+            summary: "time sync uses time.aws.com (public); on EC2 the link-local 169.254.169.123 is closer and needs no internet".to_owned(),
+            ..check
+        }
+    } else {
+        Check {
+            status: Status::Warn,
+            summary: format!(
+                "{} does not point at the Amazon Time Sync Service (169.254.169.123 / fd00:ec2::123)",
+                found.join(", ")
+            ),
+            fix: Some("echo 'server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4' | sudo tee -a /etc/chrony.conf && sudo systemctl restart chronyd".to_owned()),
+            ..check
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RootFs;
+
+    #[test]
+    fn chrony_pointing_at_time_sync_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        let fs = RootFs::new(dir.path());
+        assert_eq!(ntp(&fs).status, Status::Skip);
+        std::fs::write(
+            dir.path().join("etc/chrony.conf"),
+            "pool 2.debian.pool.ntp.org iburst\n",
+        )
+        .unwrap();
+        assert_eq!(ntp(&fs).status, Status::Warn);
+        std::fs::write(
+            dir.path().join("etc/chrony.conf"),
+            "# comment 169.254.169.123\nserver 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
+        )
+        .unwrap();
+        let c = ntp(&fs);
+        assert_eq!(c.status, Status::Pass);
+        assert!(c.summary.contains("/etc/chrony.conf:2"), "{}", c.summary);
+    }
+}
