@@ -43,13 +43,17 @@ const FALLBACK_REGION: &str = "us-east-1";
 /// `online.ec2-metadata-options`.
 pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
     let Some(resolved) = &ctx.credentials else {
-        let why = "no credentials usable without calling AWS were found in this run (see chain.source)";
+        let why =
+            "no credentials usable without calling AWS were found in this run (see chain.source)";
         return vec![Check::skip(STS, why), Check::skip(EC2, why)];
     };
     let credentials = Credentials {
         access_key_id: resolved.access_key_id.clone(),
         secret_access_key: resolved.secret_access_key.expose().to_owned(),
-        session_token: resolved.session_token.as_ref().map(|t| t.expose().to_owned()),
+        session_token: resolved
+            .session_token
+            .as_ref()
+            .map(|t| t.expose().to_owned()),
     };
     let (region, region_source) = match &ctx.region {
         Some(r) => (r.as_str(), "configured"),
@@ -165,11 +169,7 @@ fn sts_check(
 }
 
 /// An error of either call as a failing check, with the scenario its category names.
-fn error_check(
-    base: impl Fn(Status, String) -> Check,
-    e: &OnlineError,
-    call: &str,
-) -> Check {
+fn error_check(base: impl Fn(Status, String) -> Check, e: &OnlineError, call: &str) -> Check {
     let mut check = base(Status::Fail, format!("{call} failed: {e}"));
     if let Some(aws) = e.aws() {
         check = check
@@ -183,9 +183,7 @@ fn error_check(
             ErrorCategory::InvalidClientToken => Some("invalid-client-token"),
             ErrorCategory::SignatureMismatch => Some("signature-mismatch"),
             ErrorCategory::ClockSkew => Some("clock-skew"),
-            ErrorCategory::AccessDenied
-            | ErrorCategory::Throttled
-            | ErrorCategory::Other => None,
+            ErrorCategory::AccessDenied | ErrorCategory::Throttled | ErrorCategory::Other => None,
         };
         if let Some(scenario) = scenario {
             check = check.scenario(scenario);
@@ -227,7 +225,9 @@ fn ec2_check(
         Err(e) => {
             // "When allowed": many roles may not describe instances; that is not a fault
             // of this host.
-            if e.aws().is_some_and(|a| a.category() == ErrorCategory::AccessDenied) {
+            if e.aws()
+                .is_some_and(|a| a.category() == ErrorCategory::AccessDenied)
+            {
                 let code = e.aws().map(|a| a.code.clone()).unwrap_or_default();
                 return Check::new(
                     EC2,
@@ -278,10 +278,7 @@ fn ec2_check(
         .scenario("role-delivery-imdsv1-denied")
         .fix(format!("{modify} --http-tokens required"))
     } else {
-        base(
-            Status::Pass,
-            format!("{instance_id}: {described}"),
-        )
+        base(Status::Pass, format!("{instance_id}: {described}"))
     };
     for (key, value) in [
         ("http_tokens", &options.http_tokens),
@@ -329,18 +326,51 @@ mod tests {
     #[test]
     fn sts_errors_map_to_scenarios() {
         let cases = [
-            ("ExpiredToken", "The security token included in the request is expired", None, "expired-token"),
-            ("InvalidClientTokenId", "The security token included in the request is invalid.", None, "invalid-client-token"),
-            ("SignatureDoesNotMatch", "The request signature we calculated does not match", Some(3), "signature-mismatch"),
-            ("SignatureDoesNotMatch", "Signature expired: 20261123T080000Z is now earlier than 20261123T084500Z (20261123T090000Z - 15 min.)", None, "clock-skew"),
-            ("SignatureDoesNotMatch", "The request signature we calculated does not match", Some(-1200), "clock-skew"),
+            (
+                "ExpiredToken",
+                "The security token included in the request is expired",
+                None,
+                "expired-token",
+            ),
+            (
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+                None,
+                "invalid-client-token",
+            ),
+            (
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+                Some(3),
+                "signature-mismatch",
+            ),
+            (
+                "SignatureDoesNotMatch",
+                "Signature expired: 20261123T080000Z is now earlier than 20261123T084500Z (20261123T090000Z - 15 min.)",
+                None,
+                "clock-skew",
+            ),
+            (
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+                Some(-1200),
+                "clock-skew",
+            ),
         ];
         for (code, message, skew, scenario) in cases {
-            let check = sts_check(Err(aws(code, message, skew)), &endpoints(), "environment", "AKIA…MPLE");
+            let check = sts_check(
+                Err(aws(code, message, skew)),
+                &endpoints(),
+                "environment",
+                "AKIA…MPLE",
+            );
             assert_eq!(check.status, Status::Fail, "{code}");
             assert_eq!(check.scenario, Some(scenario), "{code} {message}");
             assert_eq!(check.evidence["error_code"], code);
-            assert_eq!(check.evidence["request_id"], "4e7e2b2c-5b1a-4c7e-9b0e-0d3f0e0a1b2c");
+            assert_eq!(
+                check.evidence["request_id"],
+                "4e7e2b2c-5b1a-4c7e-9b0e-0d3f0e0a1b2c"
+            );
         }
     }
 
@@ -361,24 +391,39 @@ mod tests {
         let c = check(options("required", 2, "enabled"), true);
         assert_eq!((c.status, c.scenario), (Status::Pass, None));
         let c = check(options("optional", 2, "enabled"), false);
-        assert_eq!((c.status, c.scenario), (Status::Warn, Some("role-delivery-imdsv1-denied")));
+        assert_eq!(
+            (c.status, c.scenario),
+            (Status::Warn, Some("role-delivery-imdsv1-denied"))
+        );
         assert_eq!(
             c.fix.as_deref(),
-            Some("aws ec2 modify-instance-metadata-options --region eu-west-1 --instance-id i-0123456789abcdef0 --http-tokens required")
+            Some(
+                "aws ec2 modify-instance-metadata-options --region eu-west-1 --instance-id i-0123456789abcdef0 --http-tokens required"
+            )
         );
         // Hop limit 1 matters only inside a container.
         let c = check(options("required", 1, "enabled"), false);
         assert_eq!(c.status, Status::Pass);
         let c = check(options("optional", 1, "enabled"), true);
-        assert_eq!((c.status, c.scenario), (Status::Warn, Some("imds-hop-limit")));
+        assert_eq!(
+            (c.status, c.scenario),
+            (Status::Warn, Some("imds-hop-limit"))
+        );
         let c = check(options("required", 2, "disabled"), true);
-        assert_eq!((c.status, c.scenario), (Status::Fail, Some("imds-disabled")));
+        assert_eq!(
+            (c.status, c.scenario),
+            (Status::Fail, Some("imds-disabled"))
+        );
     }
 
     #[test]
     fn access_denied_on_describe_is_a_skip() {
         let c = ec2_check(
-            Err(aws("UnauthorizedOperation", "You are not authorized to perform this operation.", None)),
+            Err(aws(
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+                None,
+            )),
             &endpoints(),
             "i-0123456789abcdef0",
             "us-east-1",

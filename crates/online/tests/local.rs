@@ -17,7 +17,7 @@ use authdoctor_online::{
     Client, Credentials, Endpoints, ErrorCategory, OnlineError, Phase,
     decode_authorization_message, get_caller_identity,
 };
-use support::{Captured, http_answer, http_date, responder};
+use support::{Captured, http_answer, responder};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6CanaryTokenValueXYZ==";
@@ -30,6 +30,14 @@ const CALLER_OK: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazona
   </GetCallerIdentityResult>
   <ResponseMetadata><RequestId>0e2b1d3c-4a5f-4b6c-8d7e-9f0a1b2c3d4e</RequestId></ResponseMetadata>
 </GetCallerIdentityResponse>"#;
+
+/// Now as an HTTP date, shifted by `offset_secs`.
+fn http_date(offset_secs: i64) -> String {
+    let t = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(offset_secs);
+    jiff::fmt::rfc2822::DateTimePrinter::new()
+        .timestamp_to_rfc9110_string(&t)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
 
 fn creds() -> Credentials {
     Credentials {

@@ -5,6 +5,8 @@ Usage: moto_setup.py ENDPOINT_URL [--enable-auth]
 Creates, through moto's own AWS APIs:
   - instance "optional": HttpTokens=optional, hop limit 1, endpoint enabled
   - instance "required": HttpTokens=required, hop limit 2, endpoint disabled, IPv6 enabled, tags enabled
+  - instance "legacy": HttpTokens=optional, hop limit 2, endpoint enabled
+  - instance "good": HttpTokens=required, hop limit 2, endpoint enabled
   - IAM user "doctor" with an access key and an inline policy allowing ec2:DescribeInstances
   - IAM user "nobody" with an access key and no policy
 then, with --enable-auth, switches on moto's IAM authentication (every later request
@@ -53,6 +55,8 @@ def main() -> None:
             "InstanceMetadataTags": "enabled",
         }
     )
+    legacy = run({"HttpTokens": "optional", "HttpPutResponseHopLimit": 2, "HttpEndpoint": "enabled"})
+    good = run({"HttpTokens": "required", "HttpPutResponseHopLimit": 2, "HttpEndpoint": "enabled"})
 
     def user(name: str, policy: dict | None) -> dict:
         iam.create_user(UserName=name)
@@ -82,7 +86,18 @@ def main() -> None:
         with opener.open(request, timeout=10) as answer:
             answer.read()
 
-    print(json.dumps({"optional": optional, "required": required, "doctor": doctor, "nobody": nobody}))
+    print(
+        json.dumps(
+            {
+                "optional": optional,
+                "required": required,
+                "legacy": legacy,
+                "good": good,
+                "doctor": doctor,
+                "nobody": nobody,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

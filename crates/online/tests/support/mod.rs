@@ -1,6 +1,8 @@
 //! Test peers for authdoctor-online: a moto server (a real AWS API emulator from PyPI,
 //! installed in the workspace's `.venv` from `ci/requirements.txt`) and a tiny loopback
 //! HTTP responder for answers moto cannot give. Everything listens on 127.0.0.1 only.
+//! Also included by `crates/authdoctor/tests/online.rs` (`#[path]`), so it depends on
+//! nothing beyond tokio and serde_json.
 
 #![allow(dead_code)] // each test binary uses a different part
 
@@ -114,7 +116,7 @@ impl Moto {
 
     /// Runs `moto_setup.py` against this server; returns its JSON answer.
     pub fn setup(&self, enable_auth: bool) -> serde_json::Value {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/moto_setup.py");
+        let script = workspace_root().join("crates/online/tests/moto_setup.py");
         let mut cmd = python_command();
         cmd.arg(script).arg(self.url());
         if enable_auth {
@@ -272,12 +274,4 @@ pub fn http_answer(status: &str, date: &str, extra_headers: &str, body: &str) ->
         body.len()
     )
     .into_bytes()
-}
-
-/// Now as an HTTP date, shifted by `offset_secs`.
-pub fn http_date(offset_secs: i64) -> String {
-    let t = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(offset_secs);
-    jiff::fmt::rfc2822::DateTimePrinter::new()
-        .timestamp_to_rfc9110_string(&t)
-        .unwrap_or_else(|e| panic!("{e}"))
 }
