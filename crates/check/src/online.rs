@@ -78,11 +78,14 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
     }
     let client = Client::from_env(remaining, &ctx.env);
     let key = authdoctor_redact::shorten_key_id(&credentials.access_key_id);
+    let proxy_var = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .find(|v| ctx.env.get(*v).is_some_and(|x| !x.trim().is_empty()));
 
     let sts = async {
         let started = Instant::now();
         let result = get_caller_identity(&client, &credentials, region, &endpoints).await;
-        sts_check(result, &endpoints, resolved.source, &key)
+        sts_check(result, &endpoints, resolved.source, &key, proxy_var)
             .ev("region", region)
             .ev("region_source", region_source)
             .took(started.elapsed())
@@ -103,9 +106,16 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
             instance_id,
         )
         .await;
-        ec2_check(result, &endpoints, instance_id, region, ctx.in_container)
-            .ev("region", region)
-            .took(started.elapsed())
+        ec2_check(
+            result,
+            &endpoints,
+            instance_id,
+            region,
+            ctx.in_container,
+            proxy_var,
+        )
+        .ev("region", region)
+        .took(started.elapsed())
     };
     let (sts, ec2) = tokio::join!(sts, ec2);
     vec![sts, ec2]
@@ -124,6 +134,7 @@ fn sts_check(
     endpoints: &Endpoints,
     source: &str,
     key: &str,
+    proxy_var: Option<&str>,
 ) -> Check {
     let base = |status, summary: String| {
         Check::new(STS, status, summary)
@@ -164,13 +175,26 @@ fn sts_check(
             }
             check
         }
-        Err(e) => error_check(base, &e, "STS GetCallerIdentity"),
+        Err(e) => error_check(base, &e, "STS GetCallerIdentity", proxy_var),
     }
 }
 
 /// An error of either call as a failing check, with the scenario its category names.
-fn error_check(base: impl Fn(Status, String) -> Check, e: &OnlineError, call: &str) -> Check {
-    let mut check = base(Status::Fail, format!("{call} failed: {e}"));
+fn error_check(
+    base: impl Fn(Status, String) -> Check,
+    e: &OnlineError,
+    call: &str,
+    proxy_var: Option<&str>,
+) -> Check {
+    // A call that never got an answer while a proxy is configured: the SDKs would have
+    // gone through the proxy, this client goes direct, so say so.
+    let note = match proxy_var {
+        Some(var) if e.aws().is_none() => format!(
+            " ({var} is set: the SDKs send through that proxy, authdoctor calls AWS directly)"
+        ),
+        _ => String::new(),
+    };
+    let mut check = base(Status::Fail, format!("{call} failed: {e}{note}"));
     if let Some(aws) = e.aws() {
         check = check
             .ev("error_code", aws.code.as_str())
@@ -213,6 +237,7 @@ fn ec2_check(
     instance_id: &str,
     region: &str,
     in_container: bool,
+    proxy_var: Option<&str>,
 ) -> Check {
     let base = |status, summary: String| {
         Check::new(EC2, status, summary)
@@ -239,7 +264,7 @@ fn ec2_check(
                 .ev("instance_id", instance_id)
                 .ev("error_code", code);
             }
-            return error_check(base, &e, "EC2 DescribeInstances");
+            return error_check(base, &e, "EC2 DescribeInstances", proxy_var);
         }
     };
     let tokens = options.http_tokens.as_deref().unwrap_or("unknown");
@@ -363,9 +388,12 @@ mod tests {
                 &endpoints(),
                 "environment",
                 "AKIA…MPLE",
+                Some("HTTPS_PROXY"),
             );
             assert_eq!(check.status, Status::Fail, "{code}");
             assert_eq!(check.scenario, Some(scenario), "{code} {message}");
+            // AWS answered: no proxy note.
+            assert!(!check.summary.contains("HTTPS_PROXY"), "{}", check.summary);
             assert_eq!(check.evidence["error_code"], code);
             assert_eq!(
                 check.evidence["request_id"],
@@ -387,7 +415,7 @@ mod tests {
     #[test]
     fn metadata_options_map_to_scenarios() {
         let id = "i-0123456789abcdef0";
-        let check = |o, container| ec2_check(Ok(o), &endpoints(), id, "eu-west-1", container);
+        let check = |o, container| ec2_check(Ok(o), &endpoints(), id, "eu-west-1", container, None);
         let c = check(options("required", 2, "enabled"), true);
         assert_eq!((c.status, c.scenario), (Status::Pass, None));
         let c = check(options("optional", 2, "enabled"), false);
@@ -428,6 +456,7 @@ mod tests {
             "i-0123456789abcdef0",
             "us-east-1",
             false,
+            None,
         );
         assert_eq!(c.status, Status::Skip);
         let c = ec2_check(
@@ -436,7 +465,36 @@ mod tests {
             "i-0123456789abcdef0",
             "us-east-1",
             false,
+            None,
         );
         assert_eq!((c.status, c.scenario), (Status::Fail, Some("clock-skew")));
+    }
+
+    #[test]
+    fn unanswered_calls_mention_an_ignored_proxy() {
+        let timeout = || OnlineError::Timeout {
+            endpoint: "https://sts.us-east-1.amazonaws.com".into(),
+            phase: authdoctor_online::Phase::Connect,
+            after: std::time::Duration::from_secs(2),
+        };
+        let c = sts_check(
+            Err(timeout()),
+            &endpoints(),
+            "environment",
+            "AKIA…MPLE",
+            Some("https_proxy"),
+        );
+        assert_eq!(c.status, Status::Fail);
+        assert_eq!(c.scenario, None);
+        assert_eq!(c.evidence["outcome"], "timeout");
+        assert!(c.summary.contains("https_proxy is set"), "{}", c.summary);
+        let c = sts_check(
+            Err(timeout()),
+            &endpoints(),
+            "environment",
+            "AKIA…MPLE",
+            None,
+        );
+        assert!(!c.summary.contains("proxy"), "{}", c.summary);
     }
 }
