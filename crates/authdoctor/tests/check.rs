@@ -1,0 +1,677 @@
+//! `authdoctor check` through the real binary, against the real emulator
+//! (`authdoctor-imds`) on loopback: the top finding for every fault, exit codes, the time
+//! budget, the JSON contract, the loopback guard, and that the emulator's canary secrets
+//! never reach any output format.
+//!
+//! Every run uses an empty environment, a temporary HOME and AWS config files, the guard
+//! variable and an explicit loopback `--imds-endpoint`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use authdoctor_imds::{
+    CANARY_SECRETS, Emulator, EmulatorConfig, Fault, HttpTokens, RunningEmulator,
+};
+
+/// A temporary HOME with empty-by-default AWS files.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap_or_else(|e| panic!("{e}"));
+        Home { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join(".aws").join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// The command with a clean, guarded environment. No endpoint is added here.
+fn bare_check(home: &Home) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("authdoctor"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join(".aws/config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join(".aws/credentials"),
+        )
+        .env("AUTHDOCTOR_TEST_GUARD", "1")
+        .env("NO_COLOR", "1")
+        .arg("check");
+    cmd
+}
+
+struct Run {
+    output: Output,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr: {}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
+    }
+}
+
+fn run(mut cmd: Command) -> Run {
+    let started = Instant::now();
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running authdoctor: {e}"));
+    Run {
+        output,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn emulator(faults: &[Fault], tokens: HttpTokens, clock_offset_secs: i64) -> RunningEmulator {
+    let config = EmulatorConfig {
+        faults: faults.to_vec(),
+        http_tokens: tokens,
+        clock_offset_secs,
+        ..EmulatorConfig::default()
+    };
+    Emulator::start(config).unwrap_or_else(|e| panic!("emulator: {e}"))
+}
+
+/// `check --format json` against an emulator with these faults.
+fn check_against(imds: &RunningEmulator, home: &Home, extra: &[&str]) -> Run {
+    let mut cmd = bare_check(home);
+    cmd.args(["--imds-endpoint", &imds.base_url(), "--format", "json"])
+        .args(extra);
+    run(cmd)
+}
+
+fn check(doc: &serde_json::Value, id: &str) -> serde_json::Value {
+    doc["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id).cloned())
+        .unwrap_or_else(|| panic!("no check {id} in {doc:#}"))
+}
+
+fn top_scenario(doc: &serde_json::Value) -> String {
+    doc["findings"][0]["scenario"]
+        .as_str()
+        .unwrap_or("<no findings>")
+        .to_owned()
+}
+
+fn summary_of(doc: &serde_json::Value) -> String {
+    doc["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    format!(
+                        "{} {} [{}] {}",
+                        c["status"], c["id"], c["scenario"], c["summary"]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `check` against one fault and asserts the top finding and the exit code.
+fn assert_top(
+    faults: &[Fault],
+    tokens: HttpTokens,
+    offset: i64,
+    expected: &str,
+) -> serde_json::Value {
+    assert!(
+        authdoctor_kb::knowledge_base().get(expected).is_some(),
+        "the knowledge base has no scenario `{expected}`, so no finding can name it"
+    );
+    let imds = emulator(faults, tokens, offset);
+    let home = Home::new();
+    let r = check_against(&imds, &home, &[]);
+    let doc = r.json();
+    assert_eq!(
+        top_scenario(&doc),
+        expected,
+        "faults {faults:?}: top finding\n{}",
+        summary_of(&doc)
+    );
+    assert_eq!(
+        r.code(),
+        Some(1),
+        "a failing check exits 1\n{}",
+        summary_of(&doc)
+    );
+    assert!(r.stderr().is_empty(), "stderr: {}", r.stderr());
+    imds.shutdown();
+    doc
+}
+
+#[test]
+fn healthy_instance_passes_and_exits_0() {
+    for (faults, tokens) in [
+        (vec![], HttpTokens::Required),
+        (vec![Fault::V2Required], HttpTokens::Required),
+    ] {
+        let imds = emulator(&faults, tokens, 0);
+        let home = Home::new();
+        let r = check_against(&imds, &home, &[]);
+        let doc = r.json();
+        assert_eq!(r.code(), Some(0), "{}", summary_of(&doc));
+        for id in [
+            "imds.reachable",
+            "imds.token",
+            "imds.v1",
+            "imds.invalid-token",
+            "imds.role",
+            "imds.credentials",
+            "imds.identity",
+            "imds.throttle",
+            "imds.proxy",
+            "clock.skew",
+            "chain.source",
+            "credentials.expiry",
+        ] {
+            assert_eq!(
+                check(&doc, id)["status"],
+                "pass",
+                "{id}\n{}",
+                summary_of(&doc)
+            );
+        }
+        assert_eq!(doc["credentials"]["source"], "imds");
+        assert_eq!(doc["credentials"]["access_key_id"], "ASIA…DS01");
+        assert_eq!(doc["credentials"]["role"], "authdoctor-emulated-role");
+        assert!(
+            doc["credentials"]["expires_at"]
+                .as_str()
+                .is_some_and(|s| s.ends_with('Z'))
+        );
+        assert!(
+            doc["findings"].as_array().is_some_and(|f| f
+                .iter()
+                .all(|f| f["scenario"] != "imds-hop-limit" && f["scenario"] != "no-credentials")),
+            "{doc:#}"
+        );
+        imds.shutdown();
+    }
+}
+
+#[test]
+fn hop_limit_is_named_as_such() {
+    let doc = assert_top(
+        &[Fault::HopLimit],
+        HttpTokens::Required,
+        0,
+        "imds-hop-limit",
+    );
+    let token = check(&doc, "imds.token");
+    assert_eq!(token["status"], "fail");
+    assert_eq!(token["evidence"]["outcome"], "timeout");
+    assert_eq!(token["evidence"]["get_without_token"], 401);
+    assert_eq!(check(&doc, "imds.reachable")["status"], "pass");
+    // The fix carries the hop limit change.
+    let fix = doc["findings"][0]["fix"]["commands"].to_string();
+    assert!(fix.contains("--http-put-response-hop-limit 2"), "{fix}");
+}
+
+#[test]
+fn hop_limit_with_optional_tokens_is_still_the_hop_limit() {
+    let doc = assert_top(
+        &[Fault::HopLimit],
+        HttpTokens::Optional,
+        0,
+        "imds-hop-limit",
+    );
+    // IMDSv1 works here, so the role is still read (as the SDKs fall back) and v1 warns.
+    assert_eq!(
+        check(&doc, "imds.credentials")["status"],
+        "pass",
+        "{}",
+        summary_of(&doc)
+    );
+    assert_eq!(
+        check(&doc, "imds.credentials")["evidence"]["role_delivery"],
+        "1.0"
+    );
+    assert_eq!(
+        check(&doc, "imds.v1")["scenario"],
+        "role-delivery-imdsv1-denied"
+    );
+}
+
+#[test]
+fn no_role_and_broken_trust_are_credentials_not_found() {
+    let doc = assert_top(
+        &[Fault::NoRole],
+        HttpTokens::Required,
+        0,
+        "imds-credentials-not-found",
+    );
+    assert_eq!(check(&doc, "imds.role")["status"], "fail");
+    let doc = assert_top(
+        &[Fault::TrustBroken],
+        HttpTokens::Required,
+        0,
+        "imds-credentials-not-found",
+    );
+    let creds = check(&doc, "imds.credentials");
+    assert_eq!(creds["evidence"]["code"], "AssumeRoleUnauthorizedAccess");
+}
+
+#[test]
+fn throttling_is_named() {
+    let doc = assert_top(
+        &[Fault::Throttle],
+        HttpTokens::Required,
+        0,
+        "imds-throttled",
+    );
+    assert_eq!(check(&doc, "imds.throttle")["status"], "fail");
+}
+
+#[test]
+fn disabled_endpoint_is_named() {
+    let doc = assert_top(&[Fault::Disabled], HttpTokens::Required, 0, "imds-disabled");
+    assert_eq!(check(&doc, "imds.reachable")["scenario"], "imds-disabled");
+}
+
+#[test]
+fn blackhole_and_refused_are_unreachable() {
+    for fault in [Fault::Blackhole, Fault::Refused] {
+        let doc = assert_top(&[fault], HttpTokens::Required, 0, "imds-unreachable");
+        let reach = check(&doc, "imds.reachable");
+        let expected = if fault == Fault::Refused {
+            "refused"
+        } else {
+            "timeout"
+        };
+        assert_eq!(reach["evidence"]["outcome"], expected, "{fault}: {reach:#}");
+    }
+}
+
+#[test]
+fn proxies_are_recognised() {
+    for fault in [Fault::Proxy, Fault::Proxy407, Fault::Proxy502] {
+        let doc = assert_top(&[fault], HttpTokens::Required, 0, "imds-proxy");
+        assert_eq!(check(&doc, "imds.proxy")["status"], "fail", "{fault}");
+        // A proxy's clock is no reference.
+        assert_eq!(check(&doc, "clock.skew")["status"], "skip", "{fault}");
+    }
+}
+
+#[test]
+fn expired_credentials_are_expired_token() {
+    let doc = assert_top(
+        &[Fault::ExpiredCredentials],
+        HttpTokens::Required,
+        0,
+        "expired-token",
+    );
+    assert_eq!(check(&doc, "imds.credentials")["status"], "fail");
+    assert_eq!(check(&doc, "credentials.expiry")["status"], "fail");
+}
+
+#[test]
+fn clock_skew_beyond_five_minutes_fails_and_one_minute_warns() {
+    let doc = assert_top(&[], HttpTokens::Required, 10 * 60, "clock-skew");
+    let skew = check(&doc, "clock.skew")["evidence"]["skew_seconds"]
+        .as_i64()
+        .unwrap_or_default();
+    assert!(
+        (-601..=-599).contains(&skew),
+        "local clock is 10 min behind the emulated one: {skew}"
+    );
+    // Behind by 7 minutes: the other direction fails too.
+    assert_top(&[], HttpTokens::Required, -7 * 60, "clock-skew");
+    // Two minutes: a warning, exit 0.
+    let imds = emulator(&[], HttpTokens::Required, 120);
+    let r = check_against(&imds, &Home::new(), &[]);
+    let doc = r.json();
+    assert_eq!(check(&doc, "clock.skew")["status"], "warn");
+    assert_eq!(r.code(), Some(0), "{}", summary_of(&doc));
+}
+
+#[test]
+fn imdsv1_enabled_is_a_warning_with_the_require_v2_fix() {
+    for (faults, tokens) in [
+        (vec![Fault::V1Only], HttpTokens::Required),
+        (vec![Fault::V1Only404], HttpTokens::Required),
+        (vec![], HttpTokens::Optional),
+    ] {
+        let imds = emulator(&faults, tokens, 0);
+        let r = check_against(&imds, &Home::new(), &[]);
+        let doc = r.json();
+        let v1 = check(&doc, "imds.v1");
+        assert_eq!(
+            v1["status"],
+            "warn",
+            "{faults:?} {tokens:?}\n{}",
+            summary_of(&doc)
+        );
+        assert_eq!(v1["scenario"], "role-delivery-imdsv1-denied");
+        assert!(
+            v1["fix"].as_str().is_some_and(
+                |f| f.contains("--http-tokens required") && f.contains("i-0a1b2c3d4e5f60718")
+            ),
+            "the fix names the instance from the identity document: {v1:#}"
+        );
+        assert_eq!(
+            r.code(),
+            Some(0),
+            "warnings alone exit 0\n{}",
+            summary_of(&doc)
+        );
+        assert_eq!(top_scenario(&doc), "role-delivery-imdsv1-denied");
+        imds.shutdown();
+    }
+}
+
+#[test]
+fn every_fault_ends_within_the_time_budget() {
+    // A safety net against hangs, not a speed test: --timeout plus a generous margin.
+    let budget = Duration::from_secs(2);
+    for fault in Fault::ALL {
+        let imds = emulator(&[*fault], HttpTokens::Required, 0);
+        let r = check_against(&imds, &Home::new(), &["--timeout", "2s"]);
+        assert!(
+            r.elapsed < budget + Duration::from_millis(1500),
+            "{fault}: took {:?}",
+            r.elapsed
+        );
+        assert!(
+            matches!(r.code(), Some(0 | 1)),
+            "{fault}: exit {:?} {}",
+            r.code(),
+            r.stderr()
+        );
+        let _ = r.json();
+        imds.shutdown();
+    }
+}
+
+#[test]
+fn canary_secrets_never_reach_any_format() {
+    for faults in [
+        vec![],
+        vec![Fault::ExpiredCredentials],
+        vec![Fault::Garbage],
+        vec![Fault::V1Only],
+        vec![Fault::TrustBroken],
+    ] {
+        let imds = emulator(&faults, HttpTokens::Required, 0);
+        for format in ["human", "json", "markdown"] {
+            let home = Home::new();
+            let mut cmd = bare_check(&home);
+            cmd.args([
+                "--imds-endpoint",
+                &imds.base_url(),
+                "--format",
+                format,
+                "--color",
+                "always",
+            ]);
+            let r = run(cmd);
+            let all = format!("{}{}", r.stdout(), r.stderr());
+            assert!(!r.stdout().is_empty(), "{faults:?} {format}: empty output");
+            for canary in CANARY_SECRETS {
+                assert!(
+                    !all.contains(canary),
+                    "{faults:?} {format}: canary leaked:\n{all}"
+                );
+            }
+            // The access key id only in its short form.
+            assert!(
+                !all.contains(authdoctor_imds::CANARY_ACCESS_KEY_ID),
+                "{faults:?} {format}"
+            );
+        }
+        imds.shutdown();
+    }
+}
+
+#[test]
+fn the_guard_refuses_the_default_endpoint_without_probing() {
+    let home = Home::new();
+    let r = run(bare_check(&home));
+    assert_eq!(
+        r.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        r.stdout(),
+        r.stderr()
+    );
+    assert!(r.stdout().is_empty(), "{}", r.stdout());
+    assert!(r.stderr().contains("169.254.169.254"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("AUTHDOCTOR_TEST_GUARD"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
+    assert!(
+        r.elapsed < Duration::from_secs(1),
+        "refused at once, no probe: {:?}",
+        r.elapsed
+    );
+
+    // The IPv6 mode and a remote endpoint variable are refused the same way.
+    for (var, value) in [
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://10.1.2.3:80"),
+    ] {
+        let mut cmd = bare_check(&home);
+        cmd.env(var, value);
+        let r = run(cmd);
+        assert_eq!(r.code(), Some(2), "{var}: {}", r.stderr());
+    }
+    let mut cmd = bare_check(&home);
+    cmd.args(["--imds-endpoint", "http://169.254.169.254"]);
+    assert_eq!(run(cmd).code(), Some(2));
+
+    // --online with the default AWS endpoints is refused too.
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let mut cmd = bare_check(&home);
+    cmd.args(["--imds-endpoint", &imds.base_url(), "--online"]);
+    let r = run(cmd);
+    assert_eq!(r.code(), Some(2), "{}", r.stderr());
+    assert!(r.stderr().contains("AWS endpoint"), "{}", r.stderr());
+    imds.shutdown();
+}
+
+#[test]
+fn offline_groups_need_no_endpoint() {
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.args(["--only", "env,files", "--format", "json"]);
+    let r = run(cmd);
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let doc = r.json();
+    let ids: Vec<&str> = doc["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(
+        ids.iter()
+            .all(|id| id.starts_with("env.") || id.starts_with("files.")),
+        "{ids:?}"
+    );
+    assert_eq!(ids.len(), 7, "{ids:?}");
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let home = Home::new();
+    for args in [
+        vec!["--timeout", "soon"],
+        vec!["--timeout", "0s"],
+        vec!["--only", "env,dns"],
+        vec!["--imds-endpoint", "169.254.169.254"],
+    ] {
+        let mut cmd = bare_check(&home);
+        cmd.args(&args);
+        let r = run(cmd);
+        assert_eq!(r.code(), Some(2), "{args:?}: {}", r.stderr());
+        assert!(r.stdout().is_empty(), "{args:?}");
+        assert!(
+            r.stderr().starts_with("authdoctor: error:"),
+            "{args:?}: {}",
+            r.stderr()
+        );
+    }
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let imds = emulator(&[Fault::HopLimit], HttpTokens::Required, 0);
+    let r = check_against(&imds, &Home::new(), &[]);
+    let doc = r.json();
+    assert_eq!(doc["version"], 1);
+    let checks = doc["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("checks: {doc:#}"));
+    assert_eq!(
+        checks.len(),
+        authdoctor_kb::KNOWN_CHECKS.len(),
+        "every known check once"
+    );
+    for c in checks {
+        let id = c["id"].as_str().unwrap_or_default();
+        assert!(authdoctor_kb::KNOWN_CHECKS.contains(&id), "{id}");
+        assert!(
+            ["pass", "warn", "fail", "skip"].contains(&c["status"].as_str().unwrap_or_default()),
+            "{c}"
+        );
+        assert!(c["summary"].as_str().is_some_and(|s| !s.is_empty()), "{c}");
+        assert!(c["duration_ms"].is_u64(), "{c}");
+        assert!(c["evidence"].is_object(), "{c}");
+        if let Some(s) = c.get("scenario") {
+            assert!(
+                authdoctor_kb::knowledge_base()
+                    .get(s.as_str().unwrap_or_default())
+                    .is_some(),
+                "{c}"
+            );
+        }
+    }
+    for f in doc["findings"].as_array().into_iter().flatten() {
+        for key in [
+            "scenario",
+            "title",
+            "confidence",
+            "evidence",
+            "facts",
+            "root_cause",
+            "fix",
+            "related_checks",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+    }
+    let creds = &doc["credentials"];
+    for key in ["source", "access_key_id", "expires_at", "role"] {
+        assert!(creds.get(key).is_some(), "credentials lacks {key}");
+    }
+    assert_eq!(creds["source"], "none");
+    imds.shutdown();
+}
+
+#[test]
+fn environment_keys_shadow_the_instance_role() {
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .args(["--imds-endpoint", &imds.base_url(), "--format", "json"]);
+    let r = run(cmd);
+    let doc = r.json();
+    let shadow = check(&doc, "chain.shadowing");
+    assert_eq!(shadow["status"], "warn", "{}", summary_of(&doc));
+    assert_eq!(shadow["scenario"], "credential-shadowing");
+    assert_eq!(doc["credentials"]["source"], "environment");
+    assert_eq!(doc["credentials"]["access_key_id"], "AKIA…MPLE");
+    assert!(!r.stdout().contains("wJalrXUtnFEMI"), "secret leaked");
+    assert_eq!(top_scenario(&doc), "credential-shadowing");
+    imds.shutdown();
+}
+
+#[test]
+fn malformed_config_is_reported_with_its_line() {
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let home = Home::new();
+    home.write("config", "[default]\nregion = us-east-1\nthis line is broken\n[profile dev]\nsource_profile = ghost\nrole_arn = arn:aws:iam::111122223333:role/dev\n");
+    home.write(
+        "credentials",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    );
+    let r = check_against(&imds, &home, &[]);
+    let doc = r.json();
+    assert_eq!(r.code(), Some(1));
+    let config = check(&doc, "files.config");
+    assert_eq!(config["status"], "fail");
+    let problems = config["evidence"]["problems"].to_string();
+    assert!(problems.contains("config:3:"), "{problems}");
+    assert!(
+        problems.contains("config:5:") && problems.contains("ghost"),
+        "{problems}"
+    );
+    let creds = check(&doc, "files.credentials");
+    assert_eq!(creds["status"], "fail");
+    assert!(
+        creds["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("credentials:2:")),
+        "{creds}"
+    );
+    imds.shutdown();
+}
+
+#[test]
+fn human_output_names_scenario_and_fix() {
+    let imds = emulator(&[Fault::HopLimit], HttpTokens::Required, 0);
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.args(["--imds-endpoint", &imds.base_url()]);
+    let r = run(cmd);
+    assert_eq!(r.code(), Some(1));
+    let out = r.stdout();
+    assert!(out.contains("✗ FAIL  imds.token"), "{out}");
+    assert!(out.contains("scenario: imds-hop-limit"), "{out}");
+    assert!(
+        out.contains("fix: aws ec2 modify-instance-metadata-options --instance-id"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "NO_COLOR: no escapes");
+    imds.shutdown();
+}
