@@ -34,13 +34,12 @@ pub struct Needle {
 pub struct Index {
     pub scenarios: &'static [Scenario],
     pub needles: Vec<Needle>,
-    /// "Does this line matter" test (leftmost-first): cheap to build, for short inputs.
-    prefilter: AhoCorasick,
+    /// Every needle, standard (overlapping-capable) semantics: the line filter for short
+    /// inputs and the search of interesting lines.
+    automaton: AhoCorasick,
     /// The same as a DFA: slower to build (milliseconds), about twice as fast to run;
     /// built only once an input proves long.
     prefilter_dfa: OnceLock<AhoCorasick>,
-    /// Every occurrence, overlapping, for the lines that matter.
-    overlapping: OnceLock<AhoCorasick>,
     /// Lazily compiled regex per (scenario, signal); `None` when the signal has no regex.
     regexes: Vec<Vec<OnceLock<Option<Regex>>>>,
 }
@@ -98,9 +97,11 @@ impl Index {
             );
         }
         let texts: Vec<&str> = needles.iter().map(|n| n.text.as_str()).collect();
-        let prefilter = AhoCorasick::builder()
+        // One automaton serves both the line filter and the overlapping search of
+        // interesting lines: building it is most of the start-up cost of `explain`.
+        let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&texts)
             .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"));
@@ -111,16 +112,15 @@ impl Index {
         Index {
             scenarios,
             needles,
-            prefilter,
+            automaton,
             prefilter_dfa: OnceLock::new(),
-            overlapping: OnceLock::new(),
             regexes,
         }
     }
 
     /// Whether any needle occurs in `line` (case-insensitively).
     pub fn is_candidate(&self, line: &str) -> bool {
-        self.prefilter.is_match(line)
+        self.automaton.is_match(line)
     }
 
     /// Whether any needle occurs in raw bytes (case-insensitively); `long_input` switches
@@ -139,22 +139,13 @@ impl Index {
                 })
                 .is_match(line)
         } else {
-            self.prefilter.is_match(line)
+            self.automaton.is_match(line)
         }
     }
 
     /// Every needle occurrence in `line`: `(needle index, byte start, byte end)`.
     pub fn occurrences(&self, line: &str) -> Vec<(usize, usize, usize)> {
-        let automaton = self.overlapping.get_or_init(|| {
-            let texts: Vec<&str> = self.needles.iter().map(|n| n.text.as_str()).collect();
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .build(&texts)
-                .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"))
-        });
-        automaton
+        self.automaton
             .find_overlapping_iter(line)
             .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
             .collect()
