@@ -2,7 +2,11 @@
 
 /// Reflows `text` (paragraphs separated by blank lines) to `width` columns. The first
 /// line starts with `first_prefix`; continuation lines are indented to the same width.
+///
+/// Markdown emphasis (`**word**`) in knowledge-base prose is dropped: the terminal view
+/// is plain text. Backticks stay, as in rustc's messages.
 pub fn wrap(text: &str, width: usize, first_prefix: &str) -> String {
+    let text = text.replace("**", "");
     let indent = " ".repeat(first_prefix.chars().count());
     let mut out = String::new();
     for (p, paragraph) in text.trim().split("\n\n").enumerate() {
@@ -46,6 +50,11 @@ mod tests {
     fn wraps_with_hanging_indent() {
         let got = wrap("one two three four five six", 12, "  1. ");
         assert_eq!(got, "  1. one two\n     three\n     four\n     five six");
+    }
+
+    #[test]
+    fn drops_markdown_emphasis() {
+        assert_eq!(wrap("a **read timeout** here", 80, ""), "a read timeout here");
     }
 
     #[test]
