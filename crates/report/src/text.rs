@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn wraps_with_hanging_indent() {
         let got = wrap("one two three four five six", 12, "  1. ");
-        assert_eq!(got, "  1. one two\n     three\n     four\n     five six");
+        assert_eq!(got, "  1. one two\n     three\n     four\n     five\n     six");
     }
 
     #[test]
