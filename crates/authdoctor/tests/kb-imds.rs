@@ -99,6 +99,27 @@ const BOUNDARY: &[(&str, &str)] = &[
         "imds-proxy",
         "botocore.utils [DEBUG] Metadata service returned non-200 response with status code of 502 for url: http://169.254.169.254/latest/meta-data/iam/security-credentials/, content body: b'<html><head><title>ERROR: The requested URL could not be retrieved</title></head></html>'\nUnable to locate credentials",
     ),
+    // Other clients: PHP names the IMDS response, Terraform (Go v2) the status.
+    (
+        "imds-credentials-not-found",
+        "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (Client error: `GET http://169.254.169.254/latest/meta-data/iam/security-credentials/` resulted in a `404 Not Found` response:",
+    ),
+    (
+        "no-credentials",
+        "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds)",
+    ),
+    (
+        "imds-hop-limit",
+        "Error: No valid credential sources found\nError: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, https response error StatusCode: 401, request id: , request to EC2 IMDS failed",
+    ),
+    (
+        "imds-credentials-not-found",
+        "Error: No valid credential sources found\nError: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, https response error StatusCode: 404, request id: , request to EC2 IMDS failed",
+    ),
+    (
+        "no-credentials",
+        "Aws::Errors::MissingCredentialsError: unable to sign request without credentials set",
+    ),
     // Hand-made requests.
     (
         "imds-token-invalid",
