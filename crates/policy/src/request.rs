@@ -3,6 +3,26 @@
 //! allocates nothing.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: context keys are short ASCII strings looked up for every condition, and
+/// SipHash's DoS resistance buys nothing for a request the user wrote.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
 
 /// One context key's values. `multi` is true when the request gave a list, which makes
 /// the key multivalued (it then needs `ForAllValues:`/`ForAnyValue:`).
@@ -17,7 +37,7 @@ pub struct ContextValue {
 /// Condition keys by lower-cased name (key names are case-insensitive in AWS).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    map: HashMap<String, ContextValue>,
+    map: HashMap<String, ContextValue, BuildHasherDefault<Fnv>>,
 }
 
 /// Keys AWS documents as multivalued (`ArrayOf…`): always a set, even when the
