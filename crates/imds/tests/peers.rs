@@ -239,6 +239,14 @@ fn botocore_healthy_over_ipv6_loopback() {
 }
 
 #[test]
+fn botocore_v2_required_is_served_with_a_token() {
+    let imds = emulator(&[Fault::V2Required], Optional);
+    let run = run_peer(Peer::Botocore, &imds, "botocore/v2-required");
+    run.assert_canary();
+    assert_eq!((run.stats.tokens_issued, run.stats.v1_requests), (1, 0));
+}
+
+#[test]
 fn botocore_v1_only_falls_back_to_v1() {
     for fault in [Fault::V1Only, Fault::V1Only404, Fault::V1Only405] {
         let imds = emulator(&[fault], Required);
@@ -417,6 +425,14 @@ fn js_healthy_over_ipv6_loopback() {
 }
 
 #[test]
+fn js_v2_required_is_served_with_a_token() {
+    let imds = emulator(&[Fault::V2Required], Optional);
+    let run = run_peer(Peer::Js, &imds, "js/v2-required");
+    run.assert_canary();
+    assert_eq!((run.stats.tokens_issued, run.stats.v1_requests), (1, 0));
+}
+
+#[test]
 fn js_v1_only_falls_back_to_v1() {
     for fault in [Fault::V1Only, Fault::V1Only404, Fault::V1Only405] {
         let imds = emulator(&[fault], Required);
@@ -464,6 +480,7 @@ fn js_no_role_fails_with_404() {
     let run = run_peer(Peer::Js, &imds, "js/no-role");
     run.assert_no_credentials();
     assert_eq!(run.out["status_code"], 404, "{run:#?}");
+    assert_eq!(run.out["try_next_link"], true, "a chain moves on: {run:#?}");
 }
 
 #[test]
@@ -544,6 +561,8 @@ fn js_garbage_escapes_as_a_syntax_error() {
     let run = run_peer(Peer::Js, &imds, "js/garbage");
     run.assert_no_credentials();
     assert_eq!(run.out["error_name"], "SyntaxError", "{run:#?}");
+    // Not a ProviderError: no `tryNextLink`, so it escapes a provider chain.
+    assert!(run.out["try_next_link"].is_null(), "{run:#?}");
 }
 
 #[test]
