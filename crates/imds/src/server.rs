@@ -104,27 +104,25 @@ impl Emulator {
             // Nothing must listen on the port: release it now.
             listeners.clear();
         }
+        // Runtime and listeners are set up here, so any failure reaches the caller.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listeners = {
+            let _context = runtime.enter();
+            listeners
+                .into_iter()
+                .map(TcpListener::from_std)
+                .collect::<io::Result<Vec<_>>>()?
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let runner = emulator.clone();
         let thread = std::thread::Builder::new()
             .name("authdoctor-imds".to_owned())
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(_) => return,
-                };
                 runtime.block_on(async move {
-                    let mut tokio_listeners = Vec::new();
-                    for listener in listeners {
-                        if let Ok(listener) = TcpListener::from_std(listener) {
-                            tokio_listeners.push(listener);
-                        }
-                    }
                     let _ = runner
-                        .serve(tokio_listeners, async {
+                        .serve(listeners, async {
                             let _ = stopped.await;
                         })
                         .await;

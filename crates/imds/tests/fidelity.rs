@@ -593,6 +593,54 @@ fn non_loopback_listen_addresses_are_refused() {
     }
 }
 
+#[test]
+fn tags_and_user_data_only_when_configured() {
+    let (_imds, addr) = start(EmulatorConfig::default());
+    let t = token(addr);
+    assert_xhtml_404(&get(addr, "/latest/meta-data/tags/instance", Some(&t)));
+    assert_xhtml_404(&get(addr, "/latest/user-data", Some(&t)));
+
+    let (_imds, addr) = start(EmulatorConfig {
+        tags: Some(vec![
+            ("Name".into(), "web-1".into()),
+            ("team".into(), "payments".into()),
+        ]),
+        user_data: Some("#!/bin/sh\necho hi\n".into()),
+        ..EmulatorConfig::default()
+    });
+    let t = token(addr);
+    assert_eq!(
+        get(addr, "/latest/meta-data/tags/instance", Some(&t)).text(),
+        "Name\nteam"
+    );
+    assert_eq!(
+        get(addr, "/latest/meta-data/tags/instance/team", Some(&t)).text(),
+        "payments"
+    );
+    let user_data = get(addr, "/latest/user-data", Some(&t));
+    assert_eq!(
+        user_data.header("Content-Type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(user_data.text(), "#!/bin/sh\necho hi\n");
+}
+
+#[test]
+fn concurrent_clients_are_all_answered() {
+    let (imds, addr) = start(EmulatorConfig::default());
+    let t = token(addr);
+    let workers: Vec<_> = (0..32)
+        .map(|_| {
+            let t = t.clone();
+            std::thread::spawn(move || get(addr, CREDS, Some(&t)).status)
+        })
+        .collect();
+    for worker in workers {
+        assert_eq!(worker.join().unwrap(), 200);
+    }
+    assert_eq!(imds.stats().credential_fetches, 32);
+}
+
 // ---------------------------------------------------------------- faults
 
 #[test]
