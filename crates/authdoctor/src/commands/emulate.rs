@@ -165,6 +165,10 @@ fn run_imds(args: ImdsArgs) -> anyhow::Result<Outcome> {
             urls.push(format!("http://{}", listener.local_addr()?));
             listeners.push(tokio::net::TcpListener::from_std(listener)?);
         }
+        if config.has(Fault::Refused) {
+            // Release the ports before anyone learns them: connections must be refused.
+            listeners.clear();
+        }
         let mut stdout = std::io::stdout().lock();
         for url in &urls {
             writeln!(stdout, "{url}")?;
