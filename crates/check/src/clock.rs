@@ -152,7 +152,13 @@ pub(crate) fn ntp(fs: &dyn Fs) -> Check {
                 "{} does not point at the Amazon Time Sync Service (169.254.169.123 / fd00:ec2::123)",
                 found.join(", ")
             ),
-            fix: Some("echo 'server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4' | sudo tee -a /etc/chrony.conf && sudo systemctl restart chronyd".to_owned()),
+            fix: Some(if found.iter().any(|f| f.contains("chrony")) {
+                "echo 'server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4' | sudo tee -a /etc/chrony.conf && sudo systemctl restart chronyd".to_owned()
+            } else if found.iter().any(|f| f.contains("timesyncd")) {
+                "sudo sed -i 's/^#\\?NTP=.*/NTP=169.254.169.123/' /etc/systemd/timesyncd.conf && sudo systemctl restart systemd-timesyncd".to_owned()
+            } else {
+                "echo 'server 169.254.169.123 prefer iburst' | sudo tee -a /etc/ntp.conf && sudo systemctl restart ntp".to_owned()
+            }),
             ..check
         }
     }

@@ -153,7 +153,9 @@ pub(crate) async fn probe(
         .filter(|r| r.status == 200)
         .map(|r| r.body_text().trim().to_owned())
         .filter(|t| !t.is_empty() && t.len() <= 4096 && t.bytes().all(|b| b.is_ascii_graphic()));
-    let v1_works = v1.status() == Some(200);
+    // A real IMDS with HttpTokens=required answers 401 to any token-less GET before it
+    // looks at the path, so a 404 also means the request was accepted as IMDSv1.
+    let v1_works = matches!(v1.status(), Some(200 | 404));
 
     let mut probe = Probe {
         state,
@@ -478,10 +480,10 @@ impl Ctx<'_> {
         let base =
             |status, summary: String| with_exchange(Check::new("imds.v1", status, summary), e);
         match e.status() {
-            Some(200) => base(
+            Some(status @ (200 | 404)) => base(
                 Status::Warn,
                 format!(
-                    "GET {LISTING_PATH} without a token answered 200: IMDSv1 is enabled (HttpTokens=optional); role credentials read this way carry ec2:RoleDelivery 1.0"
+                    "GET {LISTING_PATH} without a token answered {status}: IMDSv1 is enabled (HttpTokens=optional); role credentials read this way carry ec2:RoleDelivery 1.0"
                 ),
             )
             .scenario("role-delivery-imdsv1-denied")
@@ -926,7 +928,8 @@ fn proxy_marker(r: &Response) -> Option<String> {
     let lower = body.to_ascii_lowercase();
     let html = lower.contains("<html") || lower.contains("<!doctype html");
     let imds_404 = r.status == 404 && lower.contains("404 - not found");
-    if html && !imds_404 && server.is_none_or(|s| !s.contains("EC2ws")) && r.status >= 400 {
+    // IMDS itself never answers HTML except its 404 page (user data is not fetched here).
+    if html && !imds_404 && server.is_none_or(|s| !s.contains("EC2ws")) {
         let title = html_title(&body).unwrap_or_else(|| "an HTML error page".to_owned());
         return Some(format!("{} with an HTML page \"{title}\"", r.status));
     }
@@ -1061,6 +1064,7 @@ mod tests {
         assert!(proxy_marker(&response(407, &[], "")).is_some());
         assert!(proxy_marker(&response(502, &[("server", "squid/5.7")], "")).is_some());
         let page = "<html><head><title>ERROR: The requested URL could not be retrieved</title></head></html>";
+        assert!(proxy_marker(&response(200, &[], page)).is_some());
         let m = proxy_marker(&response(403, &[], page)).unwrap();
         assert!(m.contains("could not be retrieved"), "{m}");
     }

@@ -135,8 +135,9 @@ impl Groups {
     }
 
     /// Whether any selected group needs the IMDS probes' results.
+    /// (`online` needs them too, but only with `--online`.)
     fn needs_imds(&self) -> bool {
-        self.imds || self.chain || self.clock || self.online
+        self.imds || self.chain || self.clock
     }
 }
 
@@ -381,8 +382,8 @@ pub struct OnlineContext {
 pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckError> {
     let started = Instant::now();
     let endpoint = resolve_endpoint(options, env)?;
-    let probes_needed = options.groups.needs_imds();
     let online_wanted = options.groups.online && options.online;
+    let probes_needed = options.groups.needs_imds() || online_wanted;
     guard(env, endpoint.as_ref().ok(), probes_needed, online_wanted)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
