@@ -30,13 +30,25 @@ fn examples_give_their_expected_decision_and_scenario() {
     ] {
         let path = root().join(format!("examples/{name}.json"));
         let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let out = authdoctor().args(["--format", "json", "simulate", "--case"]).arg(&path).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = authdoctor()
+            .args(["--format", "json", "simulate", "--case"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["version"], 1);
         assert_eq!(v["decision"], case["expected"], "{name}");
         assert_eq!(v["findings"][0]["scenario"], name, "{name}: {v}");
-        assert_eq!(v["proposal"]["verified"], true, "{name}: the minimal change must flip the decision");
+        assert_eq!(
+            v["proposal"]["verified"], true,
+            "{name}: the minimal change must flip the decision"
+        );
         assert!(v["trace"].as_array().is_some_and(|t| !t.is_empty()));
     }
 }
@@ -44,14 +56,23 @@ fn examples_give_their_expected_decision_and_scenario() {
 #[test]
 fn role_delivery_json_names_the_deciding_scp_statement() {
     let path = root().join("examples/role-delivery-imdsv1-denied.json");
-    let out = authdoctor().args(["--format", "json", "simulate", "--case"]).arg(&path).output().unwrap();
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--case"])
+        .arg(&path)
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["layers"]["scp"], "ExplicitDeny");
     assert_eq!(v["layers"]["identity"], "Allow");
     assert_eq!(v["layers"]["resource"], "NotApplicable");
     assert_eq!(v["deciding"][0]["policy"], "RequireImdsV2Creds");
     assert_eq!(v["deciding"][0]["statement"], "DenyImdsV1RoleCredentials");
-    let t = v["trace"].as_array().unwrap().iter().find(|t| t["statement"] == "DenyImdsV1RoleCredentials").unwrap();
+    let t = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["statement"] == "DenyImdsV1RoleCredentials")
+        .unwrap();
     assert_eq!(t["conditions"][0]["operator"], "NumericLessThan");
     assert_eq!(t["conditions"][0]["request_values"][0], "1.0");
     assert_eq!(t["conditions"][0]["matches"], true);
@@ -60,7 +81,11 @@ fn role_delivery_json_names_the_deciding_scp_statement() {
 #[test]
 fn human_output_underlines_the_failing_condition() {
     let path = root().join("examples/launch-requires-imdsv2.json");
-    let out = authdoctor().args(["simulate", "--case"]).arg(&path).output().unwrap();
+    let out = authdoctor()
+        .args(["simulate", "--case"])
+        .arg(&path)
+        .output()
+        .unwrap();
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("launch-requires-imdsv2.json:11:41"), "{s}");
     assert!(s.contains("^^^^"), "{s}");
@@ -73,14 +98,37 @@ fn flags_and_allow_exit_zero() {
     let p = dir.path().join("p.json");
     std::fs::write(&p, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["a","b"]}}}}"#).unwrap();
     let ok = authdoctor()
-        .args(["simulate", "--identity"]).arg(&p)
-        .args(["--action", "sqs:SendMessage", "--principal", "arn:aws:iam::111122223333:user/u", "--context", "aws:TagKeys=a,b"])
-        .output().unwrap();
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+        .args(["simulate", "--identity"])
+        .arg(&p)
+        .args([
+            "--action",
+            "sqs:SendMessage",
+            "--principal",
+            "arn:aws:iam::111122223333:user/u",
+            "--context",
+            "aws:TagKeys=a,b",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
     let denied = authdoctor()
-        .args(["simulate", "--identity"]).arg(&p)
-        .args(["--action", "sqs:SendMessage", "--principal", "arn:aws:iam::111122223333:user/u", "--context", "aws:TagKeys=a,c"])
-        .output().unwrap();
+        .args(["simulate", "--identity"])
+        .arg(&p)
+        .args([
+            "--action",
+            "sqs:SendMessage",
+            "--principal",
+            "arn:aws:iam::111122223333:user/u",
+            "--context",
+            "aws:TagKeys=a,c",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(denied.status.code(), Some(1));
 }
 
@@ -90,13 +138,23 @@ fn cases_file_prints_one_line_per_case() {
     let p = dir.path().join("c.jsonl");
     let mut text = String::new();
     for name in ["launch-requires-imdsv2", "role-delivery-imdsv1-denied"] {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(root().join(format!("examples/{name}.json"))).unwrap()).unwrap();
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(format!("examples/{name}.json"))).unwrap(),
+        )
+        .unwrap();
         text.push_str(&format!("{v}\n"));
     }
     std::fs::write(&p, text).unwrap();
-    let out = authdoctor().args(["--format", "json", "simulate", "--cases"]).arg(&p).output().unwrap();
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--cases"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["decision"], "ExplicitDeny");
 }
@@ -105,19 +163,46 @@ fn cases_file_prints_one_line_per_case() {
 fn bad_policies_exit_2_with_position_never_panic() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(&str, String, &str)> = vec![
-        ("invalid-json", "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",, }\n  ]\n}".into(), ":3:"),
-        ("wrong-type", r#"{"Statement":[{"Effect":"Allow","Action":42,"Resource":"*"}]}"#.into(), ":1:"),
-        ("unknown-element", r#"{"Statement":[{"Effect":"Allow","Actions":"s3:*","Resource":"*"}]}"#.into(), "unknown statement element"),
-        ("huge", format!("{{\"Statement\":[],\"Id\":\"{}\"}}", "x".repeat(1 << 20)), "limit"),
-        ("deep", format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)), "nested deeper"),
+        (
+            "invalid-json",
+            "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",, }\n  ]\n}".into(),
+            ":3:",
+        ),
+        (
+            "wrong-type",
+            r#"{"Statement":[{"Effect":"Allow","Action":42,"Resource":"*"}]}"#.into(),
+            ":1:",
+        ),
+        (
+            "unknown-element",
+            r#"{"Statement":[{"Effect":"Allow","Actions":"s3:*","Resource":"*"}]}"#.into(),
+            "unknown statement element",
+        ),
+        (
+            "huge",
+            format!("{{\"Statement\":[],\"Id\":\"{}\"}}", "x".repeat(1 << 20)),
+            "limit",
+        ),
+        (
+            "deep",
+            format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)),
+            "nested deeper",
+        ),
     ];
     for (name, text, needle) in cases {
         let p = dir.path().join(format!("{name}.json"));
         std::fs::write(&p, text).unwrap();
         let out = authdoctor()
-            .args(["simulate", "--identity"]).arg(&p)
-            .args(["--action", "s3:GetObject", "--principal", "arn:aws:iam::111122223333:user/u"])
-            .output().unwrap();
+            .args(["simulate", "--identity"])
+            .arg(&p)
+            .args([
+                "--action",
+                "s3:GetObject",
+                "--principal",
+                "arn:aws:iam::111122223333:user/u",
+            ])
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(out.stdout.is_empty(), "{name}");
@@ -131,8 +216,17 @@ fn bad_policies_exit_2_with_position_never_panic() {
 fn decode_explains_an_explicit_deny_and_infers_the_operator() {
     let inner = r#"{"allowed":false,"explicitDeny":true,"matchedStatements":{"items":[{"statementId":"RequireMicroInstanceType","effect":"DENY","principals":{"items":[{"value":"AIDAEXAMPLEUSERID0001"}]},"principalGroups":{"items":[]},"actions":{"items":[{"value":"ec2:RunInstances"}]},"resources":{"items":[{"value":"arn:aws:ec2:*:*:instance/*"}]},"conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"t3a.micro"}]}}]}}]},"failures":{"items":[]},"context":{"principal":{"id":"AIDAEXAMPLEUSERID0001","name":"example.user","arn":"arn:aws:iam::111122223333:user/example.user"},"action":"RunInstances","resource":"arn:aws:ec2:eu-north-1:111122223333:instance/*","conditions":{"items":[{"key":"ec2:InstanceType","values":{"items":[{"value":"t3.medium"}]}},{"key":"ec2:MetadataHttpTokens","values":{"items":[{"value":"required"}]}}]}}}"#;
     let cli = serde_json::json!({"DecodedMessage": inner}).to_string();
-    let out = authdoctor().args(["--format", "json", "decode", "-"]).write_stdin(cli).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = authdoctor()
+        .args(["--format", "json", "decode", "-"])
+        .write_stdin(cli)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], 1);
     assert_eq!(v["explicit_deny"], true);
@@ -146,10 +240,16 @@ fn decode_explains_an_explicit_deny_and_infers_the_operator() {
 #[test]
 fn decode_passrole_implicit_deny() {
     let msg = r#"{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},"context":{"principal":{"id":"AIDAEXAMPLEUSERID0004","name":"scalr","arn":"arn:aws:iam::111122223333:user/scalr"},"action":"iam:PassRole","resource":"arn:aws:iam::111122223333:role/app-ec2-role","conditions":{"items":[]}}}"#;
-    let out = authdoctor().args(["--format", "json", "decode", "--text", msg]).output().unwrap();
+    let out = authdoctor()
+        .args(["--format", "json", "decode", "--text", msg])
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["scenario"], "passrole-denied");
     assert_eq!(out.status.code(), Some(1));
-    let bad = authdoctor().args(["decode", "--text", "{not json"]).output().unwrap();
+    let bad = authdoctor()
+        .args(["decode", "--text", "{not json"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }

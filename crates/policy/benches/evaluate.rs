@@ -44,16 +44,32 @@ fn main() {
         "spot-request-tags-denied",
         "dlm-role-insufficient",
     ] {
-        let t = std::fs::read_to_string(root.join(format!("examples/{name}.json"))).expect("example");
+        let t =
+            std::fs::read_to_string(root.join(format!("examples/{name}.json"))).expect("example");
         let v: serde_json::Value = serde_json::from_str(&t).expect("json");
         texts.push(v.to_string());
     }
-    let examples: Vec<Case> = texts.iter().map(|t| parse_case("ex", t).expect("parse")).collect();
-    let generated_json: Vec<String> = corpus::corpus(7, 2000).iter().map(|v| v.to_string()).collect();
-    let generated: Vec<Case> = generated_json.iter().map(|t| parse_case("gen", t).expect("parse")).collect();
+    let examples: Vec<Case> = texts
+        .iter()
+        .map(|t| parse_case("ex", t).expect("parse"))
+        .collect();
+    let generated_json: Vec<String> = corpus::corpus(7, 2000)
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let generated: Vec<Case> = generated_json
+        .iter()
+        .map(|t| parse_case("gen", t).expect("parse"))
+        .collect();
     let statements: usize = generated
         .iter()
-        .map(|c| c.policies.all().iter().map(|(_, _, _, p)| p.statements.len()).sum::<usize>())
+        .map(|c| {
+            c.policies
+                .all()
+                .iter()
+                .map(|(_, _, _, p)| p.statements.len())
+                .sum::<usize>()
+        })
         .sum();
     println!(
         "cases: {} examples, {} generated ({:.1} statements per case on average)",
@@ -107,7 +123,10 @@ fn main() {
 
     // The peer on the same generated cases.
     let script = root.join("tools/iam-peer/bench.mjs");
-    if !root.join("node_modules/@cloud-copilot/iam-simulate").exists() {
+    if !root
+        .join("node_modules/@cloud-copilot/iam-simulate")
+        .exists()
+    {
         println!("peer: skipped (run `npm install` in the workspace root)");
         return;
     }
@@ -133,7 +152,10 @@ fn main() {
     };
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let peer = v["per_second"].as_f64().unwrap_or(0.0);
-    println!("{:<58} {peer:>14.0} evaluations/s", "iam-simulate runSimulation, generated corpus");
+    println!(
+        "{:<58} {peer:>14.0} evaluations/s",
+        "iam-simulate runSimulation, generated corpus"
+    );
     if peer > 0.0 {
         println!("ratio (ours prepared / peer): {:.0}x", ours / peer);
     }

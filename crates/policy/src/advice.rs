@@ -21,9 +21,16 @@ pub enum Change {
     /// The request must not carry the key at all.
     RemoveContext { key: String },
     /// Add this statement to a policy of the layer.
-    AddStatement { layer: &'static str, statement: serde_json::Value },
+    AddStatement {
+        layer: &'static str,
+        statement: serde_json::Value,
+    },
     /// A Deny applies unconditionally: only editing that policy helps.
-    EditDeny { layer: &'static str, policy: String, statement: String },
+    EditDeny {
+        layer: &'static str,
+        policy: String,
+        statement: String,
+    },
 }
 
 impl Change {
@@ -39,7 +46,11 @@ impl Change {
             Change::AddStatement { layer, statement } => {
                 format!("add this statement to the {layer} policy: {statement}")
             }
-            Change::EditDeny { layer, policy, statement } => format!(
+            Change::EditDeny {
+                layer,
+                policy,
+                statement,
+            } => format!(
                 "the Deny statement `{statement}` of {layer} policy `{policy}` applies without conditions: remove the action from it or exempt this principal"
             ),
         }
@@ -66,7 +77,13 @@ fn with_context(req: &Request, key: &str, values: Option<Vec<String>>) -> Reques
         Some(v) => ctx.insert(key, v, multi),
         None => ctx.remove(key),
     }
-    Request::new(&req.principal, &req.action, &req.resource, req.resource_account.as_deref(), ctx)
+    Request::new(
+        &req.principal,
+        &req.action,
+        &req.resource,
+        req.resource_account.as_deref(),
+        ctx,
+    )
 }
 
 /// Candidate request changes for the conditions of statement-traces that failed (for
@@ -81,7 +98,9 @@ fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<(
         if !relevant {
             continue;
         }
-        let Some((_, stmt)) = set.statement(t.at) else { continue };
+        let Some((_, stmt)) = set.statement(t.at) else {
+            continue;
+        };
         for (ct, c) in t.conditions.iter().zip(&stmt.conditions) {
             let want_flip = match t.effect {
                 Effect::Deny => ct.matches,
@@ -99,11 +118,23 @@ fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<(
                     .cloned()
                     .collect();
                 let r = with_context(req, &c.key, Some(keep.clone()));
-                out.push((Change::SetContext { key: c.key.clone(), values: keep }, r));
+                out.push((
+                    Change::SetContext {
+                        key: c.key.clone(),
+                        values: keep,
+                    },
+                    r,
+                ));
             }
             for v in &ct.policy_values {
                 let r = with_context(req, &c.key, Some(vec![v.clone()]));
-                out.push((Change::SetContext { key: c.key.clone(), values: vec![v.clone()] }, r));
+                out.push((
+                    Change::SetContext {
+                        key: c.key.clone(),
+                        values: vec![v.clone()],
+                    },
+                    r,
+                ));
             }
             if !ct.request_values.is_empty() {
                 let r = with_context(req, &c.key, None);
@@ -114,7 +145,11 @@ fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<(
     out
 }
 
-fn add_statement(set: &PolicySet, req: &Request, missing: MissingAllow) -> Option<(Change, PolicySet)> {
+fn add_statement(
+    set: &PolicySet,
+    req: &Request,
+    missing: MissingAllow,
+) -> Option<(Change, PolicySet)> {
     let kind = missing.kind();
     let mut stmt = serde_json::json!({
         "Effect": "Allow",
@@ -140,7 +175,13 @@ fn add_statement(set: &PolicySet, req: &Request, missing: MissingAllow) -> Optio
             None => next.session = Some(policy),
         },
     }
-    Some((Change::AddStatement { layer: kind.layer(), statement: stmt }, next))
+    Some((
+        Change::AddStatement {
+            layer: kind.layer(),
+            statement: stmt,
+        },
+        next,
+    ))
 }
 
 /// Advice for a denied request; `None` when it is allowed.
@@ -163,7 +204,11 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
         .find(|(_, r)| set.decide(r) == Decision::Allow)
         .or_else(|| {
             (ex.decision == Decision::ExplicitDeny)
-                .then(|| candidates.iter().find(|(_, r)| set.decide(r) != Decision::ExplicitDeny))
+                .then(|| {
+                    candidates
+                        .iter()
+                        .find(|(_, r)| set.decide(r) != Decision::ExplicitDeny)
+                })
                 .flatten()
         });
     if let Some((change, r)) = best {
@@ -190,7 +235,9 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
                 break;
             }
             let Some(m) = missing else { break };
-            let Some((change, next)) = add_statement(&current, req, m) else { break };
+            let Some((change, next)) = add_statement(&current, req, m) else {
+                break;
+            };
             changes.push(change);
             current = next;
         }
@@ -210,13 +257,24 @@ fn involves_key(ex: &Explanation, key_lc: &str) -> bool {
             Effect::Deny => t.applies,
             Effect::Allow => t.action_match && t.resource_match && !t.applies,
         };
-        deciding && t.conditions.iter().any(|c| c.key.eq_ignore_ascii_case(key_lc))
+        deciding
+            && t.conditions
+                .iter()
+                .any(|c| c.key.eq_ignore_ascii_case(key_lc))
     })
 }
 
-fn scenario(set: &PolicySet, req: &Request, ex: &Explanation, facts: &BTreeMap<String, String>) -> Option<&'static str> {
+fn scenario(
+    set: &PolicySet,
+    req: &Request,
+    ex: &Explanation,
+    facts: &BTreeMap<String, String>,
+) -> Option<&'static str> {
     let action = req.action.to_ascii_lowercase();
-    let key = facts.get("condition_key").map(|k| k.to_ascii_lowercase()).unwrap_or_default();
+    let key = facts
+        .get("condition_key")
+        .map(|k| k.to_ascii_lowercase())
+        .unwrap_or_default();
     if action == "iam:passrole" {
         return Some("passrole-denied");
     }
@@ -252,7 +310,11 @@ fn scenario(set: &PolicySet, req: &Request, ex: &Explanation, facts: &BTreeMap<S
         return Some("dlm-role-insufficient");
     }
     let grants_delete_fleets = set.identity.iter().flat_map(|p| &p.statements).any(|s| {
-        !s.actions.negated && s.actions.items.iter().any(|(a, _)| a.eq_ignore_ascii_case("ec2:DeleteFleets"))
+        !s.actions.negated
+            && s.actions
+                .items
+                .iter()
+                .any(|(a, _)| a.eq_ignore_ascii_case("ec2:DeleteFleets"))
     });
     if action == "ec2:terminateinstances" && grants_delete_fleets {
         return Some("fleet-delete-missing-terminate");

@@ -40,7 +40,8 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn err(&self, at: usize, message: String) -> PolicyError {
-        PolicyError::at(ErrorKind::Invalid, message, &self.source.text, at).in_origin(self.source.origin.as_str())
+        PolicyError::at(ErrorKind::Invalid, message, &self.source.text, at)
+            .in_origin(self.source.origin.as_str())
     }
 
     /// A policy given bare or as `{"name", "policy"}`.
@@ -55,7 +56,11 @@ impl Cx<'_> {
                 match m.key.as_str() {
                     "name" => match m.value.as_str() {
                         Some(n) => name = n.to_owned(),
-                        None => return Err(self.err(m.value.span.start, "`name` must be a string".into())),
+                        None => {
+                            return Err(
+                                self.err(m.value.span.start, "`name` must be a string".into())
+                            );
+                        }
                     },
                     "policy" => policy = Some(&m.value),
                     other => {
@@ -87,7 +92,12 @@ impl Cx<'_> {
     }
 
     /// A flat list is one level; a list of lists is one entry per level, root first.
-    fn levels(&self, kind: PolicyKind, v: &Value, prefix: &str) -> Result<Vec<Vec<Policy>>, PolicyError> {
+    fn levels(
+        &self,
+        kind: PolicyKind,
+        v: &Value,
+        prefix: &str,
+    ) -> Result<Vec<Vec<Policy>>, PolicyError> {
         let Kind::Array(items) = &v.kind else {
             return Err(self.err(v.span.start, format!("`{prefix}` must be an array")));
         };
@@ -113,10 +123,9 @@ impl Cx<'_> {
         let mut context = Context::default();
         for m in members {
             let s = || {
-                m.value
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| self.err(m.value.span.start, format!("`{}` must be a string", m.key)))
+                m.value.as_str().map(str::to_owned).ok_or_else(|| {
+                    self.err(m.value.span.start, format!("`{}` must be a string", m.key))
+                })
             };
             match m.key.as_str() {
                 "principal" => principal = Some(s()?),
@@ -138,17 +147,29 @@ impl Cx<'_> {
             return Err(self.err(v.span.start, "the request has no `action`".into()));
         };
         if !action.contains(':') {
-            return Err(self.err(v.span.start, format!("action `{action}` must look like `service:Action`")));
+            return Err(self.err(
+                v.span.start,
+                format!("action `{action}` must look like `service:Action`"),
+            ));
         }
-        let principal =
-            principal.ok_or_else(|| self.err(v.span.start, "the request has no `principal`".into()))?;
+        let principal = principal
+            .ok_or_else(|| self.err(v.span.start, "the request has no `principal`".into()))?;
         let resource = resource.unwrap_or_else(|| "*".to_owned());
-        Ok(Request::new(&principal, &action, &resource, account.as_deref(), context))
+        Ok(Request::new(
+            &principal,
+            &action,
+            &resource,
+            account.as_deref(),
+            context,
+        ))
     }
 
     fn context(&self, v: &Value) -> Result<Context, PolicyError> {
         let Some(members) = v.as_object() else {
-            return Err(self.err(v.span.start, "`context` must be an object of keys to values".into()));
+            return Err(self.err(
+                v.span.start,
+                "`context` must be an object of keys to values".into(),
+            ));
         };
         let mut ctx = Context::default();
         for m in members {
@@ -158,7 +179,10 @@ impl Cx<'_> {
                 Kind::Bool(b) => Ok(b.to_string()),
                 _ => Err(self.err(
                     x.span.start,
-                    format!("context value of `{}` must be a string or a list of strings", m.key),
+                    format!(
+                        "context value of `{}` must be a string or a list of strings",
+                        m.key
+                    ),
                 )),
             };
             match &m.value.kind {
@@ -197,11 +221,15 @@ fn case_from_value(value: &Value, source: &Arc<Source>) -> Result<Case, PolicyEr
             "description" => {}
             "expected" => expected = v.as_str().map(str::to_owned),
             "identityPolicies" => set.identity = cx.list(PolicyKind::Identity, v, "identity")?,
-            "sessionPolicy" => set.session = Some(cx.named(PolicyKind::Session, v, "session".into())?),
+            "sessionPolicy" => {
+                set.session = Some(cx.named(PolicyKind::Session, v, "session".into())?)
+            }
             "boundary" => set.boundary = cx.list(PolicyKind::Boundary, v, "boundary")?,
             "scps" => set.scps = cx.levels(PolicyKind::Scp, v, "scp")?,
             "rcps" => set.rcps = cx.levels(PolicyKind::Rcp, v, "rcp")?,
-            "resourcePolicy" => set.resource = Some(cx.named(PolicyKind::Resource, v, "resource".into())?),
+            "resourcePolicy" => {
+                set.resource = Some(cx.named(PolicyKind::Resource, v, "resource".into())?)
+            }
             "request" => request = Some(cx.request(v)?),
             other => {
                 let hint = CASE_ELEMENTS
@@ -209,7 +237,10 @@ fn case_from_value(value: &Value, source: &Arc<Source>) -> Result<Case, PolicyEr
                     .find(|k| k.eq_ignore_ascii_case(other))
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
-                return Err(cx.err(m.key_span.start, format!("unknown case key `{other}`{hint}")));
+                return Err(cx.err(
+                    m.key_span.start,
+                    format!("unknown case key `{other}`{hint}"),
+                ));
             }
         }
     }

@@ -272,11 +272,21 @@ fn compile_one(base: BaseOp, pieces: &[(&str, bool)]) -> Compiled {
     let text = || pieces.iter().map(|(s, _)| *s).collect::<String>();
     match base {
         StringEquals | StringNotEquals | BinaryEquals => Compiled::Str(text()),
-        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => Compiled::Lower(text().to_lowercase()),
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
+            Compiled::Lower(text().to_lowercase())
+        }
         StringLike | StringNotLike => Compiled::Glob(Glob::from_tokens(tokenize(pieces))),
-        NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
         | NumericGreaterThanEquals => Compiled::Num(parse_number(&text())),
-        DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
         | DateGreaterThanEquals => Compiled::Date(parse_date(&text())),
         Bool => Compiled::Bool(parse_bool(&text())),
         IpAddress | NotIpAddress => Compiled::Ip(Cidr::parse(&text())),
@@ -313,10 +323,16 @@ pub fn parse_date(s: &str) -> Option<f64> {
     }
     let utc = jiff::tz::TimeZone::UTC;
     if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(utc).ok().map(|z| z.timestamp().as_millisecond() as f64 / 1000.0);
+        return dt
+            .to_zoned(utc)
+            .ok()
+            .map(|z| z.timestamp().as_millisecond() as f64 / 1000.0);
     }
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
-        return d.to_zoned(utc).ok().map(|z| z.timestamp().as_millisecond() as f64 / 1000.0);
+        return d
+            .to_zoned(utc)
+            .ok()
+            .map(|z| z.timestamp().as_millisecond() as f64 / 1000.0);
     }
     None
 }
@@ -352,7 +368,9 @@ fn positive(base: BaseOp, c: &Compiled, v: &str) -> bool {
         Compiled::Bool(Some(b)) => parse_bool(v) == Some(*b),
         Compiled::Ip(Some(c)) => Cidr::parse(v).is_some_and(|ip| c.contains(&ip)),
         Compiled::Arn(p) => is_arn(v) && p.matches(v),
-        Compiled::Num(None) | Compiled::Date(None) | Compiled::Bool(None) | Compiled::Ip(None) => false,
+        Compiled::Num(None) | Compiled::Date(None) | Compiled::Bool(None) | Compiled::Ip(None) => {
+            false
+        }
         Compiled::Null(_) => false,
     }
 }
@@ -421,7 +439,11 @@ impl Condition {
     /// negated: matches none).
     fn value_ok(&self, v: &str, ctx: &Context) -> bool {
         let any = self.any_policy_value(v, ctx);
-        if self.operator.base.negated() { !any } else { any }
+        if self.operator.base.negated() {
+            !any
+        } else {
+            any
+        }
     }
 
     pub fn evaluate(&self, ctx: &Context) -> (bool, Why) {
@@ -441,10 +463,11 @@ impl Condition {
         // condition false. The missing-key rules come first: a negated or IfExists
         // operator on a key the request lacks is true whatever its values say.
         if values.is_some()
-            && self
-            .compiled
-            .iter()
-            .any(|pv| pv.template.as_ref().is_some_and(|t| t.resolve(ctx).is_none()))
+            && self.compiled.iter().any(|pv| {
+                pv.template
+                    .as_ref()
+                    .is_some_and(|t| t.resolve(ctx).is_none())
+            })
         {
             return (false, Why::Unresolved);
         }
@@ -477,7 +500,9 @@ impl Condition {
             .iter()
             .zip(&self.compiled)
             .map(|(raw, pv)| match &pv.template {
-                Some(t) => t.resolve_text(ctx).unwrap_or_else(|| format!("{raw} (unresolved)")),
+                Some(t) => t
+                    .resolve_text(ctx)
+                    .unwrap_or_else(|| format!("{raw} (unresolved)")),
                 None => raw.clone(),
             })
             .collect()
@@ -513,7 +538,9 @@ impl Condition {
                     "`{key}` is not in the request, and ForAllValues is true for a missing or empty set"
                 ),
                 SetOp::ForAnyValue => {
-                    format!("`{key}` is not in the request, and ForAnyValue is false for a missing key (IfExists does not change that)")
+                    format!(
+                        "`{key}` is not in the request, and ForAnyValue is false for a missing key (IfExists does not change that)"
+                    )
                 }
                 SetOp::None if self.operator.if_exists => {
                     format!("`{key}` is not in the request, and IfExists makes the condition true")
@@ -521,9 +548,9 @@ impl Condition {
                 SetOp::None if self.operator.base.negated() => format!(
                     "`{key}` is not in the request; a negated operator ({op}) is true for a missing key"
                 ),
-                SetOp::None => format!(
-                    "`{key}` is not in the request; {op} is false for a missing key"
-                ),
+                SetOp::None => {
+                    format!("`{key}` is not in the request; {op} is false for a missing key")
+                }
             },
             Why::Unresolved => format!(
                 "a policy variable in the values of `{key}` has no value in the request (and no default), so the condition is false"
@@ -618,7 +645,14 @@ mod tests {
         assert!(cond("Bool", "aws:SecureTransport", &["true"]).matches(&c));
         assert!(!cond("StringEquals", "K", &["abc"]).matches(&c));
         assert!(cond("StringEqualsIgnoreCase", "K", &["abc"]).matches(&c));
-        assert!(cond("ForAllValues:StringEquals", "aws:TagKeys", &["env", "cost", "x"]).matches(&c));
+        assert!(
+            cond(
+                "ForAllValues:StringEquals",
+                "aws:TagKeys",
+                &["env", "cost", "x"]
+            )
+            .matches(&c)
+        );
         assert!(!cond("ForAllValues:StringEquals", "aws:TagKeys", &["env"]).matches(&c));
         assert!(cond("ForAnyValue:StringEquals", "aws:TagKeys", &["env"]).matches(&c));
         assert!(!cond("ForAllValues:StringNotEquals", "aws:TagKeys", &["env"]).matches(&c));

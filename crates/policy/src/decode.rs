@@ -95,7 +95,10 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
     check_size(text)?;
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(err(text, "empty input: expected the output of `aws sts decode-authorization-message`".into()));
+        return Err(err(
+            text,
+            "empty input: expected the output of `aws sts decode-authorization-message`".into(),
+        ));
     }
     let mut value: Value = match serde_json::from_str(trimmed) {
         Ok(v) => v,
@@ -106,13 +109,21 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
             } else {
                 ""
             };
-            return Err(PolicyError::at(ErrorKind::Json, format!("not JSON: {e}{hint}"), trimmed, offset));
+            return Err(PolicyError::at(
+                ErrorKind::Json,
+                format!("not JSON: {e}{hint}"),
+                trimmed,
+                offset,
+            ));
         }
     };
     // Unwrap {"DecodedMessage": "<json string>"} and a bare JSON string, at most twice.
     for _ in 0..2 {
         let inner = match &value {
-            Value::Object(m) => m.get("DecodedMessage").and_then(Value::as_str).map(str::to_owned),
+            Value::Object(m) => m
+                .get("DecodedMessage")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             Value::String(s) => Some(s.clone()),
             _ => None,
         };
@@ -125,13 +136,25 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
         }
     }
     let Value::Object(_) = &value else {
-        return Err(err(text, "expected a JSON object with `allowed`, `explicitDeny` and `context`".into()));
+        return Err(err(
+            text,
+            "expected a JSON object with `allowed`, `explicitDeny` and `context`".into(),
+        ));
     };
     let ctx = value.get("context").ok_or_else(|| {
-        err(text, "the message has no `context` (is this a decoded authorization message?)".into())
+        err(
+            text,
+            "the message has no `context` (is this a decoded authorization message?)".into(),
+        )
     })?;
-    let allowed = value.get("allowed").and_then(Value::as_bool).unwrap_or(false);
-    let explicit_deny = value.get("explicitDeny").and_then(Value::as_bool).unwrap_or(false);
+    let allowed = value
+        .get("allowed")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let explicit_deny = value
+        .get("explicitDeny")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let p = ctx.get("principal");
     let principal = Principal {
         id: string(p.and_then(|p| p.get("id"))),
@@ -148,11 +171,17 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
     let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in items(ctx.get("conditions")) {
         if let Some(k) = string(c.get("key")) {
-            context.entry(k).or_default().extend(item_values(c.get("values")));
+            context
+                .entry(k)
+                .or_default()
+                .extend(item_values(c.get("values")));
         }
     }
     let lookup = |key: &str| -> Option<&Vec<String>> {
-        context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+        context
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     };
     let mut matched = Vec::new();
     for s in items(value.get("matchedStatements")) {
@@ -212,12 +241,19 @@ fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
 }
 
 /// Guesses the operator of a matched condition from the policy and request values.
-fn infer_operator(key: &str, policy: &[String], request: &[String], deny: bool) -> (String, String) {
+fn infer_operator(
+    key: &str,
+    policy: &[String],
+    request: &[String],
+    deny: bool,
+) -> (String, String) {
     use crate::condition::parse_number;
     if request.is_empty() {
         return (
             "StringNotEquals (or another negated operator, or Null)".into(),
-            format!("`{key}` is not in the request; only a negated operator, an IfExists operator or Null matches a missing key"),
+            format!(
+                "`{key}` is not in the request; only a negated operator, an IfExists operator or Null matches a missing key"
+            ),
         );
     }
     let equal = request.iter().any(|r| policy.iter().any(|p| p == r));
@@ -226,16 +262,27 @@ fn infer_operator(key: &str, policy: &[String], request: &[String], deny: bool) 
         policy.first().and_then(|p| parse_number(p)),
     ) && r != p
     {
-        let op = if r < p { "NumericLessThan" } else { "NumericGreaterThan" };
+        let op = if r < p {
+            "NumericLessThan"
+        } else {
+            "NumericGreaterThan"
+        };
         return (
             op.into(),
-            format!("the request's `{key}` = {} is {} the policy's {}", request[0], if r < p { "below" } else { "above" }, policy[0]),
+            format!(
+                "the request's `{key}` = {} is {} the policy's {}",
+                request[0],
+                if r < p { "below" } else { "above" },
+                policy[0]
+            ),
         );
     }
     if equal {
         (
             "StringEquals".into(),
-            format!("the request's `{key}` equals a policy value, so the operator is a positive one"),
+            format!(
+                "the request's `{key}` equals a policy value, so the operator is a positive one"
+            ),
         )
     } else if deny {
         (
@@ -247,7 +294,10 @@ fn infer_operator(key: &str, policy: &[String], request: &[String], deny: bool) 
             ),
         )
     } else {
-        ("unknown".into(), format!("cannot tell the operator for `{key}` from the values"))
+        (
+            "unknown".into(),
+            format!("cannot tell the operator for `{key}` from the values"),
+        )
     }
 }
 
@@ -292,7 +342,9 @@ fn scenario(d: &Decoded) -> Option<&'static str> {
     } else if has("ec2:metadatahttptokens") {
         Some("launch-requires-imdsv2")
     } else if d.resource.contains(":spot-instances-request/")
-        || d.context.get("ec2:CreateAction").is_some_and(|v| v.iter().any(|x| x == "RequestSpotInstances"))
+        || d.context
+            .get("ec2:CreateAction")
+            .is_some_and(|v| v.iter().any(|x| x == "RequestSpotInstances"))
     {
         Some("spot-request-tags-denied")
     } else if a == "ec2:terminateinstances" && !d.explicit_deny {
@@ -325,6 +377,8 @@ mod tests {
     fn rejects_non_messages() {
         assert!(parse_decoded("").is_err());
         assert!(parse_decoded("{\"a\":1}").is_err());
-        assert!(parse_decoded("AQoDYXdzEJr...not-json-at-all-just-an-encoded-blob-xxxxxxxxxx").is_err());
+        assert!(
+            parse_decoded("AQoDYXdzEJr...not-json-at-all-just-an-encoded-blob-xxxxxxxxxx").is_err()
+        );
     }
 }

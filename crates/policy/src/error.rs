@@ -59,7 +59,11 @@ impl PolicyError {
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let origin = self.origin.as_deref().unwrap_or("<input>");
-        write!(f, "{origin}:{}:{}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "{origin}:{}:{}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 

@@ -88,7 +88,11 @@ pub struct StatementAt {
 }
 
 pub(crate) fn action_matches(s: &Statement, req: &Request) -> bool {
-    let any = s.actions.items.iter().any(|(_, g)| g.matches(&req.action_lc));
+    let any = s
+        .actions
+        .items
+        .iter()
+        .any(|(_, g)| g.matches(&req.action_lc));
     any != s.actions.negated
 }
 
@@ -98,18 +102,26 @@ pub(crate) fn resource_matches(s: &Statement, req: &Request) -> bool {
     };
     let any = list.items.iter().any(|item| match item {
         ResourceItem::Static(_, p) => p.matches(&req.resource),
-        ResourceItem::Dynamic(_, t) => t
-            .resolve(&req.context)
-            .is_some_and(|pieces| ArnPattern::from_tokens(tokenize(&pieces)).matches(&req.resource)),
+        ResourceItem::Dynamic(_, t) => t.resolve(&req.context).is_some_and(|pieces| {
+            ArnPattern::from_tokens(tokenize(&pieces)).matches(&req.resource)
+        }),
     });
     any != list.negated
 }
 
-pub(crate) fn principal_matches(s: &Statement, req: &Request, has_boundary: bool) -> PrincipalMatch {
+pub(crate) fn principal_matches(
+    s: &Statement,
+    req: &Request,
+    has_boundary: bool,
+) -> PrincipalMatch {
     let Some(list) = &s.principals else {
         return PrincipalMatch::NotApplicable;
     };
-    let mut best = if list.wildcard { PrincipalMatch::Wildcard } else { PrincipalMatch::No };
+    let mut best = if list.wildcard {
+        PrincipalMatch::Wildcard
+    } else {
+        PrincipalMatch::No
+    };
     for (typ, value) in &list.items {
         let m = match_one(typ, value, req);
         if m > best {
@@ -122,7 +134,11 @@ pub(crate) fn principal_matches(s: &Statement, req: &Request, has_boundary: bool
         if s.effect == Effect::Deny && has_boundary {
             return PrincipalMatch::Exact;
         }
-        return if best == PrincipalMatch::No { PrincipalMatch::Exact } else { PrincipalMatch::No };
+        return if best == PrincipalMatch::No {
+            PrincipalMatch::Exact
+        } else {
+            PrincipalMatch::No
+        };
     }
     best
 }
@@ -136,7 +152,11 @@ fn match_one(typ: &str, value: &str, req: &Request) -> PrincipalMatch {
     }
     let account = req.principal_account.as_deref();
     if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
-        return if Some(value) == account { PrincipalMatch::Account } else { PrincipalMatch::No };
+        return if Some(value) == account {
+            PrincipalMatch::Account
+        } else {
+            PrincipalMatch::No
+        };
     }
     let parts: Vec<&str> = value.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" {
@@ -148,7 +168,8 @@ fn match_one(typ: &str, value: &str, req: &Request) -> PrincipalMatch {
     if parts[5] == "root" {
         return PrincipalMatch::Account;
     }
-    if let (Some(role_path), PrincipalKind::RoleSession { role, .. }) = (parts[5].strip_prefix("role/"), &req.principal_kind)
+    if let (Some(role_path), PrincipalKind::RoleSession { role, .. }) =
+        (parts[5].strip_prefix("role/"), &req.principal_kind)
         && role_path.rsplit('/').next() == Some(role.as_str())
     {
         return PrincipalMatch::Role;
@@ -159,7 +180,11 @@ fn match_one(typ: &str, value: &str, req: &Request) -> PrincipalMatch {
 /// Whether a statement applies (action, resource, principal and every condition
 /// match); returns how the principal matched.
 #[inline]
-pub(crate) fn statement_applies(s: &Statement, req: &Request, has_boundary: bool) -> Option<PrincipalMatch> {
+pub(crate) fn statement_applies(
+    s: &Statement,
+    req: &Request,
+    has_boundary: bool,
+) -> Option<PrincipalMatch> {
     if !action_matches(s, req) || !resource_matches(s, req) {
         return None;
     }
@@ -258,22 +283,31 @@ pub(crate) fn combine(sum: &Summary, req: &Request) -> (Decision, Option<Missing
     let rbp = sum.resource.allow;
     let identity = sum.identity.allow;
     let kind = &req.principal_kind;
-    let is_session = matches!(kind, PrincipalKind::RoleSession { .. } | PrincipalKind::FederatedUser { .. });
+    let is_session = matches!(
+        kind,
+        PrincipalKind::RoleSession { .. } | PrincipalKind::FederatedUser { .. }
+    );
     // A resource policy naming the caller directly (user, session) or everyone.
     let direct = matches!(rbp, Some(PrincipalMatch::Exact | PrincipalMatch::Wildcard));
     if req.same_account() && !(resource_policy_required(req) && sum.resource.present) {
-        let rbp_grants = matches!(rbp, Some(PrincipalMatch::Exact | PrincipalMatch::Wildcard | PrincipalMatch::Role));
+        let rbp_grants = matches!(
+            rbp,
+            Some(PrincipalMatch::Exact | PrincipalMatch::Wildcard | PrincipalMatch::Role)
+        );
         if !identity && !rbp_grants {
             return implicit(MissingAllow::Identity);
         }
         // The boundary does not limit a resource policy that names the user or the
         // session itself; it does limit one that names the role.
-        if sum.boundary.present && !sum.boundary.allow && !(direct && !identity_only(kind)) {
+        if sum.boundary.present && !sum.boundary.allow && (!direct || identity_only(kind)) {
             return implicit(MissingAllow::Boundary);
         }
         // Session policies do not limit a resource policy naming the session ARN
         // itself (not `*`, not the role).
-        if sum.session.present && !sum.session.allow && !(rbp == Some(PrincipalMatch::Exact) && is_session) {
+        if sum.session.present
+            && !sum.session.allow
+            && !(rbp == Some(PrincipalMatch::Exact) && is_session)
+        {
             return implicit(MissingAllow::Session);
         }
         return (Decision::Allow, None);
@@ -302,7 +336,9 @@ pub(crate) fn combine(sum: &Summary, req: &Request) -> (Decision, Option<Missing
 fn identity_only(kind: &PrincipalKind) -> bool {
     !matches!(
         kind,
-        PrincipalKind::User { .. } | PrincipalKind::RoleSession { .. } | PrincipalKind::FederatedUser { .. }
+        PrincipalKind::User { .. }
+            | PrincipalKind::RoleSession { .. }
+            | PrincipalKind::FederatedUser { .. }
     )
 }
 
@@ -347,10 +383,18 @@ impl PolicySet {
         };
         // SCPs do not apply to service principals.
         if !service_principal {
-            sum.scp_levels = self.scps.iter().map(|l| summarise(l, req, has_boundary)).collect();
+            sum.scp_levels = self
+                .scps
+                .iter()
+                .map(|l| summarise(l, req, has_boundary))
+                .collect();
         }
         if sum.rcp_applies {
-            sum.rcp_levels = self.rcps.iter().map(|l| summarise(l, req, has_boundary)).collect();
+            sum.rcp_levels = self
+                .rcps
+                .iter()
+                .map(|l| summarise(l, req, has_boundary))
+                .collect();
         }
         if let Some(rp) = &self.resource {
             sum.resource.present = true;

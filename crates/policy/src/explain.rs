@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::eval::{
-    Decision, LayerSummary, MissingAllow, PolicySet, PrincipalMatch, ResourceSummary, StatementAt, Summary,
-    action_matches, combine, principal_matches, rcp_applies, resource_matches,
+    Decision, LayerSummary, MissingAllow, PolicySet, PrincipalMatch, ResourceSummary, StatementAt,
+    Summary, action_matches, combine, principal_matches, rcp_applies, resource_matches,
 };
 use crate::parse::{Effect, Policy, PolicyKind, Statement};
 use crate::request::{PrincipalKind, Request};
@@ -147,24 +147,45 @@ fn trace_statement(
     } else if !action_match {
         let list: Vec<&str> = s.actions.items.iter().map(|(a, _)| a.as_str()).collect();
         Some(if s.actions.negated {
-            format!("action `{}` is excluded by NotAction {:?}", req.action, list)
+            format!(
+                "action `{}` is excluded by NotAction {:?}",
+                req.action, list
+            )
         } else {
-            format!("action `{}` is not matched by Action {:?}", req.action, list)
+            format!(
+                "action `{}` is not matched by Action {:?}",
+                req.action, list
+            )
         })
     } else if !resource_match {
-        let list: Vec<&str> = s.resources.iter().flat_map(|r| r.items.iter().map(|i| i.text())).collect();
+        let list: Vec<&str> = s
+            .resources
+            .iter()
+            .flat_map(|r| r.items.iter().map(|i| i.text()))
+            .collect();
         Some(if s.resources.as_ref().is_some_and(|r| r.negated) {
-            format!("resource `{}` is excluded by NotResource {:?}", req.resource, list)
+            format!(
+                "resource `{}` is excluded by NotResource {:?}",
+                req.resource, list
+            )
         } else {
-            format!("resource `{}` is not matched by Resource {:?}", req.resource, list)
+            format!(
+                "resource `{}` is not matched by Resource {:?}",
+                req.resource, list
+            )
         })
     } else if !principal.matched() {
-        Some(format!("principal `{}` is not named by the statement's principal element", req.principal))
+        Some(format!(
+            "principal `{}` is not named by the statement's principal element",
+            req.principal
+        ))
     } else {
-        conditions
-            .iter()
-            .find(|c| !c.matches)
-            .map(|c| format!("condition {} on `{}` is false: {}", c.operator, c.key, c.reason))
+        conditions.iter().find(|c| !c.matches).map(|c| {
+            format!(
+                "condition {} on `{}` is false: {}",
+                c.operator, c.key, c.reason
+            )
+        })
     };
     StatementTrace {
         layer: at.kind.layer(),
@@ -196,7 +217,9 @@ impl PolicySet {
                     "resource control policies do not apply to `{}` (not an RCP-capable service)",
                     req.action
                 )),
-                PolicyKind::Scp if !scp_on => Some("service control policies do not apply to service principals".into()),
+                PolicyKind::Scp if !scp_on => {
+                    Some("service control policies do not apply to service principals".into())
+                }
                 _ => None,
             };
             for (si, s) in policy.statements.iter().enumerate() {
@@ -206,7 +229,14 @@ impl PolicySet {
                     policy: pi,
                     statement: si,
                 };
-                trace.push(trace_statement(at, policy, s, req, has_boundary, skip.clone()));
+                trace.push(trace_statement(
+                    at,
+                    policy,
+                    s,
+                    req,
+                    has_boundary,
+                    skip.clone(),
+                ));
             }
         }
 
@@ -216,10 +246,9 @@ impl PolicySet {
                 present,
                 ..LayerSummary::default()
             };
-            for t in trace
-                .iter()
-                .filter(|t| t.at.kind == kind && level.is_none_or(|lv| t.at.level == lv) && t.applies)
-            {
+            for t in trace.iter().filter(|t| {
+                t.at.kind == kind && level.is_none_or(|lv| t.at.level == lv) && t.applies
+            }) {
                 match t.effect {
                     Effect::Allow => l.allow = true,
                     Effect::Deny => l.deny = true,
@@ -235,17 +264,24 @@ impl PolicySet {
             ..Summary::default()
         };
         if scp_on {
-            sum.scp_levels = (0..self.scps.len()).map(|l| layer(PolicyKind::Scp, Some(l), true)).collect();
+            sum.scp_levels = (0..self.scps.len())
+                .map(|l| layer(PolicyKind::Scp, Some(l), true))
+                .collect();
         }
         if rcp_on {
-            sum.rcp_levels = (0..self.rcps.len()).map(|l| layer(PolicyKind::Rcp, Some(l), true)).collect();
+            sum.rcp_levels = (0..self.rcps.len())
+                .map(|l| layer(PolicyKind::Rcp, Some(l), true))
+                .collect();
         }
         if self.resource.is_some() {
             let mut r = ResourceSummary {
                 present: true,
                 ..ResourceSummary::default()
             };
-            for t in trace.iter().filter(|t| t.at.kind == PolicyKind::Resource && t.applies) {
+            for t in trace
+                .iter()
+                .filter(|t| t.at.kind == PolicyKind::Resource && t.applies)
+            {
                 match t.effect {
                     Effect::Deny => r.deny = true,
                     Effect::Allow => r.allow = r.allow.max(Some(t.principal)),

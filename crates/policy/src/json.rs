@@ -156,7 +156,10 @@ impl Parser<'_> {
             self.pos += word.len();
             Ok(kind)
         } else {
-            Err(self.err(self.pos, "expected a JSON value (`true`, `false` or `null`)".into()))
+            Err(self.err(
+                self.pos,
+                "expected a JSON value (`true`, `false` or `null`)".into(),
+            ))
         }
     }
 
@@ -191,7 +194,10 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             if digits(self) == 0 {
-                return Err(self.err(self.pos, "invalid number: digits expected in exponent".into()));
+                return Err(self.err(
+                    self.pos,
+                    "invalid number: digits expected in exponent".into(),
+                ));
             }
         }
         Ok(Kind::Number(self.text[start..self.pos].to_owned()))
@@ -239,7 +245,10 @@ impl Parser<'_> {
                                     self.pos += 2;
                                     let lo = self.hex4(esc)?;
                                     if !(0xDC00..0xE000).contains(&lo) {
-                                        return Err(self.err(esc, "invalid surrogate pair in `\\u` escape".into()));
+                                        return Err(self.err(
+                                            esc,
+                                            "invalid surrogate pair in `\\u` escape".into(),
+                                        ));
                                     }
                                     char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
                                 } else {
@@ -251,7 +260,8 @@ impl Parser<'_> {
                             match c {
                                 Some(c) => out.push(c),
                                 None => {
-                                    return Err(self.err(esc, "invalid `\\u` escape (lone surrogate)".into()));
+                                    return Err(self
+                                        .err(esc, "invalid `\\u` escape (lone surrogate)".into()));
                                 }
                             }
                         }

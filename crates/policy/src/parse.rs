@@ -214,7 +214,10 @@ impl Cx<'_> {
         let Some(members) = value.as_object() else {
             return Err(self.err(
                 value.span.start,
-                format!("a policy must be a JSON object, found {}", value.type_name()),
+                format!(
+                    "a policy must be a JSON object, found {}",
+                    value.type_name()
+                ),
             ));
         };
         let mut version = None;
@@ -226,7 +229,9 @@ impl Cx<'_> {
                     Some(v) => {
                         return Err(self.err(
                             m.value.span.start,
-                            format!("`Version` must be \"2012-10-17\" or \"2008-10-17\", found \"{v}\""),
+                            format!(
+                                "`Version` must be \"2012-10-17\" or \"2008-10-17\", found \"{v}\""
+                            ),
                         ));
                     }
                     None => {
@@ -243,7 +248,12 @@ impl Cx<'_> {
                 }
                 "Statement" => statements = Some(&m.value),
                 other => {
-                    return Err(self.unknown(other, m.key_span.start, &["Version", "Id", "Statement"], "policy"));
+                    return Err(self.unknown(
+                        other,
+                        m.key_span.start,
+                        &["Version", "Id", "Statement"],
+                        "policy",
+                    ));
                 }
             }
         }
@@ -258,7 +268,10 @@ impl Cx<'_> {
             _ => {
                 return Err(self.err(
                     st.span.start,
-                    format!("`Statement` must be an object or an array of objects, found {}", st.type_name()),
+                    format!(
+                        "`Statement` must be an object or an array of objects, found {}",
+                        st.type_name()
+                    ),
                 ));
             }
         };
@@ -286,7 +299,10 @@ impl Cx<'_> {
         let Some(members) = value.as_object() else {
             return Err(self.err(
                 value.span.start,
-                format!("a statement must be a JSON object, found {}", value.type_name()),
+                format!(
+                    "a statement must be a JSON object, found {}",
+                    value.type_name()
+                ),
             ));
         };
         let mut sid = None;
@@ -302,7 +318,9 @@ impl Cx<'_> {
             match key {
                 "Sid" => match m.value.as_str() {
                     Some(s) => sid = Some(s.to_owned()),
-                    None => return Err(self.err(m.value.span.start, "`Sid` must be a string".into())),
+                    None => {
+                        return Err(self.err(m.value.span.start, "`Sid` must be a string".into()));
+                    }
                 },
                 "Effect" => match m.value.as_str() {
                     Some("Allow") => effect = Some((Effect::Allow, m.value.span.clone())),
@@ -316,7 +334,10 @@ impl Cx<'_> {
                 },
                 "Action" | "NotAction" => {
                     if actions.is_some() {
-                        return Err(self.err(at, "a statement has either `Action` or `NotAction`, not both".into()));
+                        return Err(self.err(
+                            at,
+                            "a statement has either `Action` or `NotAction`, not both".into(),
+                        ));
                     }
                     let items = self
                         .strings(&m.value, key)?
@@ -326,7 +347,9 @@ impl Cx<'_> {
                             if lc != "*" && !lc.contains(':') {
                                 return Err(self.err(
                                     span.start,
-                                    format!("action `{s}` must look like `service:Action` (or be `*`)"),
+                                    format!(
+                                        "action `{s}` must look like `service:Action` (or be `*`)"
+                                    ),
                                 ));
                             }
                             let glob = Glob::new(&lc);
@@ -341,7 +364,10 @@ impl Cx<'_> {
                 }
                 "Resource" | "NotResource" => {
                     if resources.is_some() {
-                        return Err(self.err(at, "a statement has either `Resource` or `NotResource`, not both".into()));
+                        return Err(self.err(
+                            at,
+                            "a statement has either `Resource` or `NotResource`, not both".into(),
+                        ));
                     }
                     let items = self
                         .strings(&m.value, key)?
@@ -368,7 +394,10 @@ impl Cx<'_> {
                         ));
                     }
                     if principals.is_some() {
-                        return Err(self.err(at, "a statement has either `Principal` or `NotPrincipal`, not both".into()));
+                        return Err(self.err(
+                            at,
+                            "a statement has either `Principal` or `NotPrincipal`, not both".into(),
+                        ));
                     }
                     principals = Some(self.principal(&m.value, key == "NotPrincipal")?);
                 }
@@ -383,12 +412,23 @@ impl Cx<'_> {
             return Err(self.err(value.span.start, "the statement has no `Effect`".into()));
         };
         let Some(actions) = actions else {
-            return Err(self.err(value.span.start, "the statement has no `Action` or `NotAction`".into()));
-        };
-        if resources.is_none() && matches!(kind, PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Session) {
             return Err(self.err(
                 value.span.start,
-                format!("the statement has no `Resource` or `NotResource` (required in a {})", kind.description()),
+                "the statement has no `Action` or `NotAction`".into(),
+            ));
+        };
+        if resources.is_none()
+            && matches!(
+                kind,
+                PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Session
+            )
+        {
+            return Err(self.err(
+                value.span.start,
+                format!(
+                    "the statement has no `Resource` or `NotResource` (required in a {})",
+                    kind.description()
+                ),
             ));
         }
         if principals.is_none() && kind == PolicyKind::Resource {
@@ -421,14 +461,22 @@ impl Cx<'_> {
                     Some(s) => Ok((s.to_owned(), v.span.clone())),
                     None => Err(self.err(
                         v.span.start,
-                        format!("`{element}` entries must be strings, found {}", v.type_name()),
+                        format!(
+                            "`{element}` entries must be strings, found {}",
+                            v.type_name()
+                        ),
                     )),
                 })
                 .collect(),
-            Kind::Array(_) => Err(self.err(value.span.start, format!("`{element}` must not be empty"))),
+            Kind::Array(_) => {
+                Err(self.err(value.span.start, format!("`{element}` must not be empty")))
+            }
             _ => Err(self.err(
                 value.span.start,
-                format!("`{element}` must be a string or an array of strings, found {}", value.type_name()),
+                format!(
+                    "`{element}` must be a string or an array of strings, found {}",
+                    value.type_name()
+                ),
             )),
         }
     }
@@ -478,7 +526,10 @@ impl Cx<'_> {
         let Some(ops) = value.as_object() else {
             return Err(self.err(
                 value.span.start,
-                format!("`Condition` must be an object of operators, found {}", value.type_name()),
+                format!(
+                    "`Condition` must be an object of operators, found {}",
+                    value.type_name()
+                ),
             ));
         };
         let mut out = Vec::new();
@@ -495,7 +546,11 @@ impl Cx<'_> {
             let Some(keys) = op.value.as_object() else {
                 return Err(self.err(
                     op.value.span.start,
-                    format!("`{}` must map condition keys to values, found {}", op.key, op.value.type_name()),
+                    format!(
+                        "`{}` must map condition keys to values, found {}",
+                        op.key,
+                        op.value.type_name()
+                    ),
                 ));
             };
             for k in keys {
@@ -503,7 +558,10 @@ impl Cx<'_> {
                 if operator.base == BaseOp::Null {
                     for (v, span) in &values {
                         if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") {
-                            return Err(self.err(span.start, format!("`Null` takes \"true\" or \"false\", found \"{v}\"")));
+                            return Err(self.err(
+                                span.start,
+                                format!("`Null` takes \"true\" or \"false\", found \"{v}\""),
+                            ));
                         }
                     }
                 }
@@ -526,7 +584,11 @@ impl Cx<'_> {
 
     /// Condition values: strings, or numbers/booleans (AWS accepts them unquoted and
     /// compares their text), single or in an array.
-    fn condition_values(&self, value: &Value, key: &str) -> Result<Vec<(String, Span)>, PolicyError> {
+    fn condition_values(
+        &self,
+        value: &Value,
+        key: &str,
+    ) -> Result<Vec<(String, Span)>, PolicyError> {
         let one = |v: &Value| -> Result<(String, Span), PolicyError> {
             match &v.kind {
                 Kind::String(s) => Ok((s.clone(), v.span.clone())),
@@ -534,14 +596,18 @@ impl Cx<'_> {
                 Kind::Bool(b) => Ok((b.to_string(), v.span.clone())),
                 _ => Err(self.err(
                     v.span.start,
-                    format!("values of condition key `{key}` must be strings, found {}", v.type_name()),
+                    format!(
+                        "values of condition key `{key}` must be strings, found {}",
+                        v.type_name()
+                    ),
                 )),
             }
         };
         match &value.kind {
-            Kind::Array(items) if items.is_empty() => {
-                Err(self.err(value.span.start, format!("condition key `{key}` has an empty value list")))
-            }
+            Kind::Array(items) if items.is_empty() => Err(self.err(
+                value.span.start,
+                format!("condition key `{key}` has an empty value list"),
+            )),
             Kind::Array(items) => items.iter().map(one).collect(),
             _ => Ok(vec![one(value)?]),
         }
@@ -549,7 +615,11 @@ impl Cx<'_> {
 }
 
 fn list(items: &[&str]) -> String {
-    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -585,13 +655,25 @@ mod tests {
         assert_eq!(e.line, 2);
         assert_eq!(e.column, 32);
         assert!(e.message.contains("did you mean `Action`"), "{e}");
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"allow","Action":"s3:*","Resource":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"allow","Action":"s3:*","Resource":"*"}]}"#,
+        )
+        .unwrap_err();
         assert!(e.message.contains("Effect"), "{e}");
         let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEqualz":{"a":"b"}}}]}"#).unwrap_err();
         assert!(e.message.contains("unknown condition operator"), "{e}");
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Action":7,"Resource":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"Allow","Action":7,"Resource":"*"}]}"#,
+        )
+        .unwrap_err();
         assert!(e.message.contains("found a number"), "{e}");
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
+        )
+        .unwrap_err();
         assert!(e.message.contains("not allowed"), "{e}");
     }
 

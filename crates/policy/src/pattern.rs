@@ -175,30 +175,31 @@ impl ArnPattern {
             };
         }
         // Split the token stream at the first five colons found in literal text.
-        let mut segs: Vec<Vec<Tok>> = vec![Vec::new()];
+        let mut segs: Vec<Vec<Tok>> = Vec::new();
+        let mut current: Vec<Tok> = Vec::new();
         for tok in toks {
             match tok {
-                Tok::Lit(text) if segs.len() < 6 && text.contains(':') => {
+                Tok::Lit(text) if segs.len() < 5 && text.contains(':') => {
                     let mut rest = text.as_str();
-                    while segs.len() < 6 {
+                    while segs.len() < 5 {
                         let Some(i) = rest.find(':') else { break };
                         if i > 0 {
-                            segs.last_mut().map(|s| s.push(Tok::Lit(rest[..i].to_owned())));
+                            current.push(Tok::Lit(rest[..i].to_owned()));
                         }
-                        segs.push(Vec::new());
+                        segs.push(std::mem::take(&mut current));
                         rest = &rest[i + 1..];
                     }
                     if !rest.is_empty() {
-                        segs.last_mut().map(|s| s.push(Tok::Lit(rest.to_owned())));
+                        current.push(Tok::Lit(rest.to_owned()));
                     }
                 }
-                other => {
-                    segs.last_mut().map(|s| s.push(other));
-                }
+                other => current.push(other),
             }
         }
+        segs.push(current);
         let segs: Vec<Glob> = segs.into_iter().map(Glob::from_tokens).collect();
-        let trailing = segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
+        let trailing =
+            segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
         ArnPattern {
             segs,
             trailing,

@@ -7,13 +7,29 @@ use crate::json::Span;
 use crate::parse::Source;
 
 /// Renders `source` with `marks` (span, label) underlined under a title.
-pub fn underline(source: &Source, title: &str, id: &str, marks: &[(Span, String)], color: bool, error: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+pub fn underline(
+    source: &Source,
+    title: &str,
+    id: &str,
+    marks: &[(Span, String)],
+    color: bool,
+    error: bool,
+) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let level = if error { Level::ERROR } else { Level::NOTE };
     let len = source.text.len();
-    let annotations = marks.iter().filter(|(s, _)| s.start <= s.end && s.end <= len).map(|(span, label)| {
-        AnnotationKind::Primary.span(span.clone()).label(label.as_str())
-    });
+    let annotations = marks
+        .iter()
+        .filter(|(s, _)| s.start <= s.end && s.end <= len)
+        .map(|(span, label)| {
+            AnnotationKind::Primary
+                .span(span.clone())
+                .label(label.as_str())
+        });
     let snippet = Snippet::source(source.text.as_str())
         .path(source.origin.as_str())
         .line_start(1)

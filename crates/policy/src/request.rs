@@ -15,7 +15,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -93,13 +97,22 @@ impl Context {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalKind {
     /// `arn:aws:iam::<acct>:user/<path/>name`
-    User { name: String },
+    User {
+        name: String,
+    },
     /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>`
-    RoleSession { role: String, session: String },
+    RoleSession {
+        role: String,
+        session: String,
+    },
     /// `arn:aws:iam::<acct>:role/<path/>name` (a role ARN used as the caller)
-    Role { name: String },
+    Role {
+        name: String,
+    },
     /// `arn:aws:sts::<acct>:federated-user/<name>`
-    FederatedUser { name: String },
+    FederatedUser {
+        name: String,
+    },
     /// `arn:aws:iam::<acct>:root`
     Root,
     /// `ec2.amazonaws.com`, `dlm.amazonaws.com`…
@@ -219,7 +232,9 @@ pub fn classify_principal(principal: &str) -> (PrincipalKind, Option<String>) {
             let session = it.next().unwrap_or("").to_owned();
             PrincipalKind::RoleSession { role, session }
         }
-        ("sts", r) if r.starts_with("federated-user/") => PrincipalKind::FederatedUser { name: last(r) },
+        ("sts", r) if r.starts_with("federated-user/") => {
+            PrincipalKind::FederatedUser { name: last(r) }
+        }
         _ => PrincipalKind::Other,
     };
     (kind, account)
@@ -244,6 +259,9 @@ mod tests {
         );
         assert_eq!(r.resource_account.as_deref(), Some("111122223333"));
         assert_eq!(r.action_lc, "s3:getobject");
-        assert!(matches!(r.principal_kind, PrincipalKind::RoleSession { .. }));
+        assert!(matches!(
+            r.principal_kind,
+            PrincipalKind::RoleSession { .. }
+        ));
     }
 }

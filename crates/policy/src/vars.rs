@@ -109,7 +109,8 @@ mod tests {
     fn substitutes_and_escapes() {
         let mut ctx = Context::default();
         ctx.insert("aws:username", vec!["alice".into()], false);
-        let t = Template::parse("home/${aws:username}/${*}x${aws:PrincipalTag/team, 'none'}").unwrap();
+        let t =
+            Template::parse("home/${aws:username}/${*}x${aws:PrincipalTag/team, 'none'}").unwrap();
         assert_eq!(t.resolve_text(&ctx).as_deref(), Some("home/alice/*xnone"));
         let t = Template::parse("${aws:userid}").unwrap();
         assert_eq!(t.resolve_text(&ctx), None);

@@ -40,11 +40,15 @@ fn run_peer(lines: &str) -> Vec<Value> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start `node` for the differential test (is Node.js installed?): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("cannot start `node` for the differential test (is Node.js installed?): {e}")
+        });
     let mut stdin = child.stdin.take().expect("piped stdin");
     let input = lines.to_owned();
     let writer = std::thread::spawn(move || {
-        stdin.write_all(input.as_bytes()).expect("write to the peer");
+        stdin
+            .write_all(input.as_bytes())
+            .expect("write to the peer");
     });
     let out = child.wait_with_output().expect("peer output");
     writer.join().expect("writer thread");
@@ -59,9 +63,16 @@ fn run_peer(lines: &str) -> Vec<Value> {
 /// that decides (iam-evaluation.md §7).
 fn classify(case: &Value, ours: Decision, peer: &str) -> Option<&'static str> {
     let has_session = case.get("sessionPolicy").is_some();
-    let rp = case.get("resourcePolicy").map(|v| v.to_string()).unwrap_or_default();
+    let rp = case
+        .get("resourcePolicy")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let principal = case["request"]["principal"].as_str().unwrap_or("");
-    if has_session && principal.contains(":assumed-role/") && rp.contains(principal) && ours == Decision::Allow {
+    if has_session
+        && principal.contains(":assumed-role/")
+        && rp.contains(principal)
+        && ours == Decision::Allow
+    {
         return Some(
             "session policy vs. a resource policy naming the session: AWS, Session policies: \
              \"Permissions can also come from a resource-based policy ... that specifies the ARN of the \
@@ -83,31 +94,78 @@ fn agrees_with_iam_simulate() {
     // Coverage of the corpus: every operator family, set operators, IfExists, Null,
     // variables, every layer.
     for needle in [
-        "\"StringEquals\"", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
-        "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-        "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
-        "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "\"Bool", "BinaryEquals", "\"IpAddress",
-        "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "\"Null\"", "IfExists", "ForAllValues:",
-        "ForAnyValue:", "${aws:username}", "${aws:PrincipalTag/team}", "${*}", "NotAction", "NotResource",
-        "\"scps\"", "\"rcps\"", "\"resourcePolicy\"", "\"boundary\"", "\"sessionPolicy\"",
+        "\"StringEquals\"",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+        "\"Bool",
+        "BinaryEquals",
+        "\"IpAddress",
+        "NotIpAddress",
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "\"Null\"",
+        "IfExists",
+        "ForAllValues:",
+        "ForAnyValue:",
+        "${aws:username}",
+        "${aws:PrincipalTag/team}",
+        "${*}",
+        "NotAction",
+        "NotResource",
+        "\"scps\"",
+        "\"rcps\"",
+        "\"resourcePolicy\"",
+        "\"boundary\"",
+        "\"sessionPolicy\"",
     ] {
         assert!(text.contains(needle), "the corpus never uses {needle}");
     }
 
     let peer = run_peer(&text);
-    assert_eq!(peer.len(), corpus.len(), "the peer answered {} of {} cases", peer.len(), corpus.len());
+    assert_eq!(
+        peer.len(),
+        corpus.len(),
+        "the peer answered {} of {} cases",
+        peer.len(),
+        corpus.len()
+    );
 
     let mut agree = 0usize;
     let mut disagreements = Vec::new();
     let mut counts = [0usize; 3];
     for (i, (case, answer)) in corpus.iter().zip(&peer).enumerate() {
         let text = case.to_string();
-        let parsed = parse_case(&format!("gen-{i}"), &text).unwrap_or_else(|e| panic!("case {i} does not parse: {e}\n{text}"));
+        let parsed = parse_case(&format!("gen-{i}"), &text)
+            .unwrap_or_else(|e| panic!("case {i} does not parse: {e}\n{text}"));
         let ours = parsed.policies.decide(&parsed.request);
         // The fast path and the explained path must agree.
-        assert_eq!(ours, parsed.policies.explain(&parsed.request).decision, "decide vs explain on case {i}");
+        assert_eq!(
+            ours,
+            parsed.policies.explain(&parsed.request).decision,
+            "decide vs explain on case {i}"
+        );
         counts[ours as usize] += 1;
-        let theirs = answer.get("decision").and_then(Value::as_str).unwrap_or("error");
+        let theirs = answer
+            .get("decision")
+            .and_then(Value::as_str)
+            .unwrap_or("error");
         let ours_s = format!("{ours:?}");
         if ours_s == theirs {
             agree += 1;
@@ -124,9 +182,14 @@ fn agrees_with_iam_simulate() {
     for (i, ours, theirs, answer) in &disagreements {
         let case = &corpus[*i];
         let why = classify(case, *ours, theirs).unwrap_or("UNEXPLAINED: investigate");
-        println!("- case gen-{i}: ours {ours:?}, peer {theirs} ({answer})\n  why: {why}\n  case: {case}");
+        println!(
+            "- case gen-{i}: ours {ours:?}, peer {theirs} ({answer})\n  why: {why}\n  case: {case}"
+        );
     }
     assert!(rate >= 99.5, "agreement {rate:.2} % is below 99.5 %");
     // Both outcomes must be well represented, or the test proves little.
-    assert!(counts.iter().all(|&c| c > total / 20), "decision mix too skewed: {counts:?}");
+    assert!(
+        counts.iter().all(|&c| c > total / 20),
+        "decision mix too skewed: {counts:?}"
+    );
 }

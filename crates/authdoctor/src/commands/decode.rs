@@ -35,8 +35,12 @@ pub struct Args {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| (&s[..i], &s[i..]));
-    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration like 5s or 500ms"))?;
+    let (n, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 5s or 500ms"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
@@ -51,8 +55,10 @@ fn read_input(args: &Args) -> anyhow::Result<(String, String)> {
     let mut buf = Vec::new();
     let origin = match &args.input {
         Some(p) if p.as_os_str() != "-" => {
-            let f = std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
-            f.take(MAX_DOCUMENT_BYTES as u64 + 1).read_to_end(&mut buf)?;
+            let f =
+                std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
+            f.take(MAX_DOCUMENT_BYTES as u64 + 1)
+                .read_to_end(&mut buf)?;
             p.display().to_string()
         }
         _ => {
@@ -60,18 +66,29 @@ fn read_input(args: &Args) -> anyhow::Result<(String, String)> {
             if args.input.is_none() && stdin.is_terminal() {
                 bail!("no input: give a file, `-` for stdin, or --text");
             }
-            stdin.lock().take(MAX_DOCUMENT_BYTES as u64 + 1).read_to_end(&mut buf)?;
+            stdin
+                .lock()
+                .take(MAX_DOCUMENT_BYTES as u64 + 1)
+                .read_to_end(&mut buf)?;
             "<stdin>".into()
         }
     };
     if buf.len() > MAX_DOCUMENT_BYTES {
-        bail!("{origin}: over the {} KiB input limit", MAX_DOCUMENT_BYTES / 1024);
+        bail!(
+            "{origin}: over the {} KiB input limit",
+            MAX_DOCUMENT_BYTES / 1024
+        );
     }
-    Ok((origin.clone(), String::from_utf8(buf).with_context(|| format!("{origin} is not UTF-8 text"))?))
+    Ok((
+        origin.clone(),
+        String::from_utf8(buf).with_context(|| format!("{origin} is not UTF-8 text"))?,
+    ))
 }
 
 fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
-    use authdoctor_online::{Client, Endpoints, decode_authorization_message, static_credentials_from_env};
+    use authdoctor_online::{
+        Client, Endpoints, decode_authorization_message, static_credentials_from_env,
+    };
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let region = args
         .region
@@ -80,10 +97,14 @@ fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
         .or_else(|| env.get("AWS_DEFAULT_REGION").cloned())
         .unwrap_or_else(|| "us-east-1".into());
     let Some(creds) = static_credentials_from_env(&env) else {
-        bail!("decode --online needs credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)");
+        bail!(
+            "decode --online needs credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)"
+        );
     };
     let endpoints = Endpoints::resolve(&env, &region)?;
-    let guard = env.get("AUTHDOCTOR_TEST_GUARD").is_some_and(|v| !v.is_empty());
+    let guard = env
+        .get("AUTHDOCTOR_TEST_GUARD")
+        .is_some_and(|v| !v.is_empty());
     let client = Client::from_env(args.timeout, &env).loopback_only(guard);
     // The message may be pasted with its prefix.
     let encoded = encoded
@@ -92,15 +113,24 @@ fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
         .next()
         .unwrap_or("")
         .trim();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let budget = args.timeout + Duration::from_millis(250);
     let decoded = rt.block_on(async {
-        tokio::time::timeout(budget, decode_authorization_message(&client, &creds, &region, &endpoints, encoded)).await
+        tokio::time::timeout(
+            budget,
+            decode_authorization_message(&client, &creds, &region, &endpoints, encoded),
+        )
+        .await
     });
     match decoded {
         Ok(Ok(s)) => Ok(s),
         Ok(Err(e)) => bail!("STS DecodeAuthorizationMessage failed: {e}"),
-        Err(_) => bail!("STS DecodeAuthorizationMessage did not answer within {:?}", args.timeout),
+        Err(_) => bail!(
+            "STS DecodeAuthorizationMessage did not answer within {:?}",
+            args.timeout
+        ),
     }
 }
 
@@ -112,7 +142,12 @@ fn finding(d: &Decoded) -> Option<Finding> {
     if let Some(arn) = &d.principal.arn {
         facts.insert("principal".to_owned(), clean(arn).into_owned());
     }
-    if let Some(c) = d.matched_statements.iter().flat_map(|s| &s.conditions).next() {
+    if let Some(c) = d
+        .matched_statements
+        .iter()
+        .flat_map(|s| &s.conditions)
+        .next()
+    {
         facts.insert("condition_key".to_owned(), clean(&c.key).into_owned());
     }
     let confidence = if d.explicit_deny { 0.85 } else { 0.6 };
@@ -135,8 +170,15 @@ fn human(d: &Decoded, f: Option<&Finding>) -> String {
         o.push_str(&format!("principal: {arn}\n"));
     }
     for s in &d.matched_statements {
-        let sid = if s.sid.is_empty() { "(no Sid)" } else { s.sid.as_str() };
-        o.push_str(&format!("\nmatched statement {sid} ({}): actions {:?}, resources {:?}\n", s.effect, s.actions, s.resources));
+        let sid = if s.sid.is_empty() {
+            "(no Sid)"
+        } else {
+            s.sid.as_str()
+        };
+        o.push_str(&format!(
+            "\nmatched statement {sid} ({}): actions {:?}, resources {:?}\n",
+            s.effect, s.actions, s.resources
+        ));
         for c in &s.conditions {
             o.push_str(&format!(
                 "  condition on {}: policy values {:?}, request values {:?}\n    operator (inferred): {} — {}\n",
@@ -147,7 +189,12 @@ fn human(d: &Decoded, f: Option<&Finding>) -> String {
     let interesting: Vec<String> = d
         .context
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "aws:Resource" | "aws:Type" | "aws:ARN" | "aws:Account" | "aws:Service"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "aws:Resource" | "aws:Type" | "aws:ARN" | "aws:Account" | "aws:Service"
+            )
+        })
         .map(|(k, v)| format!("{k}={}", v.join(",")))
         .collect();
     if !interesting.is_empty() {
@@ -158,7 +205,12 @@ fn human(d: &Decoded, f: Option<&Finding>) -> String {
         o.push_str(&format!("note: {n}\n"));
     }
     if let Some(f) = f {
-        o.push_str(&format!("\nscenario {}: {}\n  {}\n", f.scenario, f.title, f.root_cause.replace('\n', " ")));
+        o.push_str(&format!(
+            "\nscenario {}: {}\n  {}\n",
+            f.scenario,
+            f.title,
+            f.root_cause.replace('\n', " ")
+        ));
         for s in &f.fix.steps {
             o.push_str(&format!("  - {}\n", s.replace('\n', " ")));
         }
@@ -193,7 +245,11 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         }
         _ => write!(stdout, "{}", human(&decoded, findings.first()))?,
     }
-    Ok(if decoded.allowed { Outcome::Good } else { Outcome::Bad })
+    Ok(if decoded.allowed {
+        Outcome::Good
+    } else {
+        Outcome::Bad
+    })
 }
 
 fn clean_json(v: &mut serde_json::Value) {
@@ -204,7 +260,14 @@ fn clean_json(v: &mut serde_json::Value) {
             }
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
-        serde_json::Value::Object(m) => m.values_mut().for_each(clean_json),
+        serde_json::Value::Object(m) => {
+            // Keys come from the input too (context keys).
+            let entries: Vec<(String, serde_json::Value)> = std::mem::take(m).into_iter().collect();
+            for (k, mut v) in entries {
+                clean_json(&mut v);
+                m.insert(clean(&k).into_owned(), v);
+            }
+        }
         _ => {}
     }
 }

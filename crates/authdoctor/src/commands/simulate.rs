@@ -18,10 +18,24 @@ use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, pars
 use authdoctor_redact::clean;
 
 use crate::Outcome;
+
+/// A policy source with underline marks (span, label) and a title.
+type Marks = Vec<(
+    authdoctor_policy::Source,
+    Vec<(std::ops::Range<usize>, String)>,
+    String,
+)>;
 use crate::output::{Format, Output};
 
+/// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    flags: Box<Flags>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Flags {
     /// A case file: policies of every layer and the request (shape in `authdoctor simulate --help`)
     #[arg(long, value_name = "FILE", conflicts_with = "cases")]
     case: Option<PathBuf>,
@@ -64,13 +78,18 @@ pub struct Args {
 }
 
 fn read_capped(path: &Path) -> anyhow::Result<String> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut buf = Vec::new();
     file.take(MAX_DOCUMENT_BYTES as u64 + 1)
         .read_to_end(&mut buf)
         .with_context(|| format!("cannot read {}", path.display()))?;
     if buf.len() > MAX_DOCUMENT_BYTES {
-        bail!("{}: over the {} KiB limit for a policy or case file", path.display(), MAX_DOCUMENT_BYTES / 1024);
+        bail!(
+            "{}: over the {} KiB limit for a policy or case file",
+            path.display(),
+            MAX_DOCUMENT_BYTES / 1024
+        );
     }
     String::from_utf8(buf).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
@@ -81,11 +100,19 @@ struct Loaded {
     request: Request,
 }
 
-fn from_flags(args: &Args) -> anyhow::Result<Loaded> {
+fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
     let policy = |kind: PolicyKind, path: &PathBuf| -> anyhow::Result<authdoctor_policy::Policy> {
         let text = read_capped(path)?;
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(parse_policy(kind, &name, &path.display().to_string(), &text)?)
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(parse_policy(
+            kind,
+            &name,
+            &path.display().to_string(),
+            &text,
+        )?)
     };
     let mut set = PolicySet::default();
     for p in &args.identity {
@@ -130,19 +157,32 @@ fn from_flags(args: &Args) -> anyhow::Result<Loaded> {
     Ok(Loaded {
         name: None,
         policies: set,
-        request: Request::new(principal, action, resource, args.resource_account.as_deref(), ctx),
+        request: Request::new(
+            principal,
+            action,
+            resource,
+            args.resource_account.as_deref(),
+            ctx,
+        ),
     })
 }
 
 /// The finding for a denied request, with the proposed change first in the fix.
 fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option<Finding> {
     let id = advice.scenario?;
-    let mut facts: BTreeMap<String, String> =
-        advice.facts.iter().map(|(k, v)| (k.clone(), clean(v).into_owned())).collect();
+    let mut facts: BTreeMap<String, String> = advice
+        .facts
+        .iter()
+        .map(|(k, v)| (k.clone(), clean(v).into_owned()))
+        .collect();
     if let Some(m) = &ex.missing_allow {
         facts.insert("layer".into(), m.layer.into());
     }
-    let confidence = if matches!(id, "access-denied-missing-allow") { 0.7 } else { 0.9 };
+    let confidence = if matches!(id, "access-denied-missing-allow") {
+        0.7
+    } else {
+        0.9
+    };
     let mut f = knowledge_base().finding(id, confidence, evidence, facts)?;
     for (i, c) in advice.changes.iter().enumerate() {
         let mut step = format!("Minimal change: {}", c.describe());
@@ -155,25 +195,46 @@ fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option
 }
 
 /// Underline marks and evidence for the deciding pieces of the policies.
-fn marks(set: &PolicySet, ex: &Explanation) -> Vec<(authdoctor_policy::Source, Vec<(std::ops::Range<usize>, String)>, String)> {
-    let mut out: Vec<(authdoctor_policy::Source, Vec<_>, String)> = Vec::new();
+fn marks(set: &PolicySet, ex: &Explanation) -> Marks {
+    let mut out: Marks = Vec::new();
     let wanted: Vec<&authdoctor_policy::explain::StatementTrace> = match ex.decision {
-        Decision::ExplicitDeny => ex.trace.iter().filter(|t| t.applies && t.effect == Effect::Deny).take(3).collect(),
+        Decision::ExplicitDeny => ex
+            .trace
+            .iter()
+            .filter(|t| t.applies && t.effect == Effect::Deny)
+            .take(3)
+            .collect(),
         Decision::ImplicitDeny => {
-            let layer = ex.missing_allow.as_ref().map(|m| m.layer).unwrap_or("identity");
+            let layer = ex
+                .missing_allow
+                .as_ref()
+                .map(|m| m.layer)
+                .unwrap_or("identity");
             ex.trace
                 .iter()
-                .filter(|t| t.layer == layer && t.effect == Effect::Allow && t.action_match && t.resource_match && !t.applies)
+                .filter(|t| {
+                    t.layer == layer
+                        && t.effect == Effect::Allow
+                        && t.action_match
+                        && t.resource_match
+                        && !t.applies
+                })
                 .take(3)
                 .collect()
         }
         Decision::Allow => Vec::new(),
     };
     for t in wanted {
-        let Some((policy, stmt)) = set.statement(t.at) else { continue };
+        let Some((policy, stmt)) = set.statement(t.at) else {
+            continue;
+        };
         let mut m = Vec::new();
         for (ct, c) in t.conditions.iter().zip(&stmt.conditions) {
-            let show = if t.effect == Effect::Deny { ct.matches } else { !ct.matches };
+            let show = if t.effect == Effect::Deny {
+                ct.matches
+            } else {
+                !ct.matches
+            };
             if show {
                 m.push((c.span.clone(), ct.reason.clone()));
             }
@@ -182,8 +243,14 @@ fn marks(set: &PolicySet, ex: &Explanation) -> Vec<(authdoctor_policy::Source, V
             m.push((stmt.actions.span.clone(), format!("matches {}", t.policy)));
         }
         let title = match t.effect {
-            Effect::Deny => format!("statement `{}` of {} policy `{}` explicitly denies", t.statement, t.layer, t.policy),
-            Effect::Allow => format!("statement `{}` of {} policy `{}` would allow, but a condition fails", t.statement, t.layer, t.policy),
+            Effect::Deny => format!(
+                "statement `{}` of {} policy `{}` explicitly denies",
+                t.statement, t.layer, t.policy
+            ),
+            Effect::Allow => format!(
+                "statement `{}` of {} policy `{}` would allow, but a condition fails",
+                t.statement, t.layer, t.policy
+            ),
         };
         let src = authdoctor_policy::Source {
             origin: policy.source.origin.clone(),
@@ -194,7 +261,7 @@ fn marks(set: &PolicySet, ex: &Explanation) -> Vec<(authdoctor_policy::Source, V
     out
 }
 
-fn evidence_of(marks: &[(authdoctor_policy::Source, Vec<(std::ops::Range<usize>, String)>, String)]) -> Vec<Evidence> {
+fn evidence_of(marks: &Marks) -> Vec<Evidence> {
     let mut ev = Vec::new();
     for (src, m, _) in marks {
         for (span, label) in m {
@@ -213,7 +280,12 @@ fn evidence_of(marks: &[(authdoctor_policy::Source, Vec<(std::ops::Range<usize>,
     ev
 }
 
-fn json_result(name: Option<&str>, ex: &Explanation, advice: Option<&Advice>, findings: &[Finding]) -> serde_json::Value {
+fn json_result(
+    name: Option<&str>,
+    ex: &Explanation,
+    advice: Option<&Advice>,
+    findings: &[Finding],
+) -> serde_json::Value {
     let mut v = serde_json::json!({
         "version": 1,
         "name": name,
@@ -242,12 +314,25 @@ fn clean_json(v: &mut serde_json::Value) {
             }
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
-        serde_json::Value::Object(m) => m.values_mut().for_each(clean_json),
+        serde_json::Value::Object(m) => {
+            // Keys come from the input too (context keys).
+            let entries: Vec<(String, serde_json::Value)> = std::mem::take(m).into_iter().collect();
+            for (k, mut v) in entries {
+                clean_json(&mut v);
+                m.insert(clean(&k).into_owned(), v);
+            }
+        }
         _ => {}
     }
 }
 
-fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, finding: Option<&Finding>, output: &Output) -> String {
+fn human(
+    loaded: &Loaded,
+    ex: &Explanation,
+    advice: Option<&Advice>,
+    finding: Option<&Finding>,
+    output: &Output,
+) -> String {
     let req = &loaded.request;
     let mut out = String::new();
     if let Some(n) = &loaded.name {
@@ -257,13 +342,23 @@ fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, finding: Op
         "{:?}: {} on {} by {}\n",
         ex.decision, req.action, req.resource, req.principal
     ));
-    let layers: Vec<String> = ex.layers.0.iter().map(|(l, r)| format!("{l} {r:?}")).collect();
+    let layers: Vec<String> = ex
+        .layers
+        .0
+        .iter()
+        .map(|(l, r)| format!("{l} {r:?}"))
+        .collect();
     out.push_str(&format!("layers: {}\n", layers.join(", ")));
     if !ex.deciding.is_empty() {
         let d: Vec<String> = ex
             .deciding
             .iter()
-            .map(|d| format!("{} policy `{}` statement `{}`", d.layer, d.policy, d.statement))
+            .map(|d| {
+                format!(
+                    "{} policy `{}` statement `{}`",
+                    d.layer, d.policy, d.statement
+                )
+            })
             .collect();
         out.push_str(&format!("deciding: {}\n", d.join("; ")));
     }
@@ -273,26 +368,38 @@ fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, finding: Op
     let id = advice.and_then(|a| a.scenario).unwrap_or("policy");
     for (src, m, title) in marks(&loaded.policies, ex) {
         out.push('\n');
-        out.push_str(&underline(&src, &title, id, &m, output.color, ex.decision != Decision::Allow));
+        out.push_str(&underline(
+            &src,
+            &title,
+            id,
+            &m,
+            output.color,
+            ex.decision != Decision::Allow,
+        ));
         out.push('\n');
     }
-    if let Some(a) = advice {
-        if !a.changes.is_empty() {
-            out.push_str("\nMinimal change:\n");
-            for c in &a.changes {
-                out.push_str(&format!("  - {}\n", c.describe()));
-            }
-            out.push_str(if a.verified {
-                "  (checked: with this change the simulated decision becomes Allow)\n"
-            } else {
-                "  (not enough on its own: another layer still denies)\n"
-            });
+    if let Some(a) = advice
+        && !a.changes.is_empty()
+    {
+        out.push_str("\nMinimal change:\n");
+        for c in &a.changes {
+            out.push_str(&format!("  - {}\n", c.describe()));
         }
+        out.push_str(if a.verified {
+            "  (checked: with this change the simulated decision becomes Allow)\n"
+        } else {
+            "  (not enough on its own: another layer still denies)\n"
+        });
     }
     if let Some(f) = finding {
         out.push_str(&format!("\nscenario {}: {}\n", f.scenario, f.title));
         out.push_str(&format!("  {}\n", f.root_cause.replace('\n', " ")));
-        for s in f.fix.steps.iter().skip(advice.map_or(0, |a| a.changes.len())) {
+        for s in f
+            .fix
+            .steps
+            .iter()
+            .skip(advice.map_or(0, |a| a.changes.len()))
+        {
             out.push_str(&format!("  - {}\n", s.replace('\n', " ")));
         }
     }
@@ -303,11 +410,16 @@ fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
     let ex = loaded.policies.explain(&loaded.request);
     let advice = advise(&loaded.policies, &loaded.request, &ex);
     let ev = evidence_of(&marks(&loaded.policies, &ex));
-    let findings: Vec<Finding> = advice.as_ref().and_then(|a| finding(a, &ex, ev)).into_iter().collect();
+    let findings: Vec<Finding> = advice
+        .as_ref()
+        .and_then(|a| finding(a, &ex, ev))
+        .into_iter()
+        .collect();
     (ex, advice, findings)
 }
 
 pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
+    let args = *args.flags;
     if let Some(path) = &args.cases {
         return run_cases(path, output);
     }
@@ -339,13 +451,18 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             }
         }
     }
-    Ok(if ex.decision == Decision::Allow { Outcome::Good } else { Outcome::Bad })
+    Ok(if ex.decision == Decision::Allow {
+        Outcome::Good
+    } else {
+        Outcome::Bad
+    })
 }
 
 /// `--cases`: every line is a case; all are parsed first so that a bad line fails the
 /// whole run (exit 2, with its line and column) before anything is printed.
 fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut reader = std::io::BufReader::new(file);
     let mut loaded = Vec::new();
     let mut line = Vec::new();
@@ -354,19 +471,34 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
         line.clear();
         number += 1;
         // Bounded line reads: a line longer than the document limit is refused.
-        let n = std::io::BufRead::read_until(&mut (&mut reader).take(MAX_DOCUMENT_BYTES as u64 + 1), b'\n', &mut line)?;
+        let n = std::io::BufRead::read_until(
+            &mut (&mut reader).take(MAX_DOCUMENT_BYTES as u64 + 1),
+            b'\n',
+            &mut line,
+        )?;
         if n == 0 {
             break;
         }
         if line.len() > MAX_DOCUMENT_BYTES {
-            bail!("{}:{number}: line over the {} KiB limit", path.display(), MAX_DOCUMENT_BYTES / 1024);
+            bail!(
+                "{}:{number}: line over the {} KiB limit",
+                path.display(),
+                MAX_DOCUMENT_BYTES / 1024
+            );
         }
-        let text = std::str::from_utf8(&line).with_context(|| format!("{}:{number}: not UTF-8", path.display()))?;
+        let text = std::str::from_utf8(&line)
+            .with_context(|| format!("{}:{number}: not UTF-8", path.display()))?;
         if text.trim().is_empty() {
             continue;
         }
         let case = parse_case("", text).map_err(|e| {
-            anyhow::anyhow!("{}:{}:{}: {}", path.display(), number + e.line - 1, e.column, e.message)
+            anyhow::anyhow!(
+                "{}:{}:{}: {}",
+                path.display(),
+                number + e.line - 1,
+                e.column,
+                e.message
+            )
         })?;
         loaded.push(Loaded {
             name: case.name,
@@ -385,12 +517,29 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
                 writeln!(stdout, "{}", serde_json::to_string(&v)?)?;
             }
             _ => {
-                let deciding: Vec<String> = ex.deciding.iter().map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement)).collect();
-                let why = ex.missing_allow.as_ref().map(|m| m.message.clone()).unwrap_or_else(|| deciding.join(", "));
-                let line = format!("{}: {:?} {}", l.name.as_deref().unwrap_or("-"), ex.decision, why);
+                let deciding: Vec<String> = ex
+                    .deciding
+                    .iter()
+                    .map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement))
+                    .collect();
+                let why = ex
+                    .missing_allow
+                    .as_ref()
+                    .map(|m| m.message.clone())
+                    .unwrap_or_else(|| deciding.join(", "));
+                let line = format!(
+                    "{}: {:?} {}",
+                    l.name.as_deref().unwrap_or("-"),
+                    ex.decision,
+                    why
+                );
                 writeln!(stdout, "{}", clean(&line))?;
             }
         }
     }
-    Ok(if all_allowed { Outcome::Good } else { Outcome::Bad })
+    Ok(if all_allowed {
+        Outcome::Good
+    } else {
+        Outcome::Bad
+    })
 }
