@@ -675,3 +675,60 @@ fn human_output_names_scenario_and_fix() {
     assert!(!out.contains('\u{1b}'), "NO_COLOR: no escapes");
     imds.shutdown();
 }
+
+#[test]
+fn garbage_credentials_fail_without_a_crash() {
+    let imds = emulator(&[Fault::Garbage], HttpTokens::Required, 0);
+    let r = check_against(&imds, &Home::new(), &[]);
+    let doc = r.json();
+    assert_eq!(r.code(), Some(1));
+    let creds = check(&doc, "imds.credentials");
+    assert_eq!(creds["status"], "fail", "{}", summary_of(&doc));
+    assert!(
+        creds["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("not valid JSON")),
+        "{creds}"
+    );
+    imds.shutdown();
+}
+
+#[test]
+fn imds_disabled_by_the_environment_is_named() {
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true").args([
+        "--imds-endpoint",
+        &imds.base_url(),
+        "--format",
+        "json",
+    ]);
+    let r = run(cmd);
+    let doc = r.json();
+    assert_eq!(r.code(), Some(1));
+    assert_eq!(check(&doc, "env.imds-settings")["status"], "warn");
+    assert_eq!(check(&doc, "chain.source")["scenario"], "imds-disabled");
+    assert_eq!(top_scenario(&doc), "imds-disabled");
+    imds.shutdown();
+}
+
+#[test]
+fn unreachable_imds_only_warns_when_credentials_come_from_elsewhere() {
+    let imds = emulator(&[Fault::Refused], HttpTokens::Required, 0);
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .args(["--imds-endpoint", &imds.base_url(), "--format", "json"]);
+    let r = run(cmd);
+    let doc = r.json();
+    let reach = check(&doc, "imds.reachable");
+    assert_eq!(reach["status"], "warn", "{}", summary_of(&doc));
+    assert_eq!(reach["scenario"], "imds-unreachable");
+    assert_eq!(r.code(), Some(0), "{}", summary_of(&doc));
+    imds.shutdown();
+}

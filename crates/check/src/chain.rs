@@ -276,7 +276,13 @@ pub(crate) fn analyse(
         let botocore = &picks[0];
         if working.is_empty() {
             check.status = Status::Fail;
-            check.scenario = Some("no-credentials");
+            // Nothing configured and the instance role switched off by the environment:
+            // the variable is the cause, not a missing provider.
+            check.scenario = Some(if settings.disabled && picks[0].source.is_none() {
+                "imds-disabled"
+            } else {
+                "no-credentials"
+            });
             check.summary = format!(
                 "no SDK finds credentials: {}",
                 picks[0]
