@@ -90,7 +90,7 @@ fn rules() -> &'static [Rule] {
                     |client_secret|aws_session_token|aws_security_token|session_token|sessiontoken|x-amz-security-token)
                   ["']?\s*(?:[:=]|=>)?\s*["']?
                 )
-                ([A-Za-z0-9+/=_.%-]{8,})"#,
+                ([A-Za-z0-9+/][A-Za-z0-9+/=_.%-]{7,})"#,
                 |c| {
                     // `unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN`: the next word is
                     // another variable name, not a value. Secrets are never all upper case.
@@ -167,7 +167,10 @@ fn rules() -> &'static [Rule] {
                 |c| {
                     let whole = text(&c[0]);
                     let key = text(&c[1]);
-                    if key.bytes().all(|b| b.is_ascii_hexdigit()) || !looks_like_secret_key(&key) {
+                    if key.bytes().all(|b| b.is_ascii_hexdigit())
+                        || is_path_of_words(&key)
+                        || !looks_like_secret_key(&key)
+                    {
                         return whole.into_owned();
                     }
                     whole.replacen(key.as_ref(), "[redacted secret]", 1)
@@ -179,6 +182,51 @@ fn rules() -> &'static [Rule] {
 
 fn text(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
+}
+
+/// `com/AWSEC2/latest/UserGuide/instancedata`, `imds/dist/cjs/remoteProvider/httpRequest`:
+/// a run of 40 key characters that is really a path of words, each lower case, upper
+/// case, or camel case. The segments of a secret key are random: `wJalrXUtnFEMI`.
+fn is_path_of_words(candidate: &str) -> bool {
+    fn word(segment: &str) -> bool {
+        let b = segment.as_bytes();
+        if b.is_empty() {
+            return true;
+        }
+        let upper = b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let lower = b
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if upper || lower {
+            return true;
+        }
+        // Camel case: a letter, then humps of one capital and at least one lower-case
+        // letter, then optional digits.
+        let letters_end = b.iter().position(u8::is_ascii_digit).unwrap_or(b.len());
+        if b[letters_end..].iter().any(|c| !c.is_ascii_digit()) {
+            return false;
+        }
+        let letters = &b[..letters_end];
+        let mut i = 1;
+        while i < letters.len() {
+            if letters[i].is_ascii_uppercase() {
+                let hump = letters[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_lowercase())
+                    .count();
+                if hump == 0 {
+                    return false;
+                }
+                i += 1 + hump;
+            } else {
+                i += 1;
+            }
+        }
+        true
+    }
+    candidate.contains('/') && !candidate.contains('+') && candidate.split('/').all(word)
 }
 
 /// A secret access key mixes upper case, lower case and digits (or `/`, `+`); words,
@@ -350,6 +398,20 @@ mod tests {
             assert!(!out.contains(SECRET), "{text} -> {out}");
             assert!(!out.contains("bPxRfiCY"), "{text} -> {out}");
         }
+    }
+
+    #[test]
+    fn paths_and_urls_of_words_are_not_secrets() {
+        for text in [
+            "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html",
+            "at node_modules/@aws-sdk/credential-provider-imds/dist/cjs/remoteProvider/httpRequest.js:26:38",
+            "/usr/local/lib/python3.11/site-packages/botocore/credentials.py",
+        ] {
+            assert_eq!(clean(text), text);
+        }
+        // A real-looking key with slashes is still masked.
+        let out = clean("key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end");
+        assert!(!out.contains("bPxRfiCY"), "{out}");
     }
 
     #[test]

@@ -50,3 +50,34 @@ fn scenario_pages_render() {
         );
     }
 }
+
+/// The renderers run their whole output through redaction as a safety net; the
+/// knowledge base's own text (references, fix commands, prose) must come through it
+/// unchanged, or users would see mangled URLs and commands.
+#[test]
+fn knowledge_base_text_survives_redaction() {
+    let kb = knowledge_base();
+    let facts = authdoctor_kb::Facts::new();
+    let mut damaged = Vec::new();
+    for scenario in kb.scenarios() {
+        let mut texts: Vec<String> = scenario.references.iter().map(|r| r.url.clone()).collect();
+        for command in &scenario.fix.commands {
+            texts.push(kb.fill(&command.bash, &facts));
+            texts.push(kb.fill(&command.powershell, &facts));
+        }
+        texts.extend(scenario.fix.steps.iter().cloned());
+        texts.push(scenario.root_cause.clone());
+        texts.push(scenario.summary.clone());
+        for text in texts {
+            let cleaned = authdoctor_redact::clean(&text);
+            if cleaned != text {
+                damaged.push(format!("{}: `{text}` became `{cleaned}`", scenario.id));
+            }
+        }
+    }
+    assert!(
+        damaged.is_empty(),
+        "redaction changes knowledge-base text:\n{}",
+        damaged.join("\n")
+    );
+}
