@@ -49,12 +49,18 @@ mod tests {
     #[test]
     fn wraps_with_hanging_indent() {
         let got = wrap("one two three four five six", 12, "  1. ");
-        assert_eq!(got, "  1. one two\n     three\n     four\n     five\n     six");
+        assert_eq!(
+            got,
+            "  1. one two\n     three\n     four\n     five\n     six"
+        );
     }
 
     #[test]
     fn drops_markdown_emphasis() {
-        assert_eq!(wrap("a **read timeout** here", 80, ""), "a read timeout here");
+        assert_eq!(
+            wrap("a **read timeout** here", 80, ""),
+            "a read timeout here"
+        );
     }
 
     #[test]
