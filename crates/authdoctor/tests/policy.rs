@@ -253,3 +253,85 @@ fn decode_passrole_implicit_deny() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `decode --online` against a fake STS on loopback: the encoded message is sent to
+/// `DecodeAuthorizationMessage`, the answer is explained; the (fake) secret never shows.
+#[test]
+fn decode_online_through_a_loopback_sts() {
+    use std::io::{BufRead, BufReader, Read, Write as _};
+    use std::net::TcpListener;
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut length = 0usize;
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+            head.push_str(&line);
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let inner = r#"{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},"context":{"principal":{"id":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/dev"},"action":"ec2:TerminateInstances","resource":"arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0","conditions":{"items":[]}}}"#;
+        let xml = format!(
+            "<DecodeAuthorizationMessageResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><DecodeAuthorizationMessageResult><DecodedMessage>{}</DecodedMessage></DecodeAuthorizationMessageResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000001</RequestId></ResponseMetadata></DecodeAuthorizationMessageResponse>",
+            inner.replace('"', "&quot;")
+        );
+        let mut s = stream;
+        write!(s, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}", xml.len()).unwrap();
+        (head, String::from_utf8_lossy(&body).into_owned())
+    });
+    let home = tempfile::tempdir().unwrap();
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let out = authdoctor()
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_ENDPOINT_URL_STS", format!("http://127.0.0.1:{port}"))
+        .env("AUTHDOCTOR_TEST_GUARD", "1")
+        .args([
+            "--format",
+            "json",
+            "decode",
+            "--online",
+            "--timeout",
+            "5s",
+            "--text",
+            "Encoded authorization failure message: AbCdEf0123-_xyz",
+        ])
+        .output()
+        .unwrap();
+    let (head, body) = server.join().unwrap();
+    assert!(body.contains("Action=DecodeAuthorizationMessage"), "{body}");
+    assert!(body.contains("EncodedMessage=AbCdEf0123-_xyz"), "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("authorization: aws4-hmac-sha256"),
+        "{head}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["action"], "ec2:TerminateInstances");
+    assert_eq!(v["explicit_deny"], false);
+    assert!(!stdout.contains(secret));
+}
