@@ -455,6 +455,124 @@ fn short_error(e: &hyper::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read as _, Write as _};
+
+    /// A one-connection server on loopback that reads the request head and then writes
+    /// `answer` (and keeps the socket open for `hold`).
+    fn serve_once(answer: Vec<u8>, hold: Duration) -> Endpoint {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(&answer);
+                std::thread::sleep(hold);
+            }
+        });
+        Endpoint::parse(&format!("http://127.0.0.1:{port}")).unwrap()
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn bodies_are_capped_without_waiting_for_the_rest() {
+        let mut answer = b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".to_vec();
+        answer.extend(std::iter::repeat_n(b'a', 100 * 1024));
+        let ep = serve_once(answer, Duration::from_secs(5));
+        let started = std::time::Instant::now();
+        let e = block_on(async {
+            request(
+                &ep,
+                "GET",
+                "/",
+                &[],
+                Instant::now() + Duration::from_secs(3),
+            )
+            .await
+        });
+        let r = e.result.unwrap();
+        assert_eq!(r.body.len(), BODY_CAP);
+        assert!(r.truncated);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn silent_and_broken_peers_fail_by_the_deadline() {
+        let ep = serve_once(Vec::new(), Duration::from_secs(3));
+        let e = block_on(async {
+            request(
+                &ep,
+                "PUT",
+                "/latest/api/token",
+                &[],
+                Instant::now() + Duration::from_millis(300),
+            )
+            .await
+        });
+        assert_eq!(e.result.unwrap_err(), Failure::NoResponse);
+        assert!(e.elapsed < Duration::from_secs(1));
+
+        let ep = serve_once(b"SSH-2.0-OpenSSH\r\n\r\n".to_vec(), Duration::ZERO);
+        let e = block_on(async {
+            request(
+                &ep,
+                "GET",
+                "/",
+                &[],
+                Instant::now() + Duration::from_secs(2),
+            )
+            .await
+        });
+        assert!(
+            matches!(e.result, Err(Failure::Protocol(_))),
+            "{:?}",
+            e.result
+        );
+
+        // A body that never finishes.
+        let ep = serve_once(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".to_vec(),
+            Duration::from_secs(3),
+        );
+        let e = block_on(async {
+            request(
+                &ep,
+                "GET",
+                "/",
+                &[],
+                Instant::now() + Duration::from_millis(300),
+            )
+            .await
+        });
+        assert_eq!(e.result.unwrap_err(), Failure::BodyTimeout);
+    }
+
+    #[test]
+    fn refused_is_told_apart() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let ep = Endpoint::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        let e = block_on(async {
+            request(
+                &ep,
+                "GET",
+                "/",
+                &[],
+                Instant::now() + Duration::from_secs(1),
+            )
+            .await
+        });
+        assert_eq!(e.result.unwrap_err(), Failure::Refused);
+    }
 
     #[test]
     fn endpoints_parse_like_the_sdks_require() {

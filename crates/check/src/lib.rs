@@ -446,9 +446,10 @@ pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckErr
     // Off EC2 (a laptop, a CI runner) nothing answers at the metadata address, and that
     // only matters when the chain would have to reach it.
     if !matches!(chain.summary.source, "none" | "imds") {
-        for check in checks.iter_mut().filter(|c| {
-            c.status == Status::Fail && c.scenario == Some("imds-unreachable")
-        }) {
+        for check in checks
+            .iter_mut()
+            .filter(|c| c.status == Status::Fail && c.scenario == Some("imds-unreachable"))
+        {
             check.status = Status::Warn;
             check.summary = format!(
                 "{} (not needed now: credentials come from {})",

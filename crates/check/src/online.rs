@@ -59,8 +59,13 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
         Some(r) => (r.as_str(), "configured"),
         None => (FALLBACK_REGION, "fallback (no region configured)"),
     };
-    let endpoints = match Endpoints::resolve(&ctx.env, region) {
-        Ok(e) => e,
+    // This instance lives in the region of its identity document; AWS_REGION may name
+    // another one, where DescribeInstances would not find it.
+    let ec2_region = ctx.instance_region.as_deref().unwrap_or(region);
+    let resolved_endpoints = Endpoints::resolve(&ctx.env, region)
+        .and_then(|sts| Ok((sts, Endpoints::resolve(&ctx.env, ec2_region)?)));
+    let (endpoints, ec2_endpoints) = match resolved_endpoints {
+        Ok(both) => both,
         Err(e) => {
             let summary = format!("cannot call AWS: {e}");
             return vec![
@@ -101,20 +106,20 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
         let result = describe_instance_metadata_options(
             &client,
             &credentials,
-            region,
-            &endpoints,
+            ec2_region,
+            &ec2_endpoints,
             instance_id,
         )
         .await;
         ec2_check(
             result,
-            &endpoints,
+            &ec2_endpoints,
             instance_id,
-            region,
+            ec2_region,
             ctx.in_container,
             proxy_var,
         )
-        .ev("region", region)
+        .ev("region", ec2_region)
         .took(started.elapsed())
     };
     let (sts, ec2) = tokio::join!(sts, ec2);
