@@ -74,10 +74,12 @@ fn classify(case: &Value, ours: Decision, peer: &str) -> Option<&'static str> {
         && ours == Decision::Allow
     {
         return Some(
-            "session policy vs. a resource policy naming the session: AWS, Session policies: \
-             \"Permissions can also come from a resource-based policy ... that specifies the ARN of the \
-             session ... are not limited by the session policy\" (docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session); \
-             the peer denies. We follow AWS.",
+            "session policy vs. a resource policy naming the session ARN: AWS STS API reference, \
+             GetFederationToken `Policy` (and the IAM User Guide, Session policies): \
+             \"If that policy specifically references the federated user session in the Principal element \
+             of the policy, the session has the permissions allowed by the policy. These permissions are granted \
+             in addition to the permissions that are granted by the session policies.\" The peer denies \
+             (its own test sessionPolicies.json asserts that); we follow AWS (iam-evaluation.md §2, §7).",
         );
     }
     if peer == "error" {
