@@ -140,6 +140,17 @@ fn identity_and_metadata_options_from_moto() {
     );
     assert_eq!(ec2["evidence"]["http_tokens"], "required");
     assert_eq!(ec2["evidence"]["http_put_response_hop_limit"], 2);
+
+    // AWS_REGION names another region: STS is signed for it, but the instance is looked
+    // up in its own region (from the identity document), where moto keeps it.
+    let mut elsewhere = keys.to_vec();
+    elsewhere.push(("AWS_REGION", "eu-west-1"));
+    let run = check_online(&moto, &imds_good, home.path(), &elsewhere);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.check("online.sts")["evidence"]["region"], "eu-west-1");
+    let ec2 = run.check("online.ec2-metadata-options");
+    assert_eq!(ec2["status"], "pass", "{ec2}");
+    assert_eq!(ec2["evidence"]["region"], "us-east-1");
     drop(imds_good);
 
     // IMDSv1 still allowed: a warning with the command that turns it off.

@@ -191,6 +191,8 @@ impl Client {
                     let _ = stream.set_nodelay(true);
                     return Ok(stream);
                 }
+                // Name the address only when the host was a name.
+                Err(e) if endpoint.host.parse::<std::net::IpAddr>().is_ok() => last = e.to_string(),
                 Err(e) => last = format!("{addr}: {e}"),
             }
         }
