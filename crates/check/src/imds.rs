@@ -897,8 +897,11 @@ fn proxy_marker(r: &Response) -> Option<String> {
     if r.status == 407 || r.header("proxy-authenticate").is_some() {
         return Some("407 Proxy Authentication Required".to_owned());
     }
-    if let Some(squid) = r.header("x-squid-error") {
-        return Some(format!("X-Squid-Error: {squid}"));
+    // Headers only proxies and caches add (squid's X-Squid-Error / X-Cache, …).
+    if let Some((name, value)) = r.headers.iter().find(|(n, _)| {
+        n.starts_with("x-squid") || n.starts_with("x-cache") || n == "proxy-connection" || n == "x-proxy-id"
+    }) {
+        return Some(format!("{name}: {value}"));
     }
     let server = r.header("server");
     if let Some(server) = server
@@ -1062,6 +1065,8 @@ mod tests {
         assert_eq!(proxy_marker(&response(401, &[], "")), None);
         assert!(proxy_marker(&response(403, &[("via", "1.1 squid")], "")).is_some());
         assert!(proxy_marker(&response(407, &[], "")).is_some());
+        assert!(proxy_marker(&response(403, &[("x-cache", "MISS from proxy")], "")).is_some());
+        assert!(proxy_marker(&response(403, &[("server", "EC2ws")], "")).is_none());
         assert!(proxy_marker(&response(502, &[("server", "squid/5.7")], "")).is_some());
         let page = "<html><head><title>ERROR: The requested URL could not be retrieved</title></head></html>";
         assert!(proxy_marker(&response(200, &[], page)).is_some());
