@@ -899,7 +899,10 @@ fn proxy_marker(r: &Response) -> Option<String> {
     }
     // Headers only proxies and caches add (squid's X-Squid-Error / X-Cache, …).
     if let Some((name, value)) = r.headers.iter().find(|(n, _)| {
-        n.starts_with("x-squid") || n.starts_with("x-cache") || n == "proxy-connection" || n == "x-proxy-id"
+        n.starts_with("x-squid")
+            || n.starts_with("x-cache")
+            || n == "proxy-connection"
+            || n == "x-proxy-id"
     }) {
         return Some(format!("{name}: {value}"));
     }
