@@ -560,15 +560,25 @@ impl Condition {
             ),
             Why::Compared => {
                 let failing = self.failing_request_values(ctx);
+                let quote = |vs: &[String]| {
+                    vs.iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let request = ctx
+                    .get(&self.key_lc)
+                    .map(|e| quote(&e.values))
+                    .unwrap_or_default();
+                let policy = quote(&self.resolved_values(ctx));
                 if matched {
-                    format!("the request's `{key}` satisfies {op}")
+                    format!("request value {request} of `{key}` satisfies {op} [{policy}]")
                 } else if self.operator.set == SetOp::ForAnyValue {
-                    format!("no request value of `{key}` satisfies {op}")
+                    format!("no request value of `{key}` ({request}) satisfies {op} [{policy}]")
                 } else {
-                    let shown: Vec<String> = failing.iter().map(|v| format!("\"{v}\"")).collect();
                     format!(
-                        "request value {} of `{key}` does not satisfy {op}",
-                        shown.join(", ")
+                        "request value {} of `{key}` does not satisfy {op} [{policy}]",
+                        quote(&failing)
                     )
                 }
             }
