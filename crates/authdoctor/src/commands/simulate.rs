@@ -195,7 +195,7 @@ fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option
 }
 
 /// Underline marks and evidence for the deciding pieces of the policies.
-fn marks(set: &PolicySet, ex: &Explanation) -> Marks {
+fn marks(set: &PolicySet, req: &Request, ex: &Explanation) -> Marks {
     let mut out: Marks = Vec::new();
     let wanted: Vec<&authdoctor_policy::explain::StatementTrace> = match ex.decision {
         Decision::ExplicitDeny => ex
@@ -240,7 +240,10 @@ fn marks(set: &PolicySet, ex: &Explanation) -> Marks {
             }
         }
         if m.is_empty() {
-            m.push((stmt.actions.span.clone(), format!("matches {}", t.policy)));
+            m.push((
+                stmt.actions.span.clone(),
+                format!("matches `{}` (no condition)", req.action),
+            ));
         }
         let title = match t.effect {
             Effect::Deny => format!(
@@ -366,7 +369,7 @@ fn human(
         out.push_str(&format!("denied because {}\n", m.message));
     }
     let id = advice.and_then(|a| a.scenario).unwrap_or("policy");
-    for (src, m, title) in marks(&loaded.policies, ex) {
+    for (src, m, title) in marks(&loaded.policies, &loaded.request, ex) {
         out.push('\n');
         out.push_str(&underline(
             &src,
@@ -385,8 +388,14 @@ fn human(
         for c in &a.changes {
             out.push_str(&format!("  - {}\n", c.describe()));
         }
+        let edit = a
+            .changes
+            .iter()
+            .any(|c| matches!(c, authdoctor_policy::advice::Change::EditDeny { .. }));
         out.push_str(if a.verified {
             "  (checked: with this change the simulated decision becomes Allow)\n"
+        } else if edit {
+            "  (a policy edit: change the policy, then simulate again)\n"
         } else {
             "  (not enough on its own: another layer still denies)\n"
         });
@@ -409,7 +418,7 @@ fn human(
 fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
     let ex = loaded.policies.explain(&loaded.request);
     let advice = advise(&loaded.policies, &loaded.request, &ex);
-    let ev = evidence_of(&marks(&loaded.policies, &ex));
+    let ev = evidence_of(&marks(&loaded.policies, &loaded.request, &ex));
     let findings: Vec<Finding> = advice
         .as_ref()
         .and_then(|a| finding(a, &ex, ev))
