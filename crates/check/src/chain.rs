@@ -852,9 +852,15 @@ mod tests {
 
     #[test]
     fn nothing_configured_and_no_imds_is_no_credentials() {
-        let (_d, r) = run(&env(&[("AWS_EC2_METADATA_DISABLED", "true")]), "", "");
+        // IMDS not usable (not probed here) and nothing else: no credentials.
+        let (_d, r) = run(&Env::new(), "", "");
         assert_eq!(r.checks[0].status, Status::Fail);
         assert_eq!(r.checks[0].scenario, Some("no-credentials"));
+        assert_eq!(r.summary.source, "none");
+        // IMDS switched off by the environment: the variable is the named cause.
+        let (_d, r) = run(&env(&[("AWS_EC2_METADATA_DISABLED", "true")]), "", "");
+        assert_eq!(r.checks[0].status, Status::Fail);
+        assert_eq!(r.checks[0].scenario, Some("imds-disabled"));
         assert_eq!(r.summary.source, "none");
     }
 

@@ -56,12 +56,35 @@ pub struct Property {
     pub sub: Vec<Property>,
 }
 
+impl Property {
+    /// The value as the SDKs expose it: sub-properties become `\nname = value` lines.
+    pub fn merged_value(&self) -> String {
+        if self.sub.is_empty() {
+            return self.value.clone();
+        }
+        let mut out = self.value.clone();
+        for sub in &self.sub {
+            out.push('\n');
+            out.push_str(&sub.key);
+            out.push_str(" =");
+            if !sub.value.is_empty() {
+                out.push(' ');
+                out.push_str(&sub.value);
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub kind: SectionKind,
     pub name: String,
     pub line: usize,
     pub properties: Vec<Property>,
+    /// `[default]` written without the `profile` prefix in a config file: a
+    /// `[profile default]` section, if any, replaces it.
+    pub bare_default: bool,
 }
 
 impl Section {
@@ -118,16 +141,18 @@ pub fn parse(text: &str, kind: FileKind) -> ProfileFile {
                     name: String::new(),
                     line: line_no,
                     properties: Vec::new(),
+                    bare_default: false,
                 });
                 continue;
             };
-            let (section_kind, name) =
-                classify_header(inner.trim(), kind, line_no, &mut file.issues);
+            let inner = inner.trim();
+            let (section_kind, name) = classify_header(inner, kind, line_no, &mut file.issues);
             file.sections.push(Section {
                 kind: section_kind,
                 name,
                 line: line_no,
                 properties: Vec::new(),
+                bare_default: kind == FileKind::Config && inner == "default",
             });
             continue;
         }
@@ -168,13 +193,23 @@ pub fn parse(text: &str, kind: FileKind) -> ProfileFile {
         }
         match trimmed.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {
-                let key = k.trim();
-                if key.contains(char::is_whitespace) {
+                // Property names are case-insensitive.
+                let key = k.trim().to_ascii_lowercase();
+                let key = key.as_str();
+                if !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
                     file.issues.push(Issue {
                         line: line_no,
                         severity: Severity::Warning,
-                        message: format!("property name `{}` contains spaces", clip(key)),
+                        message: format!(
+                            "`{}` is not a valid property name (letters, digits, - and _); the SDKs ignore it",
+                            clip(key)
+                        ),
                     });
+                    last_property = false;
+                    continue;
                 }
                 if section.properties.iter().any(|p| p.key == key) {
                     file.issues.push(Issue {
@@ -189,7 +224,7 @@ pub fn parse(text: &str, kind: FileKind) -> ProfileFile {
                 }
                 section.properties.push(Property {
                     key: key.to_owned(),
-                    value: v.trim().to_owned(),
+                    value: strip_value_comment(v).to_owned(),
                     line: line_no,
                     sub: Vec::new(),
                 });
@@ -216,12 +251,28 @@ pub fn parse(text: &str, kind: FileKind) -> ProfileFile {
     file
 }
 
+/// A value without its trailing comment: `#` or `;` counts only after whitespace
+/// (`value # note` → `value`, but `value;x` stays).
+fn strip_value_comment(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if (*b == b'#' || *b == b';') && i > 0 && bytes[i - 1].is_ascii_whitespace() {
+            return value[..i].trim();
+        }
+    }
+    value.trim()
+}
+
 fn clip(text: &str) -> String {
     authdoctor_redact::clean(text).chars().take(60).collect()
 }
 
+/// Profile and session names: letters, digits and `- / . % @ _ : +`.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.contains(char::is_whitespace)
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-/.%@_:+".contains(c))
 }
 
 fn classify_header(
@@ -337,7 +388,14 @@ impl ProfileSet {
             (credentials, FileKind::Credentials),
         ] {
             let Some(file) = file else { continue };
+            let prefixed_default = file
+                .sections
+                .iter()
+                .any(|s| s.kind == SectionKind::Profile && s.name == "default" && !s.bare_default);
             for section in &file.sections {
+                if section.bare_default && prefixed_default {
+                    continue;
+                }
                 let target = match section.kind {
                     SectionKind::Profile => &mut set.profiles,
                     SectionKind::SsoSession => &mut set.sso_sessions,
@@ -353,7 +411,7 @@ impl ProfileSet {
                     profile.properties.insert(
                         p.key.clone(),
                         (
-                            p.value.clone(),
+                            p.merged_value(),
                             Origin {
                                 file: kind,
                                 line: p.line,
