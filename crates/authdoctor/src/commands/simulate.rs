@@ -467,13 +467,14 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     })
 }
 
-/// `--cases`: every line is a case; all are parsed first so that a bad line fails the
-/// whole run (exit 2, with its line and column) before anything is printed.
-fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
+/// Reads `path` line by line (each line bounded) and hands every case to `each`.
+fn for_each_case(
+    path: &Path,
+    mut each: impl FnMut(Loaded) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut reader = std::io::BufReader::new(file);
-    let mut loaded = Vec::new();
     let mut line = Vec::new();
     let mut number = 0usize;
     loop {
@@ -486,7 +487,7 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
             &mut line,
         )?;
         if n == 0 {
-            break;
+            return Ok(());
         }
         if line.len() > MAX_DOCUMENT_BYTES {
             bail!(
@@ -509,16 +510,23 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
                 e.message
             )
         })?;
-        loaded.push(Loaded {
+        each(Loaded {
             name: case.name,
             policies: case.policies,
             request: case.request,
-        });
+        })?;
     }
+}
+
+/// `--cases`: one result line per case. The file is read twice so that a bad line fails
+/// the whole run (exit 2, with its line and column) before anything is printed, while
+/// memory stays bounded by one case whatever the file's length.
+fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
+    for_each_case(path, |_| Ok(()))?;
     let mut stdout = std::io::stdout().lock();
     let mut all_allowed = true;
-    for l in &loaded {
-        let (ex, advice, findings) = evaluate(l);
+    for_each_case(path, |l| {
+        let (ex, advice, findings) = evaluate(&l);
         all_allowed &= ex.decision == Decision::Allow;
         match output.format {
             Format::Json => {
@@ -545,7 +553,8 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
                 writeln!(stdout, "{}", clean(&line))?;
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(if all_allowed {
         Outcome::Good
     } else {
