@@ -732,3 +732,152 @@ fn unreachable_imds_only_warns_when_credentials_come_from_elsewhere() {
     assert_eq!(r.code(), Some(0), "{}", summary_of(&doc));
     imds.shutdown();
 }
+
+/// botocore's answer for the same environment and files: the `method` of the credentials
+/// its default chain resolves (deferred providers make no network call), mapped to the
+/// `credentials.source` vocabulary.
+fn botocore_source(home: &Home, env: &[(&str, &str)], imds_url: &str) -> String {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        python.display()
+    );
+    let script = "import botocore.session\nc = botocore.session.get_session().get_credentials()\nprint(c.method if c is not None else 'none')\n";
+    let mut cmd = Command::new(&python);
+    cmd.arg("-c")
+        .arg(script)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join(".aws/config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join(".aws/credentials"),
+        )
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_url);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running botocore: {e}"));
+    assert!(
+        out.status.success(),
+        "botocore failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let method = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match method.as_str() {
+        "env" => "environment",
+        "shared-credentials-file" => "shared-credentials-file",
+        "config-file" | "assume-role" => "profile",
+        "sso" => "sso",
+        "assume-role-with-web-identity" => "web-identity",
+        "iam-role" => "imds",
+        "container-role" => "container",
+        "custom-process" => "credential-process",
+        "none" => "none",
+        other => panic!("unmapped botocore method {other}"),
+    }
+    .to_owned()
+}
+
+#[test]
+fn the_reference_chain_agrees_with_botocore() {
+    const KEYS: &str = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
+    let env_keys: &[(&str, &str)] = &[
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+    ];
+    let assume =
+        "[profile dev]\nrole_arn = arn:aws:iam::111122223333:role/dev\nsource_profile = default\n";
+    let sso = "[profile corp]\nsso_session = s\nsso_account_id = 111122223333\nsso_role_name = Dev\n[sso-session s]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n";
+    let jwt_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let token_file = jwt_dir.path().join("token");
+    std::fs::write(
+        &token_file,
+        "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDAsImF1ZCI6InN0cy5hbWF6b25hd3MuY29tIn0.c2ln",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let token_path = token_file.display().to_string();
+    let default_keys = format!("[default]\n{KEYS}");
+    let cases: Vec<(&str, &str, &str, Vec<(&str, &str)>, &str)> = vec![
+        ("nothing configured", "", "", vec![], "imds"),
+        ("environment keys", "", "", env_keys.to_vec(), "environment"),
+        (
+            "credentials file",
+            "",
+            &default_keys,
+            vec![],
+            "shared-credentials-file",
+        ),
+        ("config file keys", &default_keys, "", vec![], "profile"),
+        (
+            "assume role",
+            assume,
+            &default_keys,
+            vec![("AWS_PROFILE", "dev")],
+            "profile",
+        ),
+        (
+            "env keys beat AWS_PROFILE",
+            assume,
+            &default_keys,
+            [env_keys, &[("AWS_PROFILE", "dev")]].concat(),
+            "environment",
+        ),
+        (
+            "web identity",
+            "",
+            "",
+            vec![
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", &token_path),
+                ("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/irsa"),
+            ],
+            "web-identity",
+        ),
+        ("sso profile", sso, "", vec![("AWS_PROFILE", "corp")], "sso"),
+        (
+            "imds disabled",
+            "",
+            "",
+            vec![("AWS_EC2_METADATA_DISABLED", "true")],
+            "none",
+        ),
+    ];
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    for (name, config, credentials, env, expected) in cases {
+        let home = Home::new();
+        home.write("config", config);
+        home.write("credentials", credentials);
+        let theirs = botocore_source(&home, &env, &imds.base_url());
+        let mut cmd = bare_check(&home);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.args([
+            "--imds-endpoint",
+            &imds.base_url(),
+            "--format",
+            "json",
+            "--only",
+            "chain",
+        ]);
+        let doc = run(cmd).json();
+        let ours = doc["credentials"]["source"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(theirs, expected, "{name}: botocore's own answer changed");
+        assert_eq!(
+            ours,
+            theirs,
+            "{name}: our model vs botocore\n{}",
+            summary_of(&doc)
+        );
+    }
+    imds.shutdown();
+}
