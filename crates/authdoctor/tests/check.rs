@@ -881,3 +881,103 @@ fn the_reference_chain_agrees_with_botocore() {
     }
     imds.shutdown();
 }
+
+/// The key id the JavaScript SDK v3's default chain (`fromNodeProviderChain`) resolves,
+/// or `none`. Only cases that need no AWS call are run through it.
+fn js_key_id(home: &Home, env: &[(&str, &str)], imds_url: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let module = root.join("node_modules/@aws-sdk/credential-providers");
+    assert!(
+        module.exists(),
+        "{} is missing: run `npm install` in the workspace root",
+        module.display()
+    );
+    let script = "require('@aws-sdk/credential-providers').fromNodeProviderChain()().then(c => console.log(c.accessKeyId), () => console.log('none'));";
+    let mut cmd = Command::new("node");
+    cmd.arg("-e")
+        .arg(script)
+        .current_dir(&root)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join(".aws/config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join(".aws/credentials"),
+        )
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_url);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("running node: {e}"));
+    assert!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn the_javascript_row_agrees_with_the_javascript_sdk() {
+    const ENV_KEY: &str = "AKIAENVKEYEXAMPLE001";
+    const PROFILE_KEY: &str = "AKIAPROFILEEXAMPLE01";
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let profile =
+        format!("[dev]\naws_access_key_id = {PROFILE_KEY}\naws_secret_access_key = {secret}\n");
+    let env_keys = [
+        ("AWS_ACCESS_KEY_ID", ENV_KEY),
+        ("AWS_SECRET_ACCESS_KEY", secret),
+    ];
+    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+        ("environment keys", env_keys.to_vec(), "environment"),
+        // The JS SDK skips environment keys when AWS_PROFILE is set; botocore does not.
+        (
+            "AWS_PROFILE beats env keys",
+            [&env_keys[..], &[("AWS_PROFILE", "dev")]].concat(),
+            "shared-credentials-file",
+        ),
+        ("nothing configured", vec![], "imds"),
+        // Any value other than `false` disables IMDS for the JS SDK only.
+        (
+            "AWS_EC2_METADATA_DISABLED=1",
+            vec![("AWS_EC2_METADATA_DISABLED", "1")],
+            "none",
+        ),
+    ];
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    for (name, env, expected) in cases {
+        let home = Home::new();
+        home.write("credentials", &profile);
+        let key = js_key_id(&home, &env, &imds.base_url());
+        let theirs = match key.as_str() {
+            ENV_KEY => "environment",
+            PROFILE_KEY => "shared-credentials-file",
+            k if k == authdoctor_imds::CANARY_ACCESS_KEY_ID => "imds",
+            "none" => "none",
+            other => panic!("{name}: unexpected key id from the JS SDK: {other}"),
+        };
+        assert_eq!(theirs, expected, "{name}: the JS SDK's own answer changed");
+        let mut cmd = bare_check(&home);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.args([
+            "--imds-endpoint",
+            &imds.base_url(),
+            "--format",
+            "json",
+            "--only",
+            "chain",
+        ]);
+        let doc = run(cmd).json();
+        let row = check(&doc, "chain.source")["evidence"]["JavaScript v3"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            row.starts_with(theirs),
+            "{name}: our JavaScript v3 row `{row}` vs the SDK's {theirs}"
+        );
+    }
+    imds.shutdown();
+}
