@@ -90,7 +90,13 @@ fn classify(case: &Value, ours: Decision, peer: &str) -> Option<&'static str> {
 
 #[test]
 fn agrees_with_iam_simulate() {
-    let corpus = support::corpus::corpus(SEED, CASES);
+    // Another corpus: AUTHDOCTOR_DIFF_SEED=<u64>.
+    let seed = std::env::var("AUTHDOCTOR_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEED);
+    println!("seed {seed}, {CASES} cases");
+    let corpus = support::corpus::corpus(seed, CASES);
     let text: String = corpus.iter().map(|c| format!("{c}\n")).collect();
 
     // Coverage of the corpus: every operator family, set operators, IfExists, Null,
