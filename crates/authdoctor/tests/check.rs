@@ -981,3 +981,25 @@ fn the_javascript_row_agrees_with_the_javascript_sdk() {
     }
     imds.shutdown();
 }
+
+#[test]
+fn a_slow_metadata_service_warns_that_sdks_time_out() {
+    let imds = Emulator::start(EmulatorConfig {
+        faults: vec![Fault::Slow],
+        slow_delay: Duration::from_millis(1300),
+        ..EmulatorConfig::default()
+    })
+    .unwrap_or_else(|e| panic!("emulator: {e}"));
+    let r = check_against(&imds, &Home::new(), &["--timeout", "6s"]);
+    let doc = r.json();
+    let reach = check(&doc, "imds.reachable");
+    assert_eq!(reach["status"], "warn", "{}", summary_of(&doc));
+    assert_eq!(reach["scenario"], "imds-throttled");
+    assert_eq!(
+        check(&doc, "imds.credentials")["status"],
+        "pass",
+        "{}",
+        summary_of(&doc)
+    );
+    imds.shutdown();
+}

@@ -54,6 +54,9 @@ const REQUIRE_V2_FIX: &str = "aws ec2 modify-instance-metadata-options --instanc
 const ENABLE_FIX: &str =
     "aws ec2 modify-instance-metadata-options --instance-id {instance_id} --http-endpoint enabled";
 const NO_PROXY_FIX: &str = "export NO_PROXY=169.254.169.254,fd00:ec2::254${NO_PROXY:+,$NO_PROXY}";
+const SLOW_FIX: &str = "export AWS_METADATA_SERVICE_TIMEOUT=5 AWS_METADATA_SERVICE_NUM_ATTEMPTS=3";
+/// The default per-request IMDS timeout of botocore, the JS SDK and the Java SDKs.
+const SDK_TIMEOUT: Duration = Duration::from_secs(1);
 const NO_ROLE_FIX: &str = "aws ec2 associate-iam-instance-profile --instance-id {instance_id} --iam-instance-profile Name={instance_profile_name}";
 
 /// What the metadata service looked like overall.
@@ -324,6 +327,21 @@ impl Ctx<'_> {
                     .filter(|e| e.response().is_some())
                     .min_by_key(|e| e.elapsed);
                 let took = first.map(|e| e.elapsed).unwrap_or_default();
+                if took > SDK_TIMEOUT {
+                    // botocore, the JS SDK and Java give each IMDS request 1 s by default.
+                    return Check::new(
+                        "imds.reachable",
+                        Status::Warn,
+                        format!(
+                            "the metadata service at {ep} took {} ms to answer: most SDKs give up after 1 s and report no credentials",
+                            ms(took)
+                        ),
+                    )
+                    .scenario("imds-throttled")
+                    .fix(SLOW_FIX)
+                    .took(took)
+                    .ev("endpoint", ep);
+                }
                 Check::new(
                     "imds.reachable",
                     Status::Pass,
