@@ -102,7 +102,10 @@ pub(crate) fn resource_matches(s: &Statement, req: &Request) -> bool {
     };
     let any = list.items.iter().any(|item| match item {
         ResourceItem::Static(_, p) => p.matches(&req.resource),
-        ResourceItem::Dynamic(_, t) => t.resolve(&req.context).is_some_and(|pieces| {
+        ResourceItem::Dynamic(text, _, prefix) if !req.resource.starts_with(&text[..*prefix]) => {
+            false
+        }
+        ResourceItem::Dynamic(_, t, _) => t.resolve(&req.context).is_some_and(|pieces| {
             ArnPattern::from_tokens(tokenize(&pieces)).matches(&req.resource)
         }),
     });

@@ -99,14 +99,16 @@ pub struct ActionList {
 #[derive(Debug, Clone)]
 pub enum ResourceItem {
     Static(String, ArnPattern),
-    /// Holds policy variables: resolved per request.
-    Dynamic(String, Template),
+    /// Holds policy variables: resolved per request. The `usize` is the length of the
+    /// literal prefix before the first variable or wildcard, checked first so that most
+    /// non-matching resources cost no substitution.
+    Dynamic(String, Template, usize),
 }
 
 impl ResourceItem {
     pub fn text(&self) -> &str {
         match self {
-            ResourceItem::Static(t, _) | ResourceItem::Dynamic(t, _) => t,
+            ResourceItem::Static(t, _) | ResourceItem::Dynamic(t, _, _) => t,
         }
     }
 }
@@ -373,7 +375,10 @@ impl Cx<'_> {
                         .strings(&m.value, key)?
                         .into_iter()
                         .map(|(s, _)| match Template::parse(&s).filter(|_| variables) {
-                            Some(t) => ResourceItem::Dynamic(s, t),
+                            Some(t) => {
+                                let prefix = s.find(['$', '*', '?']).unwrap_or(s.len());
+                                ResourceItem::Dynamic(s, t, prefix)
+                            }
                             None => {
                                 let p = ArnPattern::new(&s);
                                 ResourceItem::Static(s, p)
