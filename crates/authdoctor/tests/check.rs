@@ -14,6 +14,9 @@ use authdoctor_imds::{
     CANARY_SECRETS, Emulator, EmulatorConfig, Fault, HttpTokens, RunningEmulator,
 };
 
+/// Extra environment variables for one case.
+type EnvPairs<'a> = Vec<(&'a str, &'a str)>;
+
 /// A temporary HOME with empty-by-default AWS files.
 struct Home {
     dir: tempfile::TempDir,
@@ -804,7 +807,7 @@ fn the_reference_chain_agrees_with_botocore() {
     .unwrap_or_else(|e| panic!("{e}"));
     let token_path = token_file.display().to_string();
     let default_keys = format!("[default]\n{KEYS}");
-    let cases: Vec<(&str, &str, &str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, &str, &str, EnvPairs, &str)> = vec![
         ("nothing configured", "", "", vec![], "imds"),
         ("environment keys", "", "", env_keys.to_vec(), "environment"),
         (
@@ -928,7 +931,7 @@ fn the_javascript_row_agrees_with_the_javascript_sdk() {
         ("AWS_ACCESS_KEY_ID", ENV_KEY),
         ("AWS_SECRET_ACCESS_KEY", secret),
     ];
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, EnvPairs, &str)> = vec![
         ("environment keys", env_keys.to_vec(), "environment"),
         // The JS SDK skips environment keys when AWS_PROFILE is set; botocore does not.
         (
