@@ -201,3 +201,31 @@ fn agrees_with_iam_simulate() {
         "decision mix too skewed: {counts:?}"
     );
 }
+
+/// The scenario cases of iam-evaluation.md §5 (`tools/iam-peer/examples.jsonl`: each
+/// catalogue IAM scenario denied, and the same request after the fix) give the expected
+/// decision in both engines.
+#[test]
+fn scenario_cases_agree_with_the_peer() {
+    let path = workspace().join("tools/iam-peer/examples.jsonl");
+    let text = std::fs::read_to_string(&path).expect("tools/iam-peer/examples.jsonl");
+    let peer = run_peer(&text);
+    let cases: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(peer.len(), cases.len());
+    assert!(cases.len() >= 16);
+    for (line, answer) in cases.iter().zip(&peer) {
+        let case = parse_case("examples.jsonl", line).expect("parses");
+        let expected = case
+            .expected
+            .clone()
+            .expect("every scenario case says what it expects");
+        let name = case.name.clone().unwrap_or_default();
+        let ours = format!("{:?}", case.policies.decide(&case.request));
+        assert_eq!(ours, expected, "{name}: ours");
+        assert_eq!(
+            answer["decision"].as_str(),
+            Some(expected.as_str()),
+            "{name}: peer {answer}"
+        );
+    }
+}
