@@ -1006,3 +1006,51 @@ fn a_slow_metadata_service_warns_that_sdks_time_out() {
     );
     imds.shutdown();
 }
+
+#[test]
+fn no_proxy_verdicts_agree_with_botocore() {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        python.display()
+    );
+    let script = "from botocore.utils import should_bypass_proxies\nprint(should_bypass_proxies('http://169.254.169.254/latest/api/token'))\n";
+    for no_proxy in [
+        "169.254.169.254",
+        "169.254.169.254,fd00:ec2::254",
+        "169.254.0.0/16",
+        "*",
+        ".254.169.254",
+        "localhost,169.254.169.254:80",
+        "example.com",
+        " 169.254.169.254 ",
+    ] {
+        let out = Command::new(&python)
+            .args(["-c", script])
+            .env_clear()
+            .env("http_proxy", "http://proxy.invalid:3128")
+            .env("no_proxy", no_proxy)
+            .output()
+            .unwrap_or_else(|e| panic!("running botocore: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bypass = String::from_utf8_lossy(&out.stdout).trim() == "True";
+
+        let home = Home::new();
+        let mut cmd = bare_check(&home);
+        cmd.env("http_proxy", "http://proxy.invalid:3128")
+            .env("no_proxy", no_proxy)
+            .args(["--only", "env", "--format", "json"]);
+        let doc = run(cmd).json();
+        let proxy = check(&doc, "env.proxy");
+        let ours_sent_to_proxy = proxy["status"] == "fail";
+        assert_eq!(
+            ours_sent_to_proxy, !bypass,
+            "NO_PROXY={no_proxy:?}: botocore bypasses the proxy: {bypass}; ours: {proxy:#}"
+        );
+    }
+}

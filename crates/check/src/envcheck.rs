@@ -100,13 +100,9 @@ fn bypass(no_proxy: &str, host: &str) -> Bypass {
         let entry = entry.trim_start_matches('.').to_ascii_lowercase();
         let entry = entry.trim_start_matches('[');
         let entry = entry.split(']').next().unwrap_or_default();
-        // Python's rule: the host equals the entry or ends with `.entry`; a port on the
-        // entry must match the URL's (IMDS uses 80), so `:80` is stripped here.
-        let entry = if entry.contains("::") {
-            entry
-        } else {
-            entry.split(':').next().unwrap_or_default()
-        };
+        // Python's rule: the host equals the entry or ends with `.entry`. An entry with
+        // a port (`169.254.169.254:80`) never matches a URL without one, as the SDKs'
+        // IMDS URLs are.
         if host == entry || host.ends_with(&format!(".{entry}")) {
             return Bypass::Python;
         }
@@ -513,6 +509,7 @@ mod tests {
         assert_eq!(bypass("*", IMDS_V4), Bypass::Python);
         assert_eq!(bypass("169.254.0.0/16", IMDS_V4), Bypass::CidrOnly);
         assert_eq!(bypass("example.com", IMDS_V4), Bypass::No);
+        assert_eq!(bypass("169.254.169.254:80", IMDS_V4), Bypass::No);
         assert_eq!(bypass("[fd00:ec2::254]", IMDS_V6), Bypass::Python);
         assert_eq!(bypass("fd00:ec2::/32", IMDS_V6), Bypass::CidrOnly);
     }
