@@ -76,6 +76,33 @@ fn role_delivery_json_names_the_deciding_scp_statement() {
     assert_eq!(t["conditions"][0]["operator"], "NumericLessThan");
     assert_eq!(t["conditions"][0]["request_values"][0], "1.0");
     assert_eq!(t["conditions"][0]["matches"], true);
+    // Every statement of every policy is in the trace (AppRead, two FullAWSAccess, the Deny).
+    assert_eq!(v["trace"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn secrets_in_policies_or_context_are_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let case = serde_json::json!({
+        "name": "leaky",
+        "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Sid": "S", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/token": secret}}}]}],
+        "request": {"principal": "arn:aws:iam::111122223333:user/u", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+            "context": {"aws:PrincipalTag/token": format!("aws_secret_access_key={secret}"), "note": "\u{1b}[31mred"}}
+    });
+    let p = dir.path().join("leaky.json");
+    std::fs::write(&p, case.to_string()).unwrap();
+    for format in ["json", "human"] {
+        let out = authdoctor()
+            .args(["--format", format, "simulate", "--case"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains(secret), "{format}: {stdout}");
+        assert!(!stdout.contains('\u{1b}'), "{format}: raw escape in output");
+    }
 }
 
 #[test]
