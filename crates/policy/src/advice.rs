@@ -278,6 +278,10 @@ fn scenario(
     if action == "iam:passrole" {
         return Some("passrole-denied");
     }
+    // Data Lifecycle Manager assuming its execution role: the role's trust policy.
+    if req.principal_kind == PrincipalKind::Service && req.principal.starts_with("dlm.") {
+        return Some("dlm-role-insufficient");
+    }
     if action.starts_with("sts:assumerole") {
         return Some("assume-role-denied");
     }
@@ -329,5 +333,60 @@ fn scenario(
         (_, Some("resource")) => Some("access-denied-resource-policy"),
         (Decision::ImplicitDeny, _) => Some("access-denied-missing-allow"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_case;
+
+    fn advice_for(case: serde_json::Value) -> Advice {
+        let c = parse_case("t", &case.to_string()).unwrap();
+        let ex = c.policies.explain(&c.request);
+        advise(&c.policies, &c.request, &ex).unwrap()
+    }
+
+    #[test]
+    fn trust_policy_without_the_dlm_service() {
+        let a = advice_for(serde_json::json!({
+            "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "request": {"principal": "dlm.amazonaws.com", "action": "sts:AssumeRole",
+                "resource": "arn:aws:iam::111122223333:role/AWSDataLifecycleManagerDefaultRole"}
+        }));
+        assert_eq!(a.scenario, Some("dlm-role-insufficient"));
+        assert!(a.verified, "{a:?}");
+        assert!(matches!(
+            &a.changes[0],
+            Change::AddStatement {
+                layer: "resource",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn assume_role_by_a_user() {
+        let a = advice_for(serde_json::json!({
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}],
+            "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:user/other"}, "Action": "sts:AssumeRole"}]},
+            "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "sts:AssumeRole",
+                "resource": "arn:aws:iam::111122223333:role/Admin"}
+        }));
+        assert_eq!(a.scenario, Some("assume-role-denied"));
+    }
+
+    #[test]
+    fn boundary_is_named() {
+        let a = advice_for(serde_json::json!({
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}],
+            "boundary": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]},
+            "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "sqs:SendMessage",
+                "resource": "arn:aws:sqs:us-east-1:111122223333:q"}
+        }));
+        assert_eq!(a.scenario, Some("access-denied-boundary"));
+        assert!(a.verified);
     }
 }
