@@ -36,7 +36,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct Flags {
-    /// A case file: policies of every layer and the request (shape in `authdoctor simulate --help`)
+    /// A case file: the policies of every layer and the request, as in the examples/ folder
     #[arg(long, value_name = "FILE", conflicts_with = "cases")]
     case: Option<PathBuf>,
     /// Many cases, one JSON document per line; prints one result line each
