@@ -1054,3 +1054,19 @@ fn no_proxy_verdicts_agree_with_botocore() {
         );
     }
 }
+
+#[test]
+fn an_ipv6_loopback_endpoint_works() {
+    let imds = Emulator::start(EmulatorConfig {
+        listen: vec!["[::1]:0".parse().unwrap_or_else(|e| panic!("{e}"))],
+        ..EmulatorConfig::default()
+    })
+    .unwrap_or_else(|e| panic!("emulator on [::1] (IPv6 loopback needed): {e}"));
+    let url = imds.base_url();
+    assert!(url.starts_with("http://[::1]:"), "{url}");
+    let r = check_against(&imds, &Home::new(), &[]);
+    let doc = r.json();
+    assert_eq!(r.code(), Some(0), "{}", summary_of(&doc));
+    assert_eq!(check(&doc, "imds.credentials")["status"], "pass");
+    imds.shutdown();
+}
