@@ -315,6 +315,31 @@ fn notes(d: &Decoded) -> Vec<String> {
             d.action, d.resource
         ));
     }
+    // What the request would need to escape each matched Deny (inferred).
+    for st in &d.matched_statements {
+        let sid = if st.sid.is_empty() {
+            "(no Sid)"
+        } else {
+            st.sid.as_str()
+        };
+        if st.conditions.is_empty() {
+            n.push(format!(
+                "Statement {sid} denies without conditions: no request value avoids it; the policy holding it must change (or the action must be avoided)."
+            ));
+        }
+        for c in &st.conditions {
+            let values = c.policy_values.join(", ");
+            let need = match c.operator.as_str() {
+                "NumericLessThan" => format!("`{}` of at least {values}", c.key),
+                "NumericGreaterThan" => format!("`{}` of at most {values}", c.key),
+                "StringEquals" => format!("a `{}` other than {values}", c.key),
+                _ => format!("`{}` set to one of: {values}", c.key),
+            };
+            n.push(format!(
+                "To get past statement {sid}, the request needs {need} (inferred)."
+            ));
+        }
+    }
     let a = d.action.to_ascii_lowercase();
     if a == "ec2:createtags" {
         n.push("The failing authorization is `ec2:CreateTags`: tag-on-create during a launch or create call is authorised separately; allow `ec2:CreateTags` with `ec2:CreateAction` set to the creating API.".into());

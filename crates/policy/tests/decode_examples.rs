@@ -39,6 +39,13 @@ fn b_operator_inferred_from_values() {
     assert_eq!(c.request_values, vec!["t3.medium".to_owned()]);
     assert_eq!(c.operator, "StringNotEquals");
     assert!(c.inferred);
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("needs `ec2:InstanceType` set to one of: t3a.micro")),
+        "{:?}",
+        d.notes
+    );
 }
 
 #[test]
