@@ -139,7 +139,7 @@ pub fn human(report: &Report, color: bool) -> String {
         out.push_str(&format!(", expires {e}"));
     }
     out.push('\n');
-    authdoctor_redact::clean(&out).into_owned()
+    authdoctor_redact::clean_keeping_style(&out).into_owned()
 }
 
 fn first_sentence(text: &str) -> String {

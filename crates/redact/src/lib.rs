@@ -294,6 +294,20 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 /// visible stand-in. Tabs and newlines are kept; `\r\n` becomes `\n` and a lone `\r`
 /// (progress bars overwriting a line) becomes a newline, so nothing is hidden by it.
 pub fn neutralise_controls(text: &str) -> Cow<'_, str> {
+    neutralise(text, false)
+}
+
+/// Like [`clean`], but keeps well-formed SGR sequences (`ESC [ 1;31 m`: colours and
+/// text attributes), for output that authdoctor coloured itself. SGR cannot move the
+/// cursor, clear the screen or set titles; every other sequence is still removed.
+pub fn clean_keeping_style(text: &str) -> Cow<'_, str> {
+    match neutralise(text, true) {
+        Cow::Borrowed(s) => redact(s),
+        Cow::Owned(s) => Cow::Owned(redact(&s).into_owned()),
+    }
+}
+
+fn neutralise(text: &str, keep_sgr: bool) -> Cow<'_, str> {
     if !text.chars().any(needs_neutralising) {
         return Cow::Borrowed(text);
     }
@@ -301,6 +315,25 @@ pub fn neutralise_controls(text: &str) -> Cow<'_, str> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            '\u{1b}' if keep_sgr && chars.peek() == Some(&'[') => {
+                let rest: String = chars
+                    .clone()
+                    .skip(1)
+                    .take_while(|c| c.is_ascii_digit() || *c == ';')
+                    .collect();
+                let terminator = chars.clone().nth(1 + rest.len());
+                if terminator == Some('m') && rest.len() <= 32 {
+                    out.push('\u{1b}');
+                    out.push('[');
+                    out.push_str(&rest);
+                    out.push('m');
+                    for _ in 0..rest.len() + 2 {
+                        chars.next();
+                    }
+                } else {
+                    skip_escape_sequence(&mut chars);
+                }
+            }
             '\u{1b}' => skip_escape_sequence(&mut chars),
             // C1 control sequence introducer and operating system command, 8-bit forms.
             '\u{9b}' => skip_csi(&mut chars),
@@ -461,6 +494,12 @@ mod tests {
         let text = "\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7}bell\u{7} nul\u{0} \u{202e}evil";
         let out = clean(text);
         assert_eq!(out, "red bell\u{fffd} nul\u{fffd} \u{fffd}evil");
+    }
+
+    #[test]
+    fn styled_output_keeps_colours_only() {
+        let text = "\u{1b}[1;31mred\u{1b}[0m \u{1b}[2J\u{1b}]0;title\u{7}x";
+        assert_eq!(clean_keeping_style(text), "\u{1b}[1;31mred\u{1b}[0m x");
     }
 
     #[test]

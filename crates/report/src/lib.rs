@@ -66,7 +66,7 @@ pub fn human(explained: &[Explained], options: &Options) -> String {
         }
         out.push_str(&human_finding(item, options));
     }
-    authdoctor_redact::clean(&out).into_owned()
+    authdoctor_redact::clean_keeping_style(&out).into_owned()
 }
 
 fn human_finding(item: &Explained, options: &Options) -> String {
@@ -390,7 +390,7 @@ pub fn human_scenario(scenario: &Scenario, options: &Options) -> String {
             out.push_str(&format!("  {}: {}\n", r.title, r.url));
         }
     }
-    authdoctor_redact::clean(&out).into_owned()
+    authdoctor_redact::clean_keeping_style(&out).into_owned()
 }
 
 /// One scenario in Markdown.

@@ -412,7 +412,8 @@ fn human(
             out.push_str(&format!("  - {}\n", s.replace('\n', " ")));
         }
     }
-    clean(&out).into_owned()
+    // Keep our own colours; every other control sequence from the policies is removed.
+    authdoctor_redact::clean_keeping_style(&out).into_owned()
 }
 
 fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
