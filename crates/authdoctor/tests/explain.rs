@@ -356,3 +356,44 @@ fn run_keeps_the_exit_code_and_explains_failures() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn colour_is_kept_when_asked_and_absent_otherwise() {
+    let coloured = authdoctor()
+        .args(["explain", "--color", "always", "--text", EXPIRED])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        coloured.stdout.contains(&0x1b),
+        "--color always produced no colour"
+    );
+    let plain = authdoctor()
+        .args(["explain", "--color", "never", "--text", EXPIRED])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!plain.stdout.contains(&0x1b));
+    // NO_COLOR is set by the harness and stdout is not a terminal: auto means no colour.
+    let auto = authdoctor()
+        .args(["explain", "--text", EXPIRED])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!auto.stdout.contains(&0x1b));
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    for args in [
+        &["explain", "--bogus"][..],
+        &["explain", "--format", "yaml", "--text", "x"],
+        &["nosuchcommand"],
+    ] {
+        let output = authdoctor()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}

@@ -183,7 +183,7 @@ struct Collector {
     keys: BTreeMap<String, usize>,
     /// Blocks already analysed, by the hash of their text → the findings they gave.
     /// Logs repeat the same error many times; a repeat costs one hash, not an analysis.
-    seen_blocks: HashMap<u64, Vec<usize>>,
+    seen_blocks: HashMap<u64, Vec<(usize, usize)>>,
     dropped: usize,
 }
 
@@ -201,8 +201,8 @@ impl Collector {
         }
         let hash = hasher.finish();
         if let Some(found) = self.seen_blocks.get(&hash) {
-            for &at in found {
-                self.found[at].finding.occurrences += 1;
+            for &(at, occurrences) in found {
+                self.found[at].finding.occurrences += occurrences;
             }
             return;
         }
@@ -213,17 +213,19 @@ impl Collector {
         }
     }
 
-    /// Adds findings; returns where each one (new or folded) lives.
-    fn add(&mut self, explained: Vec<Explained>) -> Vec<usize> {
+    /// Adds findings; returns where each one (new or folded) lives and how many
+    /// occurrences it brought.
+    fn add(&mut self, explained: Vec<Explained>) -> Vec<(usize, usize)> {
         let mut positions = Vec::new();
         for item in explained {
             let key = dedup_key(&item.finding);
+            let occurrences = item.finding.occurrences;
             if let Some(&at) = self.keys.get(&key) {
-                self.found[at].finding.occurrences += 1;
-                positions.push(at);
+                self.found[at].finding.occurrences += occurrences;
+                positions.push((at, occurrences));
             } else if self.found.len() < MAX_FINDINGS {
                 self.keys.insert(key, self.found.len());
-                positions.push(self.found.len());
+                positions.push((self.found.len(), occurrences));
                 self.found.push(item);
             } else {
                 self.dropped += 1;
@@ -377,6 +379,15 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
             continue;
         };
         add_candidates(kb, &mut finding, &scores, index);
+        // The same error repeated on consecutive lines (a retry loop) is one block but
+        // several occurrences: count the lines that carry the strongest clue.
+        if let Some(&(signal, _)) = candidate.evidence.first() {
+            let repeats: BTreeSet<usize> = hits
+                .get(&(candidate.scenario, signal))
+                .map(|spans| spans.iter().map(|s| s.line).collect())
+                .unwrap_or_default();
+            finding.occurrences = repeats.len().max(1);
+        }
         out.push(Explained {
             lines: source_lines(block, &cleaned, &finding_lines(&candidate.evidence)),
             finding,
