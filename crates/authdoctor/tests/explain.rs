@@ -397,3 +397,33 @@ fn usage_errors_are_one_line_with_exit_2() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn decoded_and_encoded_messages_are_handed_to_decode() {
+    let decoded = r#"{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},"context":{"principal":{"id":"AROA123456789EXAMPLE:dev","arn":"arn:aws:sts::111122223333:assumed-role/Deployer/dev"},"action":"iam:PassRole","resource":"arn:aws:iam::111122223333:role/AppInstanceRole","conditions":{"items":[]}}}"#;
+    let output = authdoctor()
+        .args(["explain", "--format", "json", "--text", decoded])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(0));
+    let doc = json_of(&output);
+    let finding = &doc["findings"][0];
+    assert_eq!(finding["facts"]["action"], "iam:PassRole", "{finding}");
+    assert!(
+        finding["notes"].to_string().contains("authdoctor decode"),
+        "{finding}"
+    );
+
+    let encoded = "An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized to perform this operation. Encoded authorization failure message: QXdPNaIegKKNwIX54FPmRmeyDRnNY5FRj5xftd0oRvzujmvMcr3GISKoV5XXyCBUB9f";
+    let output = authdoctor()
+        .args(["explain", "--format", "json", "--text", encoded])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let doc = json_of(&output);
+    assert!(
+        doc["findings"][0]["notes"]
+            .to_string()
+            .contains("authdoctor decode --online"),
+        "{doc}"
+    );
+}

@@ -134,7 +134,7 @@ fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
     }
 }
 
-fn finding(d: &Decoded) -> Option<Finding> {
+pub(crate) fn finding(d: &Decoded) -> Option<Finding> {
     let id = d.scenario?;
     let mut facts = BTreeMap::new();
     facts.insert("action".to_owned(), clean(&d.action).into_owned());
