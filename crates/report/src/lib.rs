@@ -227,6 +227,28 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     authdoctor_redact::clean(&text).into_owned()
 }
 
+/// Cleans every string of a JSON document in place, object keys included: for
+/// documents built from user input (policies, decoded messages) rather than findings.
+pub fn clean_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(cleaned) = authdoctor_redact::clean(s) {
+                *s = cleaned;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_json),
+        serde_json::Value::Object(map) => {
+            let entries: Vec<(String, serde_json::Value)> =
+                std::mem::take(map).into_iter().collect();
+            for (key, mut item) in entries {
+                clean_json(&mut item);
+                map.insert(authdoctor_redact::clean(&key).into_owned(), item);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The Markdown view: one section per finding, the evidence as a quoted log.
 pub fn markdown(explained: &[Explained], options: &Options) -> String {
     let mut out = String::new();

@@ -240,7 +240,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
                 "notes": decoded.notes,
                 "findings": findings,
             });
-            clean_json(&mut v);
+            authdoctor_report::clean_json(&mut v);
             writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
         }
         _ => write!(stdout, "{}", human(&decoded, findings.first()))?,
@@ -250,24 +250,4 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Bad
     })
-}
-
-fn clean_json(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => {
-            if let std::borrow::Cow::Owned(c) = clean(s) {
-                *s = c;
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
-        serde_json::Value::Object(m) => {
-            // Keys come from the input too (context keys).
-            let entries: Vec<(String, serde_json::Value)> = std::mem::take(m).into_iter().collect();
-            for (k, mut v) in entries {
-                clean_json(&mut v);
-                m.insert(clean(&k).into_owned(), v);
-            }
-        }
-        _ => {}
-    }
 }

@@ -305,28 +305,8 @@ fn json_result(
         v["proposal"] = serde_json::json!({"changes": a.changes, "verified": a.verified, "scenario": a.scenario});
     }
     // Every string in the document came from the user's files: clean them all.
-    clean_json(&mut v);
+    authdoctor_report::clean_json(&mut v);
     v
-}
-
-fn clean_json(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => {
-            if let std::borrow::Cow::Owned(c) = clean(s) {
-                *s = c;
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
-        serde_json::Value::Object(m) => {
-            // Keys come from the input too (context keys).
-            let entries: Vec<(String, serde_json::Value)> = std::mem::take(m).into_iter().collect();
-            for (k, mut v) in entries {
-                clean_json(&mut v);
-                m.insert(clean(&k).into_owned(), v);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn human(
