@@ -96,14 +96,18 @@ impl Index {
                 marker.case_sensitive,
             );
         }
-        let texts: Vec<&str> = needles.iter().map(|n| n.text.as_str()).collect();
         // One automaton serves both the line filter and the overlapping search of
-        // interesting lines: building it is most of the start-up cost of `explain`.
+        // interesting lines: building it is most of the start-up cost of `explain`. Its
+        // needles are lower case and lines are lowered before searching (ASCII lowering
+        // keeps byte offsets), which builds about twice as fast as a case-insensitive one.
+        let lowered: Vec<String> = needles
+            .iter()
+            .map(|n| n.text.to_ascii_lowercase())
+            .collect();
         let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&texts)
+            .build(&lowered)
             .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"));
         let regexes = scenarios
             .iter()
@@ -120,7 +124,7 @@ impl Index {
 
     /// Whether any needle occurs in `line` (case-insensitively).
     pub fn is_candidate(&self, line: &str) -> bool {
-        self.automaton.is_match(line)
+        self.automaton.is_match(&line.to_ascii_lowercase())
     }
 
     /// Whether any needle occurs in raw bytes (case-insensitively); `long_input` switches
@@ -139,14 +143,14 @@ impl Index {
                 })
                 .is_match(line)
         } else {
-            self.automaton.is_match(line)
+            self.automaton.is_match(&line.to_ascii_lowercase())
         }
     }
 
     /// Every needle occurrence in `line`: `(needle index, byte start, byte end)`.
     pub fn occurrences(&self, line: &str) -> Vec<(usize, usize, usize)> {
         self.automaton
-            .find_overlapping_iter(line)
+            .find_overlapping_iter(&line.to_ascii_lowercase())
             .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
             .collect()
     }

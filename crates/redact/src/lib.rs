@@ -50,6 +50,10 @@ struct Rule {
     /// them would dominate the run time of a one-message `explain`.
     regex: OnceLock<Option<Regex>>,
     replace: fn(&Captures<'_>) -> String,
+    /// For keyword rules: a needle only counts when a value-like run of at least this
+    /// many characters follows it (after quotes, spaces, `:`, `=`), so prose and command
+    /// lines that merely name a variable cost no regex compile.
+    value_after: Option<usize>,
 }
 
 impl Rule {
@@ -70,6 +74,11 @@ fn rules() -> &'static [Rule] {
             pattern,
             regex: OnceLock::new(),
             replace,
+            value_after: None,
+        };
+        let keyword_rule = |needles, pattern, replace, min_value| Rule {
+            value_after: Some(min_value),
+            ..rule(needles, pattern, replace)
         };
         vec![
             // `Authorization: Bearer …`, `Authorization: AWS4-HMAC-SHA256 … Signature=…` and the
@@ -77,17 +86,20 @@ fn rules() -> &'static [Rule] {
             // (`…-token-ttl-seconds`) is not matched because the name must end at the colon.
             rule(
                 &["bearer ", "metadata-token:", "metadata-token =", "metadata-token=", "metadata-token :"],
-                r"(?i)(\bbearer\s+|\bx-aws-ec2-metadata-token\s*[:=]\s*)([A-Za-z0-9._~+/=-]{8,})",
+                r"(\b(?:[Bb]earer|BEARER)\s+|\b(?:[Xx]-[Aa]ws-[Ee]c2-[Mm]etadata-[Tt]oken|X-AWS-EC2-METADATA-TOKEN)\s*[:=]\s*)([A-Za-z0-9._~+/=-]{8,})",
                 |c| format!("{}[redacted token]", text(&c[1])),
             ),
             // Names that only ever hold a credential: the value after them is masked
             // whatever separates them (`=`, `:`, `=>`, spaces, quotes).
-            rule(
+            keyword_rule(
                 &["secret_access_key", "secretaccesskey", "secret_key", "secretkey", "client_secret", "session_token", "sessiontoken", "security_token", "security-token"],
-                r#"(?ix)
+                r#"(?x)
                 (
-                  \b(?:aws_secret_access_key|aws_secret_key|secret_access_key|secretaccesskey|secret_key|secretkey
-                    |client_secret|aws_session_token|aws_security_token|session_token|sessiontoken|x-amz-security-token)
+                  \b(?:(?:aws_)?secret_access_key|(?:AWS_)?SECRET_ACCESS_KEY|(?:Aws)?SecretAccessKey|secretAccessKey|secretaccesskey
+                    |(?:aws_)?secret_key|(?:AWS_)?SECRET_KEY|SecretKey|secretKey|secretkey
+                    |client_secret|CLIENT_SECRET|ClientSecret|clientSecret
+                    |(?:aws_)?session_token|(?:AWS_)?SESSION_TOKEN|SessionToken|sessionToken|sessiontoken
+                    |aws_security_token|AWS_SECURITY_TOKEN|[Xx]-[Aa]mz-[Ss]ecurity-[Tt]oken|X-AMZ-SECURITY-TOKEN)
                   ["']?\s*(?:[:=]|=>)?\s*["']?
                 )
                 ([A-Za-z0-9+/][A-Za-z0-9+/=_.%-]{7,})"#,
@@ -100,14 +112,15 @@ fn rules() -> &'static [Rule] {
                         format!("{}[redacted secret]", text(&c[1]))
                     }
                 },
+                8,
             ),
             // Words that also occur in prose ("the security token included in the request"):
             // masked only in `key: value` / `key=value` form with a token-shaped value.
-            rule(
+            keyword_rule(
                 &["token=", "token:", "token\"", "token'", "token =", "token :", "password", "passwd"],
-                r#"(?ix)
+                r#"(?x)
                 (
-                  (?:\btoken|\bpassword|\bpasswd)
+                  \b(?:[Tt]oken|TOKEN|[Pp]assword|PASSWORD|[Pp]asswd|PASSWD)
                   ["']?\s*(?:[:=]|=>)\s*["']?
                 )
                 ((?:[A-Za-z0-9+/=_.%-]{16,})|(?:[^\s"',;&}]{4,}))"#,
@@ -122,6 +135,7 @@ fn rules() -> &'static [Rule] {
                         text(&c[0]).into_owned()
                     }
                 },
+                4,
             ),
             // Values inside XML elements that carry credentials.
             rule(
@@ -144,13 +158,13 @@ fn rules() -> &'static [Rule] {
             // SigV4 / SigV2 signatures in headers, query strings and error documents.
             rule(
                 &["signature=", "signature:", "signature =", "signature :"],
-                r"(?i)(\b(?:x-amz-)?signature\s*[=:]\s*)([A-Za-z0-9%+/=]{16,})",
+                r"(\b(?:[Xx]-[Aa]mz-)?(?:[Ss]ignature|SIGNATURE)\s*[=:]\s*)([A-Za-z0-9%+/=]{16,})",
                 |c| format!("{}[redacted signature]", text(&c[1])),
             ),
             // Passwords in URLs: scheme://user:password@host
             rule(
                 &["@"],
-                r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)@",
+                r"\b([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)@",
                 |c| format!("{}[redacted]@", text(&c[1])),
             ),
             // Access key ids: keep the first and last four characters.
@@ -266,17 +280,48 @@ fn contains_ignore_ascii_case(haystack_lower: &str, haystack: &str, needle: &str
     memchr::memmem::find(haystack_lower.as_bytes(), lower_needle.as_bytes()).is_some()
 }
 
+/// Whether some occurrence of `needle` is followed by a plausible secret value: after
+/// quotes, spaces and `:`/`=`/`>`, a run of at least `min` key characters that is not an
+/// upper-case variable name.
+fn value_follows(lower: &str, original: &str, needle: &str, min: usize) -> bool {
+    let needle = needle.to_ascii_lowercase();
+    let bytes = original.as_bytes();
+    memchr::memmem::find_iter(lower.as_bytes(), needle.as_bytes()).any(|at| {
+        let mut i = at + needle.len();
+        while i < bytes.len()
+            && matches!(bytes[i], b'"' | b'\'' | b' ' | b'\t' | b':' | b'=' | b'>')
+        {
+            i += 1;
+        }
+        let run = &bytes[i..];
+        let len = run
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || b"+/=_.%-".contains(b) || **b > 0x7f)
+            .count();
+        let variable_name = run[..len]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+        len >= min && !variable_name
+    })
+}
+
 /// Masks every secret in `text`. Returns the input unchanged (borrowed) when there is
 /// nothing to mask, which is the common case and costs a few literal scans.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
     let mut lower = text.to_ascii_lowercase();
     for rule in rules() {
-        if !rule
-            .needles
-            .iter()
-            .any(|n| contains_ignore_ascii_case(&lower, &current, n))
-        {
+        let wanted = match rule.value_after {
+            Some(min) => rule
+                .needles
+                .iter()
+                .any(|n| value_follows(&lower, &current, n, min)),
+            None => rule
+                .needles
+                .iter()
+                .any(|n| contains_ignore_ascii_case(&lower, &current, n)),
+        };
+        if !wanted {
             continue;
         }
         let Some(regex) = rule.regex() else {
