@@ -29,7 +29,14 @@ pub struct Needle {
     pub text: String,
     /// Uses of this needle, each with its own case rule.
     pub uses: Vec<(NeedleUse, bool)>,
+    /// Whether a line with this needle may start an error block: auth markers and clues
+    /// that count for a scenario do; counter-evidence and faint context ("scheduler",
+    /// a bare hostname) only matter next to an error and only join a block.
+    pub opens: bool,
 }
+
+/// Signals weaker than this only join blocks that something else opened.
+const OPENING_WEIGHT: f64 = 0.15;
 
 pub struct Index {
     pub scenarios: &'static [Scenario],
@@ -62,6 +69,7 @@ impl Index {
                 _ => needles.push(Needle {
                     text: text.to_owned(),
                     uses: vec![(usage, case_sensitive)],
+                    opens: false,
                 }),
             }
         };
@@ -96,6 +104,15 @@ impl Index {
                 marker.case_sensitive,
             );
         }
+        for needle in &mut needles {
+            needle.opens = needle.uses.iter().any(|(usage, _)| match *usage {
+                NeedleUse::Marker { .. } => true,
+                NeedleUse::Literal { scenario, signal }
+                | NeedleUse::Anchor { scenario, signal } => {
+                    scenarios[scenario].signals[signal].weight >= OPENING_WEIGHT
+                }
+            });
+        }
         // One automaton serves both the line filter and the overlapping search of
         // interesting lines: building it is most of the start-up cost of `explain`. Its
         // needles are lower case and lines are lowered before searching (ASCII lowering
@@ -125,6 +142,13 @@ impl Index {
     /// Whether any needle occurs in `line` (case-insensitively).
     pub fn is_candidate(&self, line: &str) -> bool {
         self.automaton.is_match(&line.to_ascii_lowercase())
+    }
+
+    /// Whether `line` holds a needle that may start an error block.
+    pub fn opens_block(&self, line: &str) -> bool {
+        self.automaton
+            .find_overlapping_iter(&line.to_ascii_lowercase())
+            .any(|m| self.needles[m.pattern().as_usize()].opens)
     }
 
     /// Whether any needle occurs in raw bytes (case-insensitively); `long_input` switches

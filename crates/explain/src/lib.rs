@@ -127,6 +127,8 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             Some(Scanned::Kept(line)) => line,
         };
         lines = line.number;
+        // Counter-evidence and faint context join an open block but do not start one.
+        let interesting = interesting && (!block.is_empty() || index.opens_block(&line.text));
         if interesting {
             // The block is still open only while the gap since its last interesting
             // line is within bounds (checked below as gap lines arrive).
@@ -136,6 +138,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
                 collector.add_block(index, &block);
                 block.clear();
                 gap.clear();
+                // A full block ends; the next one needs a line that may open one.
+                if !index.opens_block(&line.text) {
+                    plain_gap = 0;
+                    continue;
+                }
             }
             plain_gap = 0;
             block.push(line);
@@ -208,7 +215,8 @@ impl Collector {
         }
         let explained = analyse_block(index, block);
         let positions = self.add(explained);
-        if self.seen_blocks.len() < MAX_SEEN_BLOCKS && !positions.is_empty() {
+        // Blocks that explained nothing are remembered too: they repeat as often.
+        if self.seen_blocks.len() < MAX_SEEN_BLOCKS {
             self.seen_blocks.insert(hash, positions);
         }
     }

@@ -54,9 +54,26 @@ struct Rule {
     /// many characters follows it (after quotes, spaces, `:`, `=`), so prose and command
     /// lines that merely name a variable cost no regex compile.
     value_after: Option<usize>,
+    /// The needles, lowered, as ready-built searchers.
+    finders: OnceLock<Vec<memchr::memmem::Finder<'static>>>,
 }
 
 impl Rule {
+    /// Whether any needle occurs in `lower` (the lowered text).
+    fn any_needle(&self, lower: &str, original: &str) -> bool {
+        let finders = self.finders.get_or_init(|| {
+            self.needles
+                .iter()
+                .filter(|n| **n != FORTY_CHAR_RUN)
+                .map(|n| {
+                    memchr::memmem::Finder::new(n.to_ascii_lowercase().as_bytes()).into_owned()
+                })
+                .collect()
+        });
+        (self.needles.contains(&FORTY_CHAR_RUN) && has_forty_char_run(original))
+            || finders.iter().any(|f| f.find(lower.as_bytes()).is_some())
+    }
+
     fn regex(&self) -> Option<&Regex> {
         // ASCII-only classes: the patterns describe ASCII secrets, and leaving Unicode out
         // makes each regex several times cheaper to compile.
@@ -75,6 +92,7 @@ fn rules() -> &'static [Rule] {
             regex: OnceLock::new(),
             replace,
             value_after: None,
+            finders: OnceLock::new(),
         };
         let keyword_rule = |needles, pattern, replace, min_value| Rule {
             value_after: Some(min_value),
@@ -272,14 +290,6 @@ fn has_forty_char_run(text: &str) -> bool {
     false
 }
 
-fn contains_ignore_ascii_case(haystack_lower: &str, haystack: &str, needle: &str) -> bool {
-    if needle == FORTY_CHAR_RUN {
-        return has_forty_char_run(haystack);
-    }
-    let lower_needle = needle.to_ascii_lowercase();
-    memchr::memmem::find(haystack_lower.as_bytes(), lower_needle.as_bytes()).is_some()
-}
-
 /// Whether some occurrence of `needle` is followed by a plausible secret value: after
 /// quotes, spaces and `:`/`=`/`>`, a run of at least `min` key characters that is not an
 /// upper-case variable name.
@@ -316,10 +326,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
                 .needles
                 .iter()
                 .any(|n| value_follows(&lower, &current, n, min)),
-            None => rule
-                .needles
-                .iter()
-                .any(|n| contains_ignore_ascii_case(&lower, &current, n)),
+            None => rule.any_needle(&lower, &current),
         };
         if !wanted {
             continue;
