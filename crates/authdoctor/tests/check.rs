@@ -41,6 +41,29 @@ impl Home {
 /// The command with a clean, guarded environment. No endpoint is added here.
 fn bare_check(home: &Home) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("authdoctor"));
+    check_env(&mut cmd, home);
+    cmd
+}
+
+/// `check` inside a fresh network namespace (`unshare --net`: only a downed loopback),
+/// for the tests that hand it a real metadata or AWS address to prove the guard refuses
+/// it. The guard must refuse before any probe; should it ever regress, the probe has no
+/// route anywhere and nothing leaves this machine.
+fn sealed_check(home: &Home) -> Command {
+    let unshare = ["/usr/bin/unshare", "/bin/unshare"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or_else(|| {
+            panic!("`unshare` (util-linux) is needed to seal the guard tests off the network")
+        });
+    let mut cmd = Command::new(unshare);
+    cmd.arg("--net")
+        .arg(assert_cmd::cargo::cargo_bin("authdoctor"));
+    check_env(&mut cmd, home);
+    cmd
+}
+
+fn check_env(cmd: &mut Command, home: &Home) {
     cmd.env_clear()
         .env("HOME", home.path())
         .env("AWS_CONFIG_FILE", home.path().join(".aws/config"))
@@ -51,7 +74,6 @@ fn bare_check(home: &Home) -> Command {
         .env("AUTHDOCTOR_TEST_GUARD", "1")
         .env("NO_COLOR", "1")
         .arg("check");
-    cmd
 }
 
 struct Run {
@@ -461,7 +483,7 @@ fn canary_secrets_never_reach_any_format() {
 #[test]
 fn the_guard_refuses_the_default_endpoint_without_probing() {
     let home = Home::new();
-    let r = run(bare_check(&home));
+    let r = run(sealed_check(&home));
     assert_eq!(
         r.code(),
         Some(2),
@@ -488,18 +510,18 @@ fn the_guard_refuses_the_default_endpoint_without_probing() {
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://10.1.2.3:80"),
     ] {
-        let mut cmd = bare_check(&home);
+        let mut cmd = sealed_check(&home);
         cmd.env(var, value);
         let r = run(cmd);
         assert_eq!(r.code(), Some(2), "{var}: {}", r.stderr());
     }
-    let mut cmd = bare_check(&home);
+    let mut cmd = sealed_check(&home);
     cmd.args(["--imds-endpoint", "http://169.254.169.254"]);
     assert_eq!(run(cmd).code(), Some(2));
 
     // --online with the default AWS endpoints is refused too.
     let imds = emulator(&[], HttpTokens::Required, 0);
-    let mut cmd = bare_check(&home);
+    let mut cmd = sealed_check(&home);
     cmd.args(["--imds-endpoint", &imds.base_url(), "--online"]);
     let r = run(cmd);
     assert_eq!(r.code(), Some(2), "{}", r.stderr());
@@ -538,7 +560,7 @@ fn bad_flags_are_usage_errors() {
         vec!["--only", "env,dns"],
         vec!["--imds-endpoint", "169.254.169.254"],
     ] {
-        let mut cmd = bare_check(&home);
+        let mut cmd = sealed_check(&home);
         cmd.args(&args);
         let r = run(cmd);
         assert_eq!(r.code(), Some(2), "{args:?}: {}", r.stderr());
