@@ -3,44 +3,10 @@
 //! commands are filled with the right role from the message (the caller's role for
 //! grants, the target role for trust policies) and never with the wrong one.
 
-use assert_cmd::Command;
+#[path = "support/explain.rs"]
+mod support;
 
-fn explain_json(text: &str) -> serde_json::Value {
-    let output = Command::cargo_bin("authdoctor")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .env_clear()
-        .env("NO_COLOR", "1")
-        .env("AUTHDOCTOR_TEST_GUARD", "1")
-        .args(["explain", "--format", "json", "--text", text])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
-
-fn top_scenario(doc: &serde_json::Value) -> String {
-    doc["findings"][0]["scenario"]
-        .as_str()
-        .unwrap_or("not-auth")
-        .to_owned()
-}
-
-fn bash_commands(doc: &serde_json::Value) -> Vec<String> {
-    doc["findings"][0]["fix"]["commands"]
-        .as_array()
-        .map(|commands| {
-            commands
-                .iter()
-                .filter(|c| c["shell"] == "bash")
-                .filter_map(|c| c["command"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use support::*;
 
 /// (expected top scenario, text). Each row pits a specific scenario against the generic
 /// one that also matches, or checks that a near miss is not claimed.

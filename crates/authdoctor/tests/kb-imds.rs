@@ -13,42 +13,10 @@
 //! The texts are written for these tests (none is a scenario example), in the shapes the
 //! clients print, so they check that the signals generalise beyond the examples.
 
-use assert_cmd::Command;
+#[path = "support/explain.rs"]
+mod support;
 
-fn explain_json(text: &str) -> serde_json::Value {
-    let output = Command::cargo_bin("authdoctor")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .env_clear()
-        .env("NO_COLOR", "1")
-        .env("AUTHDOCTOR_TEST_GUARD", "1")
-        .args(["explain", "--format", "json", "--text", text])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
-
-fn top_scenario(doc: &serde_json::Value) -> String {
-    doc["findings"][0]["scenario"]
-        .as_str()
-        .unwrap_or("not-auth")
-        .to_owned()
-}
-
-fn candidates(doc: &serde_json::Value) -> Vec<String> {
-    doc["findings"][0]["candidates"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|c| c["scenario"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use support::*;
 
 /// (expected top scenario, text).
 const BOUNDARY: &[(&str, &str)] = &[
