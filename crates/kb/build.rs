@@ -50,11 +50,135 @@ fn main() {
     let placeholders: BTreeMap<String, schema::Placeholder> =
         toml::from_str(&text).unwrap_or_else(|e| panic!("placeholders.toml: {e}"));
 
+    println!("cargo:rerun-if-changed=catalogue.toml");
+    println!("cargo:rerun-if-changed=checks.toml");
+    let catalogue: Catalogue = read_toml(&root.join("catalogue.toml"));
+    let checks: Checks = read_toml(&root.join("checks.toml"));
+    let listed: Vec<&str> = catalogue
+        .sections
+        .iter()
+        .flat_map(|s| s.scenarios.iter().map(String::as_str))
+        .collect();
+    for s in &scenarios {
+        let times = listed.iter().filter(|id| **id == s.id).count();
+        assert_eq!(times, 1, "catalogue.toml must list `{}` exactly once", s.id);
+    }
+    for id in &listed {
+        assert!(
+            scenarios.iter().any(|s| s.id == *id),
+            "catalogue.toml lists `{id}`, which has no scenario file"
+        );
+    }
+    let check_ids: Vec<&str> = checks.checks.iter().map(|c| c.id.as_str()).collect();
+    for s in &scenarios {
+        let named = s.related_checks.iter().chain(&s.separated_by);
+        for check in named {
+            assert!(
+                check_ids.contains(&check.as_str()),
+                "{}: check `{check}` is not in checks.toml",
+                s.id
+            );
+        }
+        let others = s.explains.iter().chain(&s.ambiguous_with);
+        for other in others {
+            assert!(
+                listed.contains(&other.as_str()),
+                "{}: `{other}` is not a scenario id",
+                s.id
+            );
+        }
+    }
+
+    let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
+    let ids = id_enum(
+        "ScenarioId",
+        "A scenario of the catalogue (`shared/spec/scenarios.md`), in catalogue order: the\n/// only way code names one. Generated from `scenarios/*.toml` and `catalogue.toml`.",
+        &listed,
+    ) + &id_enum(
+        "CheckId",
+        "A check of `authdoctor check`, in report order. Generated from `checks.toml`.",
+        &check_ids,
+    );
+    let mut ids = ids;
+    ids += "/// Check ids as strings, in report order.\npub const KNOWN_CHECKS: &[&str] = &[\n";
+    for id in &check_ids {
+        ids += &format!("    \"{id}\",\n");
+    }
+    ids += "];\n\n/// The catalogue's sections and their scenario ids, in catalogue order.\npub const CATALOGUE: &[(&str, &[&str])] = &[\n";
+    for section in &catalogue.sections {
+        ids += &format!("    ({:?}, &[\n", section.title);
+        for id in &section.scenarios {
+            ids += &format!("        \"{id}\",\n");
+        }
+        ids += "    ]),\n";
+    }
+    ids += "];\n";
+    fs::write(Path::new(&out_dir).join("ids.rs"), ids).expect("write ids.rs");
+
     let base = schema::KnowledgeBaseData {
         scenarios,
         placeholders,
+        catalogue: catalogue.sections,
+        checks: checks.checks,
     };
     let json = serde_json::to_string(&base).expect("serialise knowledge base");
-    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("kb.json");
-    fs::write(out, json).expect("write kb.json");
+    fs::write(Path::new(&out_dir).join("kb.json"), json).expect("write kb.json");
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalogue {
+    sections: Vec<schema::Section>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Checks {
+    checks: Vec<schema::CheckSpec>,
+}
+
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `imds-hop-limit` → `ImdsHopLimit`, `env.imds-settings` → `EnvImdsSettings`.
+fn variant(id: &str) -> String {
+    id.split(['-', '.'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Source of a closed enum over `ids` with `ALL`, `as_str`, `parse`, `Display` and
+/// string (de)serialisation.
+fn id_enum(name: &str, doc: &str, ids: &[&str]) -> String {
+    let mut src = format!(
+        "/// {doc}\n#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]\npub enum {name} {{\n"
+    );
+    for id in ids {
+        src += &format!("    /// `{id}`\n    {},\n", variant(id));
+    }
+    src += &format!(
+        "}}\n\nimpl {name} {{\n    /// Every id, in order.\n    pub const ALL: &'static [{name}] = &[\n"
+    );
+    for id in ids {
+        src += &format!("        {name}::{},\n", variant(id));
+    }
+    src += "    ];\n\n    /// The id as written in data, JSON and on the command line.\n    pub const fn as_str(self) -> &'static str {\n        match self {\n";
+    for id in ids {
+        src += &format!("            {name}::{} => \"{id}\",\n", variant(id));
+    }
+    src += "        }\n    }\n\n    /// The id spelled `text`, if there is one.\n    pub fn parse(text: &str) -> Option<Self> {\n        Self::ALL.iter().copied().find(|id| id.as_str() == text)\n    }\n}\n\n";
+    src += &format!(
+        "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
+         impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n\n\
+         impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;\n        Self::parse(&text).ok_or_else(|| serde::de::Error::custom(format!(\"unknown {name} `{{text}}`\")))\n    }}\n}}\n\n"
+    );
+    src
 }

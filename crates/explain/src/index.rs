@@ -22,6 +22,8 @@ pub enum NeedleUse {
     Anchor { scenario: usize, signal: usize },
     /// A generic marker of authorization and credential errors.
     Marker { marker: usize },
+    /// Half of a metadata exchange (an address, a path): the readers look at the line.
+    Reader,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,8 @@ pub struct Index {
     prefilter_dfa: OnceLock<AhoCorasick>,
     /// Lazily compiled regex per (scenario, signal); `None` when the signal has no regex.
     regexes: Vec<Vec<OnceLock<Option<Regex>>>>,
+    /// Every observation rule of every scenario: (scenario, rule).
+    pub observation_rules: Vec<(usize, usize)>,
 }
 
 impl Index {
@@ -104,9 +108,12 @@ impl Index {
                 marker.case_sensitive,
             );
         }
+        for text in crate::readers::IMDS_NEEDLES {
+            add(text, NeedleUse::Reader, false);
+        }
         for needle in &mut needles {
             needle.opens = needle.uses.iter().any(|(usage, _)| match *usage {
-                NeedleUse::Marker { .. } => true,
+                NeedleUse::Marker { .. } | NeedleUse::Reader => true,
                 NeedleUse::Literal { scenario, signal }
                 | NeedleUse::Anchor { scenario, signal } => {
                     scenarios[scenario].signals[signal].weight >= OPENING_WEIGHT
@@ -130,12 +137,18 @@ impl Index {
             .iter()
             .map(|s| s.signals.iter().map(|_| OnceLock::new()).collect())
             .collect();
+        let observation_rules = scenarios
+            .iter()
+            .enumerate()
+            .flat_map(|(si, s)| (0..s.observations.len()).map(move |ri| (si, ri)))
+            .collect();
         Index {
             scenarios,
             needles,
             automaton,
             prefilter_dfa: OnceLock::new(),
             regexes,
+            observation_rules,
         }
     }
 

@@ -17,15 +17,19 @@
 pub mod facts;
 pub mod index;
 pub mod markers;
+pub mod readers;
 pub mod source;
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::io::{self, Read};
 use std::sync::OnceLock;
 
-use authdoctor_kb::{Candidate, Evidence, Finding, KnowledgeBase, knowledge_base};
+use authdoctor_diagnosis::engine::{self, Clue, RuleRef, Scored};
+pub use authdoctor_diagnosis::{Explained, Report, SourceLine};
+use authdoctor_diagnosis::{LocatedObservation, Role, ScenarioId, TextEvidence};
+use authdoctor_kb::{Candidate, Finding, knowledge_base};
 
 use crate::index::{Index, NeedleUse};
 use crate::source::{Line, LineReader, Scanned};
@@ -46,47 +50,20 @@ pub const THRESHOLD: f64 = 0.5;
 /// A second scenario in the same block is reported as its own finding only above this
 /// score and on lines of its own.
 const SECOND_FINDING: f64 = 0.8;
-/// Candidates below this score are not worth naming.
-const CANDIDATE_FLOOR: f64 = 0.3;
 const MAX_EVIDENCE: usize = 8;
+/// A symptom finds its cause in an earlier block at most this many lines back: one
+/// client's story (a debug log from the first request to the final message).
+const STORY_LINES: usize = 2_000;
+/// Causes that scored too low for a finding of their own, kept for a symptom that may
+/// follow in a later block.
+const MAX_LATENT: usize = 32;
+/// Observations kept for the report's story.
+const MAX_OBSERVATIONS: usize = 200;
 
 /// The compiled knowledge base, built on first use.
 pub fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| Index::build(knowledge_base()))
-}
-
-/// A line of the (cleaned) input that evidence points into, for rendering.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLine {
-    pub number: usize,
-    /// Characters of the physical line before this text (long lines come in pieces).
-    pub char_offset: usize,
-    pub text: String,
-}
-
-/// A finding plus the cleaned lines its evidence points into.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Explained {
-    pub finding: Finding,
-    pub lines: Vec<SourceLine>,
-}
-
-/// What `explain` concluded about one input.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Best first.
-    pub explained: Vec<Explained>,
-    /// Lines read.
-    pub lines: usize,
-    /// Distinct errors beyond [`MAX_FINDINGS`], counted but not reported.
-    pub dropped: usize,
-}
-
-impl Report {
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.explained.iter().map(|e| &e.finding)
-    }
 }
 
 /// Explains a string.
@@ -183,7 +160,8 @@ fn has_controls(bytes: &[u8]) -> bool {
         .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
 }
 
-/// Folds repeats of the same error and keeps the best-first order.
+/// Folds repeats of the same error, lets symptoms yield to causes seen earlier in the
+/// same story, and keeps the best-first order.
 #[derive(Default)]
 struct Collector {
     found: Vec<Explained>,
@@ -191,11 +169,24 @@ struct Collector {
     /// Blocks already analysed, by the hash of their text → the findings they gave.
     /// Logs repeat the same error many times; a repeat costs one hash, not an analysis.
     seen_blocks: HashMap<u64, Vec<(usize, usize)>>,
+    /// Causes that were too weak to report alone, most recent last.
+    latent: VecDeque<Explained>,
+    observations: Vec<LocatedObservation>,
     dropped: usize,
 }
 
 /// Distinct block texts remembered for the repeat shortcut.
 const MAX_SEEN_BLOCKS: usize = 4096;
+
+/// What one block gave.
+struct BlockOutcome {
+    /// Findings to report, best first.
+    explained: Vec<Explained>,
+    /// Causes that scored above the cause floor but below a finding of their own: a
+    /// symptom in a later block of the same story may still need them.
+    latent: Vec<Explained>,
+    observations: Vec<LocatedObservation>,
+}
 
 impl Collector {
     fn add_block(&mut self, index: &Index, block: &[Line]) {
@@ -213,19 +204,33 @@ impl Collector {
             }
             return;
         }
-        let explained = analyse_block(index, block);
-        let positions = self.add(explained);
+        let outcome = analyse_block(index, block);
+        let room = MAX_OBSERVATIONS.saturating_sub(self.observations.len());
+        self.observations
+            .extend(outcome.observations.into_iter().take(room));
+        let positions = self.add(outcome.explained);
+        for cause in outcome.latent {
+            if self.latent.len() == MAX_LATENT {
+                self.latent.pop_front();
+            }
+            self.latent.push_back(cause);
+        }
         // Blocks that explained nothing are remembered too: they repeat as often.
         if self.seen_blocks.len() < MAX_SEEN_BLOCKS {
             self.seen_blocks.insert(hash, positions);
         }
     }
 
-    /// Adds findings; returns where each one (new or folded) lives and how many
-    /// occurrences it brought.
+    /// Adds findings; returns where each one (new, folded or absorbed by its cause)
+    /// lives and how many occurrences it brought.
     fn add(&mut self, explained: Vec<Explained>) -> Vec<(usize, usize)> {
         let mut positions = Vec::new();
         for item in explained {
+            if let Some(at) = self.cause_for(&item) {
+                absorb_symptom(&mut self.found[at], item);
+                positions.push((at, 0));
+                continue;
+            }
             let key = dedup_key(&item.finding);
             let occurrences = item.finding.occurrences;
             if let Some(&at) = self.keys.get(&key) {
@@ -242,16 +247,105 @@ impl Collector {
         positions
     }
 
+    /// For a symptom finding, the finding of the cause that explains it, seen earlier
+    /// in the same story: a reported one, or a latent one promoted now.
+    fn cause_for(&mut self, item: &Explained) -> Option<usize> {
+        let symptom = ScenarioId::parse(&item.finding.scenario)?;
+        if !engine::is_symptom(symptom) {
+            return None;
+        }
+        let line = first_line(&item.finding);
+        let in_story = |cause: &Explained| {
+            ScenarioId::parse(&cause.finding.scenario)
+                .is_some_and(|id| engine::explains(id, symptom))
+                && first_line(&cause.finding) <= line
+                && line - first_line(&cause.finding) <= STORY_LINES
+        };
+        let reported = self
+            .found
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| in_story(f))
+            .max_by(|a, b| a.1.finding.confidence.total_cmp(&b.1.finding.confidence))
+            .map(|(at, _)| at);
+        if reported.is_some() {
+            return reported;
+        }
+        let latent = self
+            .latent
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| in_story(f))
+            .max_by(|a, b| a.1.finding.confidence.total_cmp(&b.1.finding.confidence))
+            .map(|(at, _)| at)?;
+        let cause = self.latent.remove(latent)?;
+        let key = dedup_key(&cause.finding);
+        if let Some(&at) = self.keys.get(&key) {
+            return Some(at);
+        }
+        if self.found.len() >= MAX_FINDINGS {
+            return None;
+        }
+        self.keys.insert(key, self.found.len());
+        self.found.push(cause);
+        Some(self.found.len() - 1)
+    }
+
     fn finish(mut self, lines: usize) -> Report {
         // Stable: equal confidence keeps the order of appearance.
         self.found
             .sort_by(|a, b| b.finding.confidence.total_cmp(&a.finding.confidence));
         Report {
             explained: self.found,
+            observations: self.observations,
             lines,
             dropped: self.dropped,
         }
     }
+}
+
+/// The first input line a finding's text evidence points at.
+fn first_line(finding: &Finding) -> usize {
+    finding
+        .evidence
+        .iter()
+        .filter_map(|e| e.as_text().map(|t| t.line))
+        .min()
+        .unwrap_or(0)
+}
+
+/// Folds a symptom's finding into the finding of its cause: its evidence stays, marked
+/// as what the client finally reported, and it raises the cause's confidence.
+fn absorb_symptom(cause: &mut Explained, symptom: Explained) {
+    let finding = &mut cause.finding;
+    finding.confidence = round(engine::combine(
+        finding.confidence,
+        symptom.finding.confidence,
+    ));
+    for e in symptom.finding.evidence {
+        if let authdoctor_kb::Evidence::Text(mut t) = e
+            && finding.evidence.len() < 2 * MAX_EVIDENCE
+        {
+            t.role = Role::Symptom;
+            finding.evidence.push(t.into());
+        }
+    }
+    finding
+        .candidates
+        .retain(|c| c.scenario != symptom.finding.scenario);
+    for (name, value) in symptom.finding.facts {
+        finding.facts.entry(name).or_insert(value);
+    }
+    for line in symptom.lines {
+        if !cause.lines.iter().any(|l| l.number == line.number) {
+            cause.lines.push(line);
+        }
+    }
+    cause.lines.sort_by_key(|l| (l.number, l.char_offset));
+}
+
+fn round(c: f64) -> f64 {
+    (c.clamp(0.0, 1.0) * 100.0).round() / 100.0
 }
 
 fn dedup_key(finding: &Finding) -> String {
@@ -271,7 +365,7 @@ fn dedup_key(finding: &Finding) -> String {
     }
     if finding.scenario == authdoctor_kb::UNKNOWN {
         // Unknown errors are told apart by their text.
-        for e in &finding.evidence {
+        for e in finding.evidence.iter().filter_map(|e| e.as_text()) {
             key.push('\u{1f}');
             key.push_str(&e.text);
         }
@@ -287,24 +381,25 @@ struct Span {
     end: usize,
 }
 
-struct ScenarioScore {
-    scenario: usize,
-    score: f64,
-    /// Contributing signals: (signal index, first span).
-    evidence: Vec<(usize, Span)>,
-}
+type Located = (ScenarioId, RuleRef, Span, Role);
 
-fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
+fn analyse_block(index: &Index, block: &[Line]) -> BlockOutcome {
+    let mut outcome = BlockOutcome {
+        explained: Vec::new(),
+        latent: Vec::new(),
+        observations: Vec::new(),
+    };
     if block.is_empty() {
-        return Vec::new();
+        return outcome;
     }
     let cleaned: Vec<String> = block
         .iter()
         .map(|l| authdoctor_redact::clean(&l.text).into_owned())
         .collect();
 
-    // Where each signal hit: (scenario, signal) → spans.
-    let mut hits: BTreeMap<(usize, usize), Vec<Span>> = BTreeMap::new();
+    // Clues: every signal hit, then every observation rule that matches what the
+    // readers saw.
+    let mut clues: Vec<Clue<Span>> = Vec::new();
     let mut regex_lines: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     let mut markers: Vec<Span> = Vec::new();
     for (li, text) in cleaned.iter().enumerate() {
@@ -320,13 +415,16 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
                     end,
                 };
                 match usage {
-                    NeedleUse::Literal { scenario, signal } => {
-                        hits.entry((scenario, signal)).or_default().push(span);
-                    }
+                    NeedleUse::Literal { scenario, signal } => clues.push(Clue {
+                        scenario: ScenarioId::ALL[scenario],
+                        rule: RuleRef::Signal(signal),
+                        at: span,
+                    }),
                     NeedleUse::Anchor { scenario, signal } => {
                         regex_lines.insert((scenario, signal, li));
                     }
                     NeedleUse::Marker { .. } => markers.push(span),
+                    NeedleUse::Reader => {}
                 }
             }
         }
@@ -336,38 +434,67 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
             .regex(scenario, signal)
             .and_then(|re| re.find(cleaned[li].as_bytes()))
         {
-            hits.entry((scenario, signal)).or_default().push(Span {
-                line: li,
-                start: m.start(),
-                end: m.end(),
+            clues.push(Clue {
+                scenario: ScenarioId::ALL[scenario],
+                rule: RuleRef::Signal(signal),
+                at: Span {
+                    line: li,
+                    start: m.start(),
+                    end: m.end(),
+                },
             });
         }
     }
+    for seen in readers::read(&cleaned) {
+        let span = Span {
+            line: seen.line,
+            start: seen.start,
+            end: seen.end,
+        };
+        for &(scenario, rule) in &index.observation_rules {
+            let id = ScenarioId::ALL[scenario];
+            let spec = &index.scenarios[scenario].observations[rule];
+            if seen.observation.matches(spec) {
+                clues.push(Clue {
+                    scenario: id,
+                    rule: RuleRef::Observation(rule),
+                    at: span,
+                });
+            }
+        }
+        outcome.observations.push(LocatedObservation {
+            line: block[seen.line].number,
+            observation: seen.observation,
+        });
+    }
 
-    let mut scores = score_scenarios(index, &hits);
-    scores.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.scenario.cmp(&b.scenario))
-    });
-    let facts = facts::extract(&cleaned.join("\n"));
+    let scored = engine::apply_precedence(engine::score(&clues));
     let kb = knowledge_base();
 
-    let mut out: Vec<Explained> = Vec::new();
+    // Which scored scenarios become findings: the best one above the threshold, and
+    // others only when strong, on lines of their own and not an alternative reading of
+    // one already chosen.
+    let mut chosen: Vec<&Scored<Span>> = Vec::new();
     let mut used_lines: BTreeSet<usize> = BTreeSet::new();
-    for (rank, candidate) in scores.iter().enumerate() {
-        let scenario = &index.scenarios[candidate.scenario];
+    for (rank, candidate) in scored.iter().enumerate() {
+        let scenario = kb.scenario(candidate.scenario);
         let accept = if rank == 0 {
             candidate.score >= THRESHOLD
         } else {
             let own_lines = candidate
                 .evidence
                 .iter()
-                .all(|(_, s)| !used_lines.contains(&s.line));
-            let related = out.iter().any(|e| {
-                let other = kb.get(&e.finding.scenario);
-                other.is_some_and(|o| o.ambiguous_with.contains(&scenario.id))
-                    || scenario.ambiguous_with.contains(&e.finding.scenario)
+                .all(|e| !used_lines.contains(&e.2.line));
+            let related = chosen.iter().any(|c| {
+                let other = kb.scenario(c.scenario);
+                other
+                    .ambiguous_with
+                    .iter()
+                    .any(|a| a == candidate.scenario.as_str())
+                    || scenario
+                        .ambiguous_with
+                        .iter()
+                        .any(|a| a == c.scenario.as_str())
             });
             candidate.score >= SECOND_FINDING && own_lines && !related
         };
@@ -377,174 +504,180 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
             }
             continue;
         }
-        used_lines.extend(candidate.evidence.iter().map(|(_, s)| s.line));
-        let evidence = located_evidence(block, &cleaned, &candidate.evidence, |signal| {
-            let spec = &scenario.signals[signal];
-            (spec.name.clone(), spec.label.clone())
-        });
-        let Some(mut finding) = kb.finding(&scenario.id, candidate.score, evidence, facts.clone())
-        else {
-            continue;
-        };
-        add_candidates(kb, &mut finding, &scores, index);
-        // The same error repeated on consecutive lines (a retry loop) is one block but
-        // several occurrences: count the lines that carry the strongest clue.
-        if let Some(&(signal, _)) = candidate.evidence.first() {
-            let repeats: BTreeSet<usize> = hits
-                .get(&(candidate.scenario, signal))
-                .map(|spans| spans.iter().map(|s| s.line).collect())
-                .unwrap_or_default();
-            finding.occurrences = repeats.len().max(1);
-        }
-        out.push(Explained {
-            lines: source_lines(block, &cleaned, &finding_lines(&candidate.evidence)),
-            finding,
-        });
+        used_lines.extend(candidate.evidence.iter().map(|e| e.2.line));
+        chosen.push(candidate);
     }
 
-    if out.is_empty() && !markers.is_empty() {
+    for candidate in &chosen {
+        let others: BTreeSet<usize> = chosen
+            .iter()
+            .filter(|c| c.scenario != candidate.scenario)
+            .flat_map(|c| c.evidence.iter().map(|e| e.2.line))
+            .collect();
+        let Some(mut explained) = explained_of(block, &cleaned, candidate, &others) else {
+            continue;
+        };
+        let (candidates, separated_by) = engine::alternatives(
+            candidate.scenario,
+            candidate.score,
+            &scored,
+            &candidate.absorbed,
+        );
+        set_alternatives(&mut explained.finding, &candidates, &separated_by);
+        // The same error repeated on consecutive lines (a retry loop) is one block but
+        // several occurrences: count the lines that carry the strongest clue.
+        if let Some(&(_, rule, _, _)) = candidate.evidence.first() {
+            let repeats: BTreeSet<usize> = clues
+                .iter()
+                .filter(|c| c.scenario == candidate.scenario && c.rule == rule)
+                .map(|c| c.at.line)
+                .collect();
+            explained.finding.occurrences = repeats.len().max(1);
+        }
+        outcome.explained.push(explained);
+    }
+
+    // Causes not reported here: a later symptom of the same story may need them.
+    for candidate in &scored {
+        let reported = chosen.iter().any(|c| c.scenario == candidate.scenario);
+        let is_cause = !kb.scenario(candidate.scenario).explains.is_empty();
+        if reported || !is_cause || candidate.score < engine::CAUSE_FLOOR {
+            continue;
+        }
+        if let Some(explained) = explained_of(block, &cleaned, candidate, &BTreeSet::new()) {
+            outcome.latent.push(explained);
+        }
+    }
+
+    if outcome.explained.is_empty() && !markers.is_empty() {
         markers.sort();
         markers.dedup_by_key(|s| (s.line, s.start));
-        let marker_evidence: Vec<(usize, Span)> =
-            markers.iter().take(MAX_EVIDENCE).map(|s| (0, *s)).collect();
-        let evidence = located_evidence(block, &cleaned, &marker_evidence, |_| {
+        let marker_evidence: Vec<Located> = markers
+            .iter()
+            .take(MAX_EVIDENCE)
+            .map(|s| {
+                (
+                    ScenarioId::ALL[0],
+                    RuleRef::Signal(usize::MAX),
+                    *s,
+                    Role::Context,
+                )
+            })
+            .collect();
+        let evidence = located_evidence(block, &cleaned, &marker_evidence, |_, _| {
             (
                 "auth-marker".to_owned(),
                 "an authorization or credential error".to_owned(),
             )
         });
+        let lines = finding_lines(&marker_evidence);
+        let facts = facts::extract(&fact_text(&cleaned, &lines, &BTreeSet::new()));
         let mut finding = Finding::unknown(evidence, facts, 0.5);
-        add_candidates(kb, &mut finding, &scores, index);
-        out.push(Explained {
-            lines: source_lines(block, &cleaned, &finding_lines(&marker_evidence)),
+        let candidates: Vec<(ScenarioId, f64)> = scored
+            .iter()
+            .filter(|s| s.score >= engine::CANDIDATE_FLOOR)
+            .map(|s| (s.scenario, s.score))
+            .collect();
+        set_alternatives(&mut finding, &candidates, &[]);
+        outcome.explained.push(Explained {
+            lines: source_lines(block, &cleaned, &lines),
             finding,
         });
     }
-    out
+    outcome
 }
 
-/// Noisy-OR of the positive weights of the signals that hit (with their `requires`
-/// met), damped by the negative ones.
-fn score_scenarios(
-    index: &Index,
-    hits: &BTreeMap<(usize, usize), Vec<Span>>,
-) -> Vec<ScenarioScore> {
-    let mut by_scenario: BTreeMap<usize, Vec<(usize, Span)>> = BTreeMap::new();
-    for (&(scenario, signal), spans) in hits {
-        if let Some(first) = spans.iter().min() {
-            by_scenario
-                .entry(scenario)
-                .or_default()
-                .push((signal, *first));
-        }
+/// The finding for one scored scenario of a block, with its evidence located and the
+/// facts read from its own part of the block (not from lines of other findings).
+fn explained_of(
+    block: &[Line],
+    cleaned: &[String],
+    scored: &Scored<Span>,
+    other_lines: &BTreeSet<usize>,
+) -> Option<Explained> {
+    let kb = knowledge_base();
+    let evidence = located_evidence(block, cleaned, &scored.evidence, |id, rule| {
+        rule.describe(kb.scenario(id))
+    });
+    let lines = finding_lines(&scored.evidence);
+    let facts = facts::extract(&fact_text(cleaned, &lines, other_lines));
+    let finding = kb.finding(scored.scenario.as_str(), scored.score, evidence, facts)?;
+    Some(Explained {
+        lines: source_lines(block, cleaned, &lines),
+        finding,
+    })
+}
+
+/// The text facts are read from: the finding's evidence lines, widened over the
+/// neighbouring lines of the same paragraph (a pretty-printed record, a multi-line
+/// error) but never across a blank line or into lines of another finding.
+fn fact_text(cleaned: &[String], lines: &BTreeSet<usize>, others: &BTreeSet<usize>) -> String {
+    let (Some(&first), Some(&last)) = (lines.first(), lines.last()) else {
+        return String::new();
+    };
+    let stop = |i: usize| cleaned[i].trim().is_empty() || others.contains(&i);
+    let mut start = first;
+    while start > 0 && !stop(start - 1) {
+        start -= 1;
     }
-    let mut out = Vec::new();
-    for (scenario, signals) in by_scenario {
-        let spec = &index.scenarios[scenario];
-        let names: BTreeSet<&str> = signals
-            .iter()
-            .map(|(g, _)| spec.signals[*g].name.as_str())
-            .collect();
-        let mut miss = 1.0;
-        let mut damp = 1.0;
-        let mut evidence = Vec::new();
-        for (signal, span) in signals {
-            let s = &spec.signals[signal];
-            if !s.requires.iter().all(|r| names.contains(r.as_str())) {
-                continue;
-            }
-            if s.weight >= 0.0 {
-                miss *= 1.0 - s.weight.min(1.0);
-                evidence.push((signal, span));
-            } else {
-                damp *= 1.0 + s.weight.max(-1.0);
-            }
-        }
-        if evidence.is_empty() {
+    let mut end = last;
+    while end + 1 < cleaned.len() && !stop(end + 1) {
+        end += 1;
+    }
+    let mut text = String::new();
+    for (i, line) in cleaned.iter().enumerate().take(end + 1).skip(start) {
+        if i > first && i < last && others.contains(&i) {
             continue;
         }
-        evidence.sort_by(|a, b| {
-            spec.signals[b.0]
-                .weight
-                .total_cmp(&spec.signals[a.0].weight)
-        });
-        out.push(ScenarioScore {
-            scenario,
-            score: (1.0 - miss) * damp,
-            evidence,
-        });
+        text.push_str(line);
+        text.push('\n');
     }
-    out
+    text
 }
 
-/// Names the other scenarios the same text is consistent with, and says so when the
-/// text alone cannot separate them.
-fn add_candidates(
-    kb: &KnowledgeBase,
+/// Writes the candidates and the checks that separate them, and says in a note what
+/// the text alone cannot rule out.
+fn set_alternatives(
     finding: &mut Finding,
-    scores: &[ScenarioScore],
-    index: &Index,
+    candidates: &[(ScenarioId, f64)],
+    checks: &[authdoctor_diagnosis::CheckId],
 ) {
-    let own = kb.get(&finding.scenario);
-    let mut candidates: Vec<Candidate> = scores
+    finding.candidates = candidates
         .iter()
-        .map(|s| (&index.scenarios[s.scenario].id, s.score))
-        .filter(|(id, score)| {
-            **id != finding.scenario
-                && (*score >= CANDIDATE_FLOOR || own.is_some_and(|o| o.ambiguous_with.contains(id)))
-        })
         .map(|(id, score)| Candidate {
-            scenario: id.clone(),
-            confidence: (score * 100.0).round() / 100.0,
+            scenario: id.as_str().to_owned(),
+            confidence: round(*score),
         })
         .collect();
-    if let Some(own) = own {
-        for id in &own.ambiguous_with {
-            if !candidates.iter().any(|c| &c.scenario == id) && kb.get(id).is_some() {
-                candidates.push(Candidate {
-                    scenario: id.clone(),
-                    confidence: 0.0,
-                });
-            }
-        }
-    }
-    candidates.truncate(5);
-    let close: Vec<&Candidate> = candidates
+    finding.separated_by = checks.iter().map(|c| c.as_str().to_owned()).collect();
+    let close: Vec<&str> = candidates
         .iter()
-        .filter(|c| c.confidence >= finding.confidence - 0.15 || c.confidence == 0.0)
+        .filter(|(_, c)| *c >= finding.confidence - 0.15 || *c == 0.0)
+        .map(|(id, _)| id.as_str())
         .collect();
-    if !close.is_empty() {
-        let mut checks: BTreeSet<&str> = BTreeSet::new();
-        for c in &close {
-            if let Some(s) = kb.get(&c.scenario) {
-                checks.extend(s.related_checks.iter().map(String::as_str));
-            }
-        }
-        checks.extend(finding.related_checks.iter().map(String::as_str));
-        let names: Vec<&str> = close.iter().map(|c| c.scenario.as_str()).collect();
-        let mut note = format!(
-            "The text alone cannot rule out: {}. Run `authdoctor check` on the affected host to tell them apart",
-            names.join(", ")
-        );
-        if !checks.is_empty() {
-            let list: Vec<&str> = checks.into_iter().collect();
-            note.push_str(&format!(" (checks {})", list.join(", ")));
-        }
-        note.push('.');
-        finding.notes.push(note);
+    if close.is_empty() {
+        return;
     }
-    finding.candidates = candidates;
+    let mut note = format!(
+        "The text alone cannot rule out: {}. Run `authdoctor check` on the affected host to tell them apart",
+        close.join(", ")
+    );
+    if !finding.separated_by.is_empty() {
+        note.push_str(&format!(" (checks {})", finding.separated_by.join(", ")));
+    }
+    note.push('.');
+    finding.notes.push(note);
 }
 
 fn located_evidence(
     block: &[Line],
     cleaned: &[String],
-    spans: &[(usize, Span)],
-    describe: impl Fn(usize) -> (String, String),
-) -> Vec<Evidence> {
+    spans: &[Located],
+    describe: impl Fn(ScenarioId, RuleRef) -> (String, String),
+) -> Vec<authdoctor_kb::Evidence> {
     let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for &(signal, span) in spans {
+    let mut out: Vec<TextEvidence> = Vec::new();
+    for &(id, rule, span, role) in spans {
         if !seen.insert((span.line, span.start, span.end)) || out.len() >= MAX_EVIDENCE {
             continue;
         }
@@ -554,23 +687,24 @@ fn located_evidence(
         else {
             continue;
         };
-        let (signal, label) = describe(signal);
+        let (signal, label) = describe(id, rule);
         let line = &block[span.line];
-        out.push(Evidence {
+        out.push(TextEvidence {
             line: line.number,
             column: line.char_offset + before.chars().count() + 1,
             length: matched.chars().count(),
             text: matched.to_owned(),
             signal,
             label,
+            role,
         });
     }
     out.sort_by_key(|e| (e.line, e.column));
-    out
+    out.into_iter().map(Into::into).collect()
 }
 
-fn finding_lines(spans: &[(usize, Span)]) -> BTreeSet<usize> {
-    spans.iter().map(|(_, s)| s.line).collect()
+fn finding_lines(spans: &[Located]) -> BTreeSet<usize> {
+    spans.iter().map(|e| e.2.line).collect()
 }
 
 fn source_lines(block: &[Line], cleaned: &[String], lines: &BTreeSet<usize>) -> Vec<SourceLine> {
@@ -605,7 +739,11 @@ mod tests {
             .unwrap_or_else(|| panic!("no finding"));
         assert_eq!(finding.scenario, "expired-token");
         assert!(finding.confidence >= 0.9, "{}", finding.confidence);
-        let code = finding.evidence.iter().find(|e| e.text == "ExpiredToken");
+        let code = finding
+            .evidence
+            .iter()
+            .filter_map(|e| e.as_text())
+            .find(|e| e.text == "ExpiredToken");
         let code = code.unwrap_or_else(|| panic!("no error-code evidence: {:?}", finding.evidence));
         assert_eq!((code.line, code.column, code.length), (2, 20, 12));
         assert_eq!(finding.facts["operation"], "GetCallerIdentity");

@@ -67,6 +67,7 @@ fn evidence_columns_count_characters_not_bytes() {
     let evidence = finding
         .evidence
         .iter()
+        .filter_map(|e| e.as_text())
         .find(|e| e.text == "ExpiredToken")
         .unwrap_or_else(|| panic!("{:?}", finding.evidence));
     let byte = text

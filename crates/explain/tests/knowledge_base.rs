@@ -29,9 +29,15 @@ fn every_example_is_explained_as_its_own_scenario() {
                 if !top
                     .evidence
                     .iter()
+                    .filter_map(|e| e.as_text())
                     .any(|e| e.text.contains(wanted.as_str()) || wanted.contains(&e.text))
                 {
-                    let got: Vec<&str> = top.evidence.iter().map(|e| e.text.as_str()).collect();
+                    let got: Vec<&str> = top
+                        .evidence
+                        .iter()
+                        .filter_map(|e| e.as_text())
+                        .map(|e| e.text.as_str())
+                        .collect();
                     failures.push(format!(
                         "{label}: evidence `{wanted}` not underlined (got {got:?})"
                     ));

@@ -12,6 +12,25 @@ use serde::{Deserialize, Serialize};
 pub struct KnowledgeBaseData {
     pub scenarios: Vec<Scenario>,
     pub placeholders: BTreeMap<String, Placeholder>,
+    pub catalogue: Vec<Section>,
+    pub checks: Vec<CheckSpec>,
+}
+
+/// A section of the catalogue (`catalogue.toml`): listings follow this order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub title: String,
+    pub scenarios: Vec<String>,
+}
+
+/// A check of `authdoctor check` (`checks.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    pub id: String,
+    /// What the check looks at, in a few words.
+    pub about: String,
 }
 
 /// One diagnosis: how to recognise it, why it happens, and how to fix it.
@@ -46,6 +65,68 @@ pub struct Scenario {
     /// Ids of `authdoctor check` checks that confirm or rule out this scenario.
     #[serde(default)]
     pub related_checks: Vec<String>,
+    /// Symptom scenarios this one is a cause of (`imds-hop-limit` explains
+    /// `no-credentials`). When a cause and its symptom are seen in one story, the cause
+    /// leads and the symptom's evidence is kept in its finding, marked as symptom.
+    #[serde(default)]
+    pub explains: Vec<String>,
+    /// Check ids whose results tell this scenario apart from the ones it is
+    /// `ambiguous_with`; defaults to `related_checks` when empty.
+    #[serde(default)]
+    pub separated_by: Vec<String>,
+    /// Rank among scenarios that live probes confirm together (lower first): a cause
+    /// that hides the others (a proxy in the way) comes before what it causes.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+    /// Patterns over observations (what a reader or a probe saw happen: an IMDS
+    /// exchange and its outcome, an API error) that recognise this scenario. They
+    /// score like signals and may `require` signals or each other by name.
+    #[serde(default)]
+    pub observations: Vec<ObservationRule>,
+}
+
+fn default_priority() -> u32 {
+    1000
+}
+
+/// One pattern over an observation. Every given field must match; an empty list or a
+/// missing field matches anything.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationRule {
+    /// Kind of evidence, shown in JSON as `signal` (`imds-exchange`, `api-error`, …).
+    pub name: String,
+    pub kind: ObservationKind,
+    /// `PUT` or `GET` (IMDS exchanges).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Which IMDS resource: `token`, `token-elsewhere` (a PUT to a path that is not
+    /// `/latest/api/token`), `credentials`, `metadata`, `container`.
+    #[serde(default)]
+    pub path: Vec<String>,
+    /// `status-401`, `status-4xx`, `connect-timeout`, `read-timeout`, `timeout` (in
+    /// no known phase), `any-timeout`,
+    /// `refused`, `reset`, `unreachable`, `proxy`, `malformed`, `not-found` (provider
+    /// attempts), `expired`.
+    #[serde(default)]
+    pub outcome: Vec<String>,
+    /// API error codes (`api-error`) or provider names (`provider-attempt`).
+    #[serde(default)]
+    pub code: Vec<String>,
+    /// As for signals: strength in (-1, 1], combined by noisy-OR.
+    pub weight: f64,
+    #[serde(default)]
+    pub requires: Vec<String>,
+    pub label: String,
+}
+
+/// The kinds of observation a rule can match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObservationKind {
+    ImdsExchange,
+    ApiError,
+    ProviderAttempt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

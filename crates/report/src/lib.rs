@@ -9,8 +9,8 @@ mod text;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use anstyle::{AnsiColor, Effects, Style};
-use authdoctor_explain::Explained;
-use authdoctor_kb::{Finding, Scenario, Shell, UNKNOWN};
+use authdoctor_diagnosis::{Explained, LocatedObservation};
+use authdoctor_kb::{Finding, Role, Scenario, Shell, TextEvidence, UNKNOWN};
 use serde::Serialize;
 
 pub use text::wrap;
@@ -57,6 +57,15 @@ impl Painter {
     }
 }
 
+/// An evidence label that says what part the evidence plays in the story.
+fn role_label(e: &TextEvidence) -> String {
+    match e.role {
+        Role::Cause => format!("cause: {}", e.label),
+        Role::Symptom => format!("what the client finally reported: {}", e.label),
+        Role::Context => e.label.clone(),
+    }
+}
+
 /// The human view of `explain`'s findings.
 pub fn human(explained: &[Explained], options: &Options) -> String {
     let mut out = String::new();
@@ -97,16 +106,19 @@ fn human_finding(item: &Explained, options: &Options) -> String {
             let annotations = finding
                 .evidence
                 .iter()
+                .filter_map(|e| e.as_text())
                 .filter(|e| e.line == line.number)
                 .filter_map(|e| {
                     let start_char = e.column.checked_sub(1 + line.char_offset)?;
                     let start = char_to_byte(&line.text, start_char)?;
                     let end = char_to_byte(&line.text, start_char + e.length)?;
-                    Some(
-                        AnnotationKind::Primary
-                            .span(start..end)
-                            .label(e.label.as_str()),
-                    )
+                    // The cause is underlined as primary; what the client finally
+                    // reported because of it, as secondary.
+                    let kind = match e.role {
+                        Role::Symptom => AnnotationKind::Context,
+                        Role::Cause | Role::Context => AnnotationKind::Primary,
+                    };
+                    Some(kind.span(start..end).label(role_label(e)))
                 });
             Snippet::source(line.text.as_str())
                 .line_start(line.number)
@@ -209,15 +221,47 @@ fn char_to_byte(text: &str, chars: usize) -> Option<usize> {
 struct ExplainDocument<'a> {
     version: u32,
     findings: Vec<&'a Finding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    observations: Vec<&'a LocatedObservation>,
 }
 
-/// The JSON document of `explain` (`{"version":1,"findings":[…]}`).
+/// The JSON document of findings alone (`{"version":1,"findings":[…]}`).
 pub fn json_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+    json_explain(findings, [])
+}
+
+/// The JSON document of `explain`: the findings, and what the text shows happened.
+pub fn json_explain<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    observations: impl IntoIterator<Item = &'a LocatedObservation>,
+) -> String {
     let doc = ExplainDocument {
         version: 1,
         findings: findings.into_iter().collect(),
+        observations: observations.into_iter().collect(),
     };
     to_json(&doc)
+}
+
+/// The story a log tells, in order: each observation with its line, the ones a finding
+/// rests on as cause marked. Empty when the readers saw no exchange.
+pub fn human_story(observations: &[LocatedObservation], options: &Options) -> String {
+    if observations.is_empty() {
+        return String::new();
+    }
+    let painter = Painter {
+        color: options.color,
+    };
+    let mut out = format!("{}\n", painter.paint(BOLD, "What the log shows happened"));
+    for o in observations {
+        out.push_str(&format!(
+            "  line {:>5}  {}\n",
+            o.line,
+            o.observation.describe()
+        ));
+    }
+    out.push('\n');
+    authdoctor_redact::clean_keeping_style(&out).into_owned()
 }
 
 /// Pretty JSON of any document, secrets masked.
@@ -260,7 +304,7 @@ pub fn markdown(explained: &[Explained], options: &Options) -> String {
                 out.push_str(&format!("{:>5} | {}\n", line.number, line.text));
             }
             out.push_str("```\n\n");
-            for e in &item.finding.evidence {
+            for e in item.finding.evidence.iter().filter_map(|e| e.as_text()) {
                 out.push_str(&format!(
                     "- line {}, column {}: `{}` ({}{})\n",
                     e.line,
@@ -270,7 +314,7 @@ pub fn markdown(explained: &[Explained], options: &Options) -> String {
                     if e.label.is_empty() {
                         String::new()
                     } else {
-                        format!(": {}", e.label)
+                        format!(": {}", role_label(e))
                     }
                 ));
             }

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use authdoctor_diagnosis::LocatedObservation;
 use authdoctor_explain::{Explained, Report};
 use authdoctor_kb::{Finding, Shell};
 
@@ -74,9 +75,11 @@ pub fn terminal_width() -> usize {
 
 pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     let mut explained: Vec<(Option<String>, Explained)> = Vec::new();
+    let mut observations = Vec::new();
     let mut dropped = 0;
     let mut collect = |origin: Option<String>, report: Report| {
         dropped += report.dropped;
+        observations.extend(report.observations);
         explained.extend(report.explained.into_iter().map(|e| (origin.clone(), e)));
     };
     if let Some(id) = &args.example {
@@ -120,7 +123,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             collect(Some(origin), report);
         }
     }
-    print(&explained, dropped, &args, output)?;
+    print(&explained, &observations, dropped, &args, output)?;
     Ok(if explained.is_empty() {
         Outcome::Bad
     } else {
@@ -167,6 +170,7 @@ fn explain_input(mut reader: impl Read, origin: &str) -> io::Result<Report> {
                 finding,
                 lines: Vec::new(),
             }],
+            observations: Vec::new(),
             lines: text.lines().count(),
             dropped: 0,
         });
@@ -195,6 +199,7 @@ fn looks_decoded(text: &str) -> bool {
 
 fn print(
     explained: &[(Option<String>, Explained)],
+    observations: &[LocatedObservation],
     dropped: usize,
     args: &Args,
     output: &Output,
@@ -209,7 +214,11 @@ fn print(
     match output.format {
         Format::Json => {
             let findings = explained.iter().map(|(_, e)| &e.finding);
-            writeln!(stdout, "{}", authdoctor_report::json_findings(findings))?;
+            writeln!(
+                stdout,
+                "{}",
+                authdoctor_report::json_explain(findings, observations)
+            )?;
         }
         Format::Human => {
             if explained.is_empty() {
@@ -217,6 +226,9 @@ fn print(
                     stdout,
                     "No AWS authorization or credential error found in the input."
                 )?;
+            } else {
+                let story = authdoctor_report::human_story(observations, &options(&None));
+                write!(stdout, "{story}")?;
             }
             for (i, (origin, item)) in explained.iter().enumerate() {
                 if i > 0 {

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use authdoctor_kb::{Evidence, Finding, knowledge_base};
+use authdoctor_kb::{Evidence, Finding, Role, TextEvidence, knowledge_base};
 use authdoctor_policy::advice::{Advice, advise};
 use authdoctor_policy::error::{MAX_DOCUMENT_BYTES, line_column};
 use authdoctor_policy::eval::PolicySet;
@@ -270,14 +270,15 @@ fn evidence_of(marks: &Marks) -> Vec<Evidence> {
         for (span, label) in m {
             let (line, column) = line_column(&src.text, span.start);
             let text = src.text.get(span.clone()).unwrap_or("");
-            ev.push(Evidence {
+            ev.push(Evidence::Text(TextEvidence {
                 line,
                 column,
                 length: text.chars().count(),
                 text: clean(text).into_owned(),
                 signal: "policy-condition".into(),
                 label: clean(label).into_owned(),
-            });
+                role: Role::Cause,
+            }));
         }
     }
     ev

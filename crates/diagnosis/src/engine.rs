@@ -1,0 +1,347 @@
+//! The rule engine: clues in, ranked verdicts out.
+//!
+//! A *clue* is one rule of one scenario that matched somewhere: a text signal on a line,
+//! or an observation rule on an observation (read from text or made by a probe). The
+//! engine is generic over where a clue sits (`L`: a span of text, a probe), so `explain`
+//! and `check` decide with the same code and the same data:
+//!
+//! 1. [`score`]: per scenario, the noisy-OR of the weights of its clues whose `requires`
+//!    are met, damped by its negative clues.
+//! 2. [`apply_precedence`]: a symptom (`no-credentials`, `encoded-authorization-message`)
+//!    yields to a cause that `explains` it and was seen in the same story; the cause
+//!    leads, its confidence rises with the symptom's, and the symptom's evidence is kept
+//!    with the role `symptom`.
+//! 3. [`alternatives`]: the candidates the same clues allow and the checks whose results
+//!    separate them (`ambiguous_with`, `separated_by` of the scenario files).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use authdoctor_kb::{CheckId, Role, Scenario, ScenarioId, knowledge_base};
+
+/// A cause must score at least this to take the lead from a symptom it explains.
+pub const CAUSE_FLOOR: f64 = 0.3;
+/// Candidates below this score are not worth naming (unless the scenario file says the
+/// two are ambiguous).
+pub const CANDIDATE_FLOOR: f64 = 0.3;
+/// Candidates named at most.
+const MAX_CANDIDATES: usize = 6;
+
+/// Which rule of a scenario matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleRef {
+    /// `signals[i]` of the scenario file.
+    Signal(usize),
+    /// `observations[i]` of the scenario file.
+    Observation(usize),
+}
+
+impl RuleRef {
+    fn rule<'a>(self, scenario: &'a Scenario) -> Option<RuleView<'a>> {
+        match self {
+            RuleRef::Signal(i) => scenario.signals.get(i).map(|s| RuleView {
+                name: &s.name,
+                weight: s.weight,
+                requires: &s.requires,
+            }),
+            RuleRef::Observation(i) => scenario.observations.get(i).map(|o| RuleView {
+                name: &o.name,
+                weight: o.weight,
+                requires: &o.requires,
+            }),
+        }
+    }
+
+    /// The rule's evidence kind and label, for rendering.
+    pub fn describe(self, scenario: &Scenario) -> (String, String) {
+        match self {
+            RuleRef::Signal(i) => scenario
+                .signals
+                .get(i)
+                .map(|s| (s.name.clone(), s.label.clone()))
+                .unwrap_or_default(),
+            RuleRef::Observation(i) => scenario
+                .observations
+                .get(i)
+                .map(|o| (o.name.clone(), o.label.clone()))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+struct RuleView<'a> {
+    name: &'a str,
+    weight: f64,
+    requires: &'a [String],
+}
+
+/// One matched rule at one place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clue<L> {
+    pub scenario: ScenarioId,
+    pub rule: RuleRef,
+    pub at: L,
+}
+
+/// A scenario's score and the evidence it rests on, strongest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored<L> {
+    pub scenario: ScenarioId,
+    pub score: f64,
+    /// (scenario of the rule, rule, where, role). Clues of at least [`CAUSE_FLOOR`] of a
+    /// scenario that explains symptoms are `Cause`; absorbed symptoms' are `Symptom`;
+    /// the rest `Context`.
+    pub evidence: Vec<(ScenarioId, RuleRef, L, Role)>,
+    /// Symptom scenarios this one explained and absorbed.
+    pub absorbed: Vec<ScenarioId>,
+}
+
+/// Scores every scenario with at least one positive clue, best first (ties keep
+/// catalogue order). Each rule counts once, at its first place.
+pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
+    let kb = knowledge_base();
+    let mut first: BTreeMap<(ScenarioId, RuleRef), L> = BTreeMap::new();
+    for clue in clues {
+        first
+            .entry((clue.scenario, clue.rule))
+            .and_modify(|at| {
+                if clue.at < *at {
+                    *at = clue.at;
+                }
+            })
+            .or_insert(clue.at);
+    }
+    let mut by_scenario: BTreeMap<ScenarioId, Vec<(RuleRef, L)>> = BTreeMap::new();
+    for ((scenario, rule), at) in first {
+        by_scenario.entry(scenario).or_default().push((rule, at));
+    }
+    let mut out = Vec::new();
+    for (id, rules) in by_scenario {
+        let scenario = kb.scenario(id);
+        let names: BTreeSet<&str> = rules
+            .iter()
+            .filter_map(|(r, _)| r.rule(scenario).map(|v| v.name))
+            .collect();
+        let mut miss = 1.0;
+        let mut damp = 1.0;
+        let mut evidence: Vec<(f64, RuleRef, L)> = Vec::new();
+        for (rule, at) in rules {
+            let Some(view) = rule.rule(scenario) else {
+                continue;
+            };
+            if !view.requires.iter().all(|r| names.contains(r.as_str())) {
+                continue;
+            }
+            if view.weight >= 0.0 {
+                miss *= 1.0 - view.weight.min(1.0);
+                evidence.push((view.weight, rule, at));
+            } else {
+                damp *= 1.0 + view.weight.max(-1.0);
+            }
+        }
+        if evidence.is_empty() {
+            continue;
+        }
+        evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let is_cause = !scenario.explains.is_empty();
+        out.push(Scored {
+            scenario: id,
+            score: (1.0 - miss) * damp,
+            evidence: evidence
+                .into_iter()
+                .map(|(weight, rule, at)| {
+                    // A clue strong enough to name a cause is marked as the cause;
+                    // faint context (a bare address) stays context.
+                    let role = if is_cause && weight >= CAUSE_FLOOR {
+                        Role::Cause
+                    } else {
+                        Role::Context
+                    };
+                    (id, rule, at, role)
+                })
+                .collect(),
+            absorbed: Vec::new(),
+        });
+    }
+    sort(&mut out);
+    out
+}
+
+fn sort<L>(scored: &mut [Scored<L>]) {
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.scenario.cmp(&b.scenario))
+    });
+}
+
+/// Whether `cause` explains `symptom` according to the scenario files.
+pub fn explains(cause: ScenarioId, symptom: ScenarioId) -> bool {
+    knowledge_base()
+        .scenario(cause)
+        .explains
+        .iter()
+        .any(|s| s == symptom.as_str())
+}
+
+/// Whether some scenario names `id` among the symptoms it explains.
+pub fn is_symptom(id: ScenarioId) -> bool {
+    ScenarioId::ALL.iter().any(|&c| explains(c, id))
+}
+
+/// The confidence of a cause that explains a symptom seen with it: the symptom adds
+/// half its weight as independent evidence.
+pub fn combine(cause: f64, symptom: f64) -> f64 {
+    1.0 - (1.0 - cause) * (1.0 - symptom / 2.0)
+}
+
+/// Lets every symptom yield to the best cause that explains it and scored at least
+/// [`CAUSE_FLOOR`]: the cause absorbs the symptom's evidence (role `Symptom`) and
+/// score. Returns the list re-sorted, best first.
+pub fn apply_precedence<L: Copy>(mut scored: Vec<Scored<L>>) -> Vec<Scored<L>> {
+    loop {
+        let mut merge: Option<(usize, usize)> = None;
+        for (si, symptom) in scored.iter().enumerate() {
+            let best_cause = scored
+                .iter()
+                .enumerate()
+                .filter(|(ci, c)| {
+                    *ci != si && c.score >= CAUSE_FLOOR && explains(c.scenario, symptom.scenario)
+                })
+                .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
+            if let Some((ci, _)) = best_cause {
+                merge = Some((ci, si));
+                break;
+            }
+        }
+        let Some((ci, si)) = merge else {
+            break;
+        };
+        let symptom = scored.remove(si);
+        let ci = if si < ci { ci - 1 } else { ci };
+        let cause = &mut scored[ci];
+        cause.score = combine(cause.score, symptom.score);
+        cause.evidence.extend(
+            symptom
+                .evidence
+                .into_iter()
+                .map(|(id, rule, at, _)| (id, rule, at, Role::Symptom)),
+        );
+        cause.absorbed.push(symptom.scenario);
+        cause.absorbed.extend(symptom.absorbed);
+    }
+    sort(&mut scored);
+    scored
+}
+
+/// The candidates for a finding of `lead` given every score of its story, and the
+/// checks that separate them: scenarios that scored at least [`CANDIDATE_FLOOR`] and
+/// the ones the scenario file calls ambiguous (score 0 when the text showed nothing of
+/// them), minus the symptoms `lead` absorbed.
+pub fn alternatives<L>(
+    lead: ScenarioId,
+    lead_score: f64,
+    scored: &[Scored<L>],
+    absorbed: &[ScenarioId],
+) -> (Vec<(ScenarioId, f64)>, Vec<CheckId>) {
+    let kb = knowledge_base();
+    let own = kb.scenario(lead);
+    let mut candidates: Vec<(ScenarioId, f64)> = scored
+        .iter()
+        .filter(|s| s.scenario != lead && !absorbed.contains(&s.scenario))
+        .filter(|s| {
+            s.score >= CANDIDATE_FLOOR
+                || own.ambiguous_with.iter().any(|a| a == s.scenario.as_str())
+        })
+        .map(|s| (s.scenario, s.score))
+        .collect();
+    for other in &own.ambiguous_with {
+        let Some(id) = ScenarioId::parse(other) else {
+            continue;
+        };
+        if !candidates.iter().any(|(c, _)| *c == id) && !absorbed.contains(&id) {
+            candidates.push((id, 0.0));
+        }
+    }
+    candidates.truncate(MAX_CANDIDATES);
+    // Only candidates close to the lead need separating.
+    let close: Vec<ScenarioId> = candidates
+        .iter()
+        .filter(|(_, c)| *c >= lead_score - 0.15 || *c == 0.0)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut checks: BTreeSet<CheckId> = BTreeSet::new();
+    if !own.separated_by.is_empty() {
+        // The scenario file names the checks that separate it from its neighbours.
+        checks.extend(own.separated_by.iter().filter_map(|c| CheckId::parse(c)));
+    } else if !close.is_empty() {
+        for id in std::iter::once(lead).chain(close) {
+            let s = kb.scenario(id);
+            let list = if s.separated_by.is_empty() {
+                &s.related_checks
+            } else {
+                &s.separated_by
+            };
+            checks.extend(list.iter().filter_map(|c| CheckId::parse(c)));
+        }
+    }
+    (candidates, checks.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal_named(id: ScenarioId, name: &str) -> RuleRef {
+        let s = knowledge_base().scenario(id);
+        let i = s
+            .signals
+            .iter()
+            .position(|g| g.name == name && g.weight > 0.5)
+            .unwrap_or_else(|| panic!("{id} has no strong signal {name}"));
+        RuleRef::Signal(i)
+    }
+
+    #[test]
+    fn a_cause_takes_the_lead_from_the_symptom_it_explains() {
+        let hop = ScenarioId::parse("imds-hop-limit").unwrap_or_else(|| panic!("id"));
+        let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
+        assert!(explains(hop, none), "the scenario file says so");
+        let clues = [
+            Clue {
+                scenario: hop,
+                rule: signal_named(hop, "token-timeout"),
+                at: 3usize,
+            },
+            Clue {
+                scenario: none,
+                rule: RuleRef::Signal(0),
+                at: 9usize,
+            },
+        ];
+        let scored = score(&clues);
+        assert_eq!(
+            scored[0].scenario, none,
+            "the final line alone scores higher"
+        );
+        let decided = apply_precedence(scored);
+        assert_eq!(decided.len(), 1);
+        assert_eq!(decided[0].scenario, hop);
+        assert_eq!(decided[0].absorbed, vec![none]);
+        let roles: Vec<Role> = decided[0].evidence.iter().map(|e| e.3).collect();
+        assert_eq!(roles, vec![Role::Cause, Role::Symptom]);
+    }
+
+    #[test]
+    fn a_symptom_alone_names_its_causes_and_the_checks_that_separate_them() {
+        let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
+        let clues = [Clue {
+            scenario: none,
+            rule: RuleRef::Signal(0),
+            at: 1usize,
+        }];
+        let scored = apply_precedence(score(&clues));
+        let (candidates, checks) = alternatives(none, scored[0].score, &scored, &[]);
+        assert!(!candidates.is_empty());
+        assert!(!checks.is_empty());
+    }
+}
