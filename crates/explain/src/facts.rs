@@ -236,7 +236,10 @@ const EXTRACTORS: &[Extractor] = &[
     ex(
         "profile",
         &["profile"],
-        r#"(?i)(?:--profile[ =]|profile[ :]+\[?\(?['"]?|AWS_PROFILE=)([A-Za-z0-9_.-]{1,64})"#,
+        // Only grammatical positions: `--profile X`, `AWS_PROFILE=X`, `[profile X]`,
+        // `profile (X)` (botocore), `profile: [X]` (JS), `profile 'X'` / `"X"`, and Go's
+        // `shared config profile, X`. Never prose such as "Profile: the provider …".
+        r#"(?i)(?:--profile[ =]|AWS_PROFILE=|\[profile |profile \(|profile: \[|profile ['"]|config profile, )([A-Za-z0-9_.@+-]{1,64})"#,
     ),
     ex(
         "bucket",
@@ -285,6 +288,19 @@ const EXTRACTORS: &[Extractor] = &[
         &["earlier than", "later than"],
         r"is (?:now earlier|still later) than (\d{8}T\d{6}Z)",
     ),
+];
+
+/// Names of credential providers in SDK chain dumps (`[Environment: …, Profile: …,
+/// WebIdentityToken: …]`): shaped like error codes, never one.
+const PROVIDER_NAMES: &[&str] = &[
+    "Environment",
+    "Profile",
+    "WebIdentityToken",
+    "EcsContainer",
+    "Ec2InstanceMetadata",
+    "Sso",
+    "SsoToken",
+    "ProcessProvider",
 ];
 
 /// Facts computed from others in [`derive`] rather than read directly.
@@ -364,6 +380,11 @@ pub fn extract(text: &str) -> Facts {
         if let Some(value) = regex.captures(text.as_bytes()).and_then(|c| c.get(1)) {
             let value = String::from_utf8_lossy(value.as_bytes());
             let value = value.trim_end_matches(['.', ',', ';', ':']);
+            if extractor.fact == "error_code" && PROVIDER_NAMES.contains(&value) {
+                // `WebIdentityToken: the credential provider was not enabled` is a line
+                // of the Rust SDK's chain dump, not an error code.
+                continue;
+            }
             if !value.is_empty() {
                 facts.insert(extractor.fact.to_owned(), value.to_owned());
             }
