@@ -48,16 +48,19 @@ const ROLES_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 const INFO_PATH: &str = "/latest/meta-data/iam/info";
 const IDENTITY_PATH: &str = "/latest/dynamic/instance-identity/document";
 
-/// The fix for an IMDSv2 token dropped by the hop limit (filled with facts later).
-const HOP_LIMIT_FIX: &str = "aws ec2 modify-instance-metadata-options --instance-id {instance_id} --http-put-response-hop-limit 2 --http-endpoint enabled";
-const REQUIRE_V2_FIX: &str = "aws ec2 modify-instance-metadata-options --instance-id {instance_id} --http-tokens required --http-endpoint enabled";
-const ENABLE_FIX: &str =
-    "aws ec2 modify-instance-metadata-options --instance-id {instance_id} --http-endpoint enabled";
-const NO_PROXY_FIX: &str = "export NO_PROXY=169.254.169.254,fd00:ec2::254${NO_PROXY:+,$NO_PROXY}";
-const SLOW_FIX: &str = "export AWS_METADATA_SERVICE_TIMEOUT=5 AWS_METADATA_SERVICE_NUM_ATTEMPTS=3";
+/// The knowledge base's command that requires IMDSv2 (with hop limit 2 for
+/// containers): advice for a service that issues no session tokens.
+fn require_v2_fix() -> String {
+    authdoctor_kb::knowledge_base()
+        .scenario(authdoctor_kb::ScenarioId::RoleDeliveryImdsv1Denied)
+        .fix
+        .commands
+        .first()
+        .map(|c| c.bash.clone())
+        .unwrap_or_default()
+}
 /// The default per-request IMDS timeout of botocore, the JS SDK and the Java SDKs.
 const SDK_TIMEOUT: Duration = Duration::from_secs(1);
-const NO_ROLE_FIX: &str = "aws ec2 associate-iam-instance-profile --instance-id {instance_id} --iam-instance-profile Name={instance_profile_name}";
 
 /// What the metadata service looked like overall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,7 +341,6 @@ impl Ctx<'_> {
                         ),
                     )
                     .scenario("imds-throttled")
-                    .fix(SLOW_FIX)
                     .took(took)
                     .ev("endpoint", ep);
                 }
@@ -383,8 +385,7 @@ impl Ctx<'_> {
                         "{ep} answered 403 Forbidden to the token PUT and to GETs: the metadata endpoint is switched off (HttpEndpoint=disabled)"
                     ),
                 )
-                .scenario("imds-disabled")
-                .fix(ENABLE_FIX),
+                .scenario("imds-disabled"),
                 self.v1,
             )
             .ev("endpoint", ep),
@@ -396,8 +397,7 @@ impl Ctx<'_> {
                         Status::Fail,
                         format!("an HTTP proxy answered at {ep} instead of the metadata service ({marker})"),
                     )
-                    .scenario("imds-proxy")
-                    .fix(NO_PROXY_FIX),
+                    .scenario("imds-proxy"),
                     e,
                 )
                 .ev("endpoint", ep)
@@ -439,7 +439,7 @@ impl Ctx<'_> {
                     r.status
                 ),
             )
-            .fix(REQUIRE_V2_FIX),
+            .fix(require_v2_fix()),
             Ok(r) if r.status == 400 => base(
                 Status::Fail,
                 format!("PUT {TOKEN_PATH} answered 400 to a valid TTL of {TOKEN_TTL} s; botocore then gives up and finds no credentials"),
@@ -475,7 +475,6 @@ impl Ctx<'_> {
                     }
                     let mut check = base(Status::Fail, summary)
                         .scenario("imds-hop-limit")
-                        .fix(HOP_LIMIT_FIX)
                         .ev("allowed_ms", ms(e.allowed) as u64)
                         .ev("get_without_token", other_status as u64);
                     check = check.ev(
@@ -504,8 +503,7 @@ impl Ctx<'_> {
                     "GET {LISTING_PATH} without a token answered {status}: IMDSv1 is enabled (HttpTokens=optional); role credentials read this way carry ec2:RoleDelivery 1.0"
                 ),
             )
-            .scenario("role-delivery-imdsv1-denied")
-            .fix(REQUIRE_V2_FIX),
+            .scenario("role-delivery-imdsv1-denied"),
             Some(401) => base(
                 Status::Pass,
                 "IMDSv1 is off: a GET without a token got 401 (HttpTokens=required)".to_owned(),
@@ -601,8 +599,7 @@ impl Ctx<'_> {
                         p.info.outcome()
                     ),
                 )
-                .scenario("imds-credentials-not-found")
-                .fix(NO_ROLE_FIX),
+                .scenario("imds-credentials-not-found"),
                 (Some(401), _) => base(
                     Status::Fail,
                     format!("GET {ROLES_PATH} answered 401{}", if p.via_v1 { " without a token" } else { " to a token issued a moment ago" }),
@@ -864,8 +861,7 @@ impl Ctx<'_> {
                         Status::Fail,
                         format!("the answer came from an HTTP proxy, not IMDS: {marker}"),
                     )
-                    .scenario("imds-proxy")
-                    .fix(NO_PROXY_FIX),
+                    .scenario("imds-proxy"),
                     e,
                 );
                 if let Some(r) = e.response() {

@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use authdoctor_kb::{Facts, Finding, knowledge_base};
+use authdoctor_kb::{Evidence, Facts, Finding, ProbeEvidence, Role, knowledge_base};
 use serde::Serialize;
 
 pub use fs::{Fs, RootFs};
@@ -611,34 +611,18 @@ fn finding_facts(probe: Option<&imds::Probe>) -> Facts {
     facts
 }
 
-/// How strongly a scenario explains what the checks saw, best first: a proxy in the way
-/// or a switched-off endpoint explains every other IMDS symptom, so they rank first.
-const SCENARIO_PRIORITY: &[&str] = &[
-    "imds-proxy",
-    "imds-disabled",
-    "imds-unreachable",
-    "imds-throttled",
-    "imds-hop-limit",
-    "imds-token-invalid",
-    "imds-credentials-not-found",
-    "clock-skew",
-    "expired-token",
-    "web-identity-token-invalid",
-    "sso-session-expired",
-    "credential-shadowing",
-    "no-credentials",
-    "role-delivery-imdsv1-denied",
-];
-
-fn priority(scenario: &str) -> usize {
-    SCENARIO_PRIORITY
-        .iter()
-        .position(|s| *s == scenario)
-        .unwrap_or(SCENARIO_PRIORITY.len())
+/// Where a scenario ranks among those the checks confirmed together: the `priority`
+/// of its scenario file (a proxy in the way or a switched-off endpoint explains every
+/// other IMDS symptom, so it ranks first).
+fn priority(scenario: &str) -> u32 {
+    knowledge_base()
+        .get(scenario)
+        .map_or(u32::MAX, |s| s.priority)
 }
 
-/// Gives each failing or warning check without a fix of its own a one-line fix from its
-/// scenario (the first command, filled with the facts, else the first step).
+/// Gives each failing or warning check a one-line fix: the first command of its
+/// scenario, filled with the facts — the same command `explain` gives for the same
+/// scenario — else the first step. Checks without a scenario keep their own advice.
 fn attach_fixes(checks: &mut [Check], facts: &Facts) {
     let kb = knowledge_base();
     for check in checks.iter_mut() {
@@ -646,11 +630,10 @@ fn attach_fixes(checks: &mut [Check], facts: &Facts) {
             check.fix = None;
             continue;
         }
-        if let Some(template) = &check.fix {
-            check.fix = Some(kb.fill(template, facts));
-            continue;
-        }
         let Some(scenario) = check.scenario.and_then(|id| kb.get(id)) else {
+            if let Some(template) = &check.fix {
+                check.fix = Some(kb.fill(template, facts));
+            }
             continue;
         };
         let command = scenario
@@ -664,9 +647,34 @@ fn attach_fixes(checks: &mut [Check], facts: &Facts) {
     }
 }
 
-/// One finding per scenario named by a failing (then a warning) check, best first.
+/// The probe behind a check, as evidence for a finding: the request, what came back and
+/// how long it took (from the check's own evidence).
+fn probe_evidence(check: &Check) -> Evidence {
+    let text = |key: &str| {
+        check
+            .evidence
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    Evidence::Probe(ProbeEvidence {
+        check: check.id.to_owned(),
+        probe: text("request").unwrap_or_else(|| check.id.to_owned()),
+        outcome: text("outcome").unwrap_or_else(|| check.status.as_str().to_owned()),
+        elapsed_ms: check.duration_ms,
+        label: check.summary.clone(),
+        role: if check.status == Status::Fail {
+            Role::Cause
+        } else {
+            Role::Context
+        },
+    })
+}
+
+/// One finding per scenario named by a failing (then a warning) check, best first, with
+/// the checks that named it as evidence.
 fn build_findings(checks: &[Check], facts: &Facts) -> Vec<Finding> {
-    let mut named: Vec<(Status, usize, &'static str)> = Vec::new();
+    let mut named: Vec<(Status, u32, &'static str, Vec<Evidence>)> = Vec::new();
     for check in checks {
         let Some(scenario) = check.scenario else {
             continue;
@@ -674,23 +682,29 @@ fn build_findings(checks: &[Check], facts: &Facts) -> Vec<Finding> {
         if !matches!(check.status, Status::Fail | Status::Warn) {
             continue;
         }
-        match named.iter_mut().find(|(_, _, s)| *s == scenario) {
+        match named.iter_mut().find(|(_, _, s, _)| *s == scenario) {
             Some(entry) => {
                 if check.status == Status::Fail {
                     entry.0 = Status::Fail;
                 }
+                entry.3.push(probe_evidence(check));
             }
-            None => named.push((check.status, priority(scenario), scenario)),
+            None => named.push((
+                check.status,
+                priority(scenario),
+                scenario,
+                vec![probe_evidence(check)],
+            )),
         }
     }
     // Failures first (Fail sorts after Warn in `Status`, so reverse that key).
-    named.sort_by_key(|(status, prio, _)| (*status != Status::Fail, *prio));
+    named.sort_by_key(|(status, prio, _, _)| (*status != Status::Fail, *prio));
     let kb = knowledge_base();
     named
         .into_iter()
-        .filter_map(|(status, _, scenario)| {
+        .filter_map(|(status, _, scenario, evidence)| {
             let confidence = if status == Status::Fail { 0.9 } else { 0.6 };
-            kb.finding(scenario, confidence, Vec::new(), facts.clone())
+            kb.finding(scenario, confidence, evidence, facts.clone())
         })
         .collect()
 }

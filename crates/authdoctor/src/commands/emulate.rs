@@ -169,6 +169,10 @@ fn run_imds(args: ImdsArgs) -> anyhow::Result<Outcome> {
             // Release the ports before anyone learns them: connections must be refused.
             listeners.clear();
         }
+        // The signal handlers exist before the URL is printed: whoever reads the URL
+        // may stop us at once, and a signal that arrives before a handler would kill
+        // the process instead of stopping it cleanly.
+        let stop = stop_signal()?;
         let mut stdout = std::io::stdout().lock();
         for url in &urls {
             writeln!(stdout, "{url}")?;
@@ -198,7 +202,7 @@ fn run_imds(args: ImdsArgs) -> anyhow::Result<Outcome> {
                 config.role_name,
             );
         }
-        emulator.serve(listeners, stop_signal()).await?;
+        emulator.serve(listeners, stop).await?;
         if !args.quiet {
             let s = emulator.stats();
             let _ = writeln!(
@@ -228,25 +232,25 @@ fn log_request(record: &RequestRecord) {
     let _ = writeln!(std::io::stderr(), "{}", authdoctor_redact::clean(&line));
 }
 
-/// Completes on SIGINT or (on Unix) SIGTERM.
-async fn stop_signal() {
+/// A future that completes on SIGINT or (on Unix) SIGTERM. The handlers are installed
+/// now, not when the future is first polled.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
