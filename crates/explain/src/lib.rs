@@ -525,16 +525,61 @@ fn analyse_block(index: &Index, block: &[Line]) -> BlockOutcome {
         );
         set_alternatives(&mut explained.finding, &candidates, &separated_by);
         // The same error repeated on consecutive lines (a retry loop) is one block but
-        // several occurrences: count the lines that carry the strongest clue.
-        if let Some(&(_, rule, _, _)) = candidate.evidence.first() {
-            let repeats: BTreeSet<usize> = clues
-                .iter()
-                .filter(|c| c.scenario == candidate.scenario && c.rule == rule)
-                .map(|c| c.at.line)
-                .collect();
-            explained.finding.occurrences = repeats.len().max(1);
+        // several occurrences: count the lines that carry the strongest clue. Lines
+        // that carry it with other facts (another action, another operation) are
+        // distinct errors: each gets its own finding.
+        let Some(&(_, rule, _, _)) = candidate.evidence.first() else {
+            outcome.explained.push(explained);
+            continue;
+        };
+        let repeats: BTreeSet<usize> = clues
+            .iter()
+            .filter(|c| c.scenario == candidate.scenario && c.rule == rule)
+            .map(|c| c.at.line)
+            .collect();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut unmarked: Vec<usize> = Vec::new();
+        for &line in &repeats {
+            match error_signature(&facts::extract(&cleaned[line])) {
+                Some(signature) => groups.entry(signature).or_default().push(line),
+                // A line that names no action or operation (a retry message, the
+                // final line of a retry loop) belongs to the error around it.
+                None => unmarked.push(line),
+            }
         }
-        outcome.explained.push(explained);
+        if let Some(first) = groups.values_mut().next() {
+            first.append(&mut unmarked);
+            first.sort_unstable();
+        }
+        if groups.len() <= 1 {
+            explained.finding.occurrences = repeats.len().max(1);
+            outcome.explained.push(explained);
+            continue;
+        }
+        let mut distinct: Vec<Vec<usize>> = groups.into_values().collect();
+        distinct.sort();
+        for lines in distinct {
+            let own: Vec<Clue<Span>> = clues
+                .iter()
+                .filter(|c| c.scenario == candidate.scenario && lines.contains(&c.at.line))
+                .copied()
+                .collect();
+            let Some(scored) = engine::score(&own).into_iter().next() else {
+                continue;
+            };
+            let elsewhere: BTreeSet<usize> = repeats
+                .iter()
+                .copied()
+                .filter(|l| !lines.contains(l))
+                .chain(others.iter().copied())
+                .collect();
+            let Some(mut part) = explained_of(block, &cleaned, &scored, &elsewhere) else {
+                continue;
+            };
+            set_alternatives(&mut part.finding, &candidates, &separated_by);
+            part.finding.occurrences = lines.len();
+            outcome.explained.push(part);
+        }
     }
 
     // Causes not reported here: a later symptom of the same story may need them.
@@ -585,6 +630,19 @@ fn analyse_block(index: &Index, block: &[Line]) -> BlockOutcome {
         });
     }
     outcome
+}
+
+/// What tells one error from another of the same scenario: the action, operation and
+/// resource it names; `None` when a line names none of them.
+fn error_signature(facts: &authdoctor_kb::Facts) -> Option<String> {
+    let parts: Vec<&str> = ["action", "operation", "resource"]
+        .iter()
+        .map(|k| facts.get(*k).map_or("", String::as_str))
+        .collect();
+    parts
+        .iter()
+        .any(|p| !p.is_empty())
+        .then(|| parts.join("\u{1f}"))
 }
 
 /// The finding for one scored scenario of a block, with its evidence located and the

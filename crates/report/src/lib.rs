@@ -99,6 +99,7 @@ fn human_finding(item: &Explained, options: &Options) -> String {
         .primary_title(finding.title.as_str())
         .id(finding.scenario.as_str());
     let origin = options.origin.as_deref().unwrap_or("input");
+    let long_lines = item.lines.iter().any(|l| l.char_offset > 0);
     let snippets: Vec<Snippet<'_, annotate_snippets::Annotation<'_>>> = item
         .lines
         .iter()
@@ -120,10 +121,15 @@ fn human_finding(item: &Explained, options: &Options) -> String {
                     };
                     Some(kind.span(start..end).label(role_label(e)))
                 });
-            Snippet::source(line.text.as_str())
-                .line_start(line.number)
-                .path(origin)
-                .annotations(annotations)
+            let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
+            // A piece of a long line: the renderer would count columns from the piece's
+            // start, so the location is written below from the evidence itself.
+            let snippet = if long_lines {
+                snippet
+            } else {
+                snippet.path(origin)
+            };
+            snippet.annotations(annotations)
         })
         .collect();
     let mut report = vec![title.elements(snippets)];
@@ -133,6 +139,14 @@ fn human_finding(item: &Explained, options: &Options) -> String {
     }
     report.push(Group::with_title(Level::NOTE.secondary_title(footer)));
     let mut out = renderer.render(&report);
+    if long_lines
+        && let Some(first) = finding.evidence.iter().filter_map(|e| e.as_text()).next()
+        && let Some(title_end) = out.find('\n')
+    {
+        // The same line and column as the JSON view: counted on the whole physical line.
+        let location = format!(" --> {origin}:{}:{}\n", first.line, first.column);
+        out.insert_str(title_end + 1, &location);
+    }
     out.push('\n');
 
     let width = options.width.clamp(40, 100);
