@@ -21,7 +21,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use authdoctor_diagnosis::Outcome;
+
 use crate::http::{Endpoint, Exchange, Failure, Response, request};
+use crate::verdict;
 use crate::{Check, Secret, Status};
 
 /// Every check id this group can emit, in output order.
@@ -111,6 +114,8 @@ pub(crate) struct Probe {
     /// Usable credentials (`Code` Success, all fields present).
     pub credentials: Option<ImdsCredentials>,
     pub identity: Option<Identity>,
+    /// Every probe as a client would have seen it, for the diagnosis engine.
+    pub observed: Vec<verdict::Observed>,
 }
 
 /// Runs both phases. `container` names the hints that this process runs in a container
@@ -171,6 +176,7 @@ pub(crate) async fn probe(
         instance_profile_name: None,
         credentials: None,
         identity: None,
+        observed: Vec::new(),
     };
 
     // Phase 2: read with the token, or without one when only IMDSv1 works.
@@ -268,6 +274,57 @@ pub(crate) async fn probe(
     }
     probe.checks.push(ctx.throttle_check(&all));
     probe.checks.push(ctx.proxy_check());
+
+    // The exchanges a client would have made, as it would have seen them: the token
+    // request, the token-less fallback when there is no token, the reads. The probes
+    // that only a doctor makes are left out where their answer is the healthy one (a
+    // token-less or a deliberately wrong token refused with 401).
+    let is_proxy = |e: &Exchange| e.response().and_then(proxy_marker).is_some();
+    let general = ["imds.reachable", "imds.throttle", "imds.proxy"];
+    let rows = |own: &'static str| {
+        let mut rows = vec![own];
+        rows.extend(general);
+        rows
+    };
+    let mut observed = vec![verdict::exchange(
+        &token,
+        is_proxy(&token),
+        &rows("imds.token"),
+    )];
+    if session_token.is_none() || v1.status() != Some(401) {
+        observed.push(verdict::exchange(&v1, is_proxy(&v1), &rows("imds.v1")));
+    }
+    if invalid.status() != Some(401) {
+        observed.push(verdict::exchange(
+            &invalid,
+            is_proxy(&invalid),
+            &rows("imds.invalid-token"),
+        ));
+    }
+    if let Some(p) = &phase2 {
+        observed.push(verdict::exchange(
+            &p.list,
+            is_proxy(&p.list),
+            &rows("imds.role"),
+        ));
+        if let Some(creds) = &p.creds {
+            observed.push(verdict::exchange(
+                creds,
+                is_proxy(creds),
+                &rows("imds.credentials"),
+            ));
+        }
+        observed.push(verdict::exchange(
+            &p.identity,
+            is_proxy(&p.identity),
+            &rows("imds.identity"),
+        ));
+        observed.push(verdict::exchange(&p.info, is_proxy(&p.info), &general));
+    }
+    observed.append(&mut probe.observed);
+    let verdicts = verdict::decide(&observed);
+    verdict::assign(&mut probe.checks, &verdicts);
+    probe.observed = observed;
     probe
 }
 
@@ -371,7 +428,7 @@ impl Ctx<'_> {
                     None => format!("cannot reach {ep}"),
                 };
                 with_exchange(
-                    Check::new("imds.reachable", Status::Fail, summary).scenario("imds-unreachable"),
+                    Check::new("imds.reachable", Status::Fail, summary),
                     e,
                 )
                 .ev("endpoint", ep)
@@ -384,8 +441,7 @@ impl Ctx<'_> {
                     format!(
                         "{ep} answered 403 Forbidden to the token PUT and to GETs: the metadata endpoint is switched off (HttpEndpoint=disabled)"
                     ),
-                )
-                .scenario("imds-disabled"),
+                ),
                 self.v1,
             )
             .ev("endpoint", ep),
@@ -396,8 +452,7 @@ impl Ctx<'_> {
                         "imds.reachable",
                         Status::Fail,
                         format!("an HTTP proxy answered at {ep} instead of the metadata service ({marker})"),
-                    )
-                    .scenario("imds-proxy"),
+                    ),
                     e,
                 )
                 .ev("endpoint", ep)
@@ -447,8 +502,7 @@ impl Ctx<'_> {
             Ok(r) if r.status == 429 => base(
                 Status::Fail,
                 format!("PUT {TOKEN_PATH} answered 429 Too Many Requests"),
-            )
-            .scenario("imds-throttled"),
+            ),
             Ok(r) => base(
                 Status::Fail,
                 format!("PUT {TOKEN_PATH} answered {}", r.status),
@@ -474,7 +528,6 @@ impl Ctx<'_> {
                         ),
                     }
                     let mut check = base(Status::Fail, summary)
-                        .scenario("imds-hop-limit")
                         .ev("allowed_ms", ms(e.allowed) as u64)
                         .ev("get_without_token", other_status as u64);
                     check = check.ev(
@@ -508,8 +561,7 @@ impl Ctx<'_> {
                 Status::Pass,
                 "IMDSv1 is off: a GET without a token got 401 (HttpTokens=required)".to_owned(),
             ),
-            Some(429) => base(Status::Fail, "GET without a token answered 429 Too Many Requests".to_owned())
-                .scenario("imds-throttled"),
+            Some(429) => base(Status::Fail, "GET without a token answered 429 Too Many Requests".to_owned()),
             Some(s) => base(Status::Warn, format!("GET {LISTING_PATH} without a token answered {s}")),
             None => base(
                 Status::Skip,
@@ -535,8 +587,7 @@ impl Ctx<'_> {
                 Status::Warn,
                 "a made-up session token was accepted (200): this endpoint does not check tokens, so it may not be the real metadata service".to_owned(),
             ),
-            Some(429) => base(Status::Fail, "GET with a made-up token answered 429 Too Many Requests".to_owned())
-                .scenario("imds-throttled"),
+            Some(429) => base(Status::Fail, "GET with a made-up token answered 429 Too Many Requests".to_owned()),
             Some(s) => base(Status::Warn, format!("GET with a made-up token answered {s}; the real service answers 401")),
             None => base(Status::Skip, format!("GET with a made-up token got no answer ({})", e.outcome())),
         }
@@ -579,36 +630,60 @@ impl Ctx<'_> {
             match (e.status(), &p.role) {
                 (Some(200), Some(role)) => {
                     probe.role = Some(role.clone());
-                    let mut c = base(Status::Pass, format!("the instance profile's role is `{role}`{via}"))
-                        .ev("role", role.clone())
-                        .ev("iam_info", p.info.outcome());
+                    let mut c = base(
+                        Status::Pass,
+                        format!("the instance profile's role is `{role}`{via}"),
+                    )
+                    .ev("role", role.clone())
+                    .ev("iam_info", p.info.outcome());
                     if let Some(arn) = &profile_arn {
                         c = c.ev("instance_profile_arn", arn.clone());
                     }
                     c
                 }
-                (Some(200), None) => base(
-                    Status::Fail,
-                    format!("GET {ROLES_PATH} answered 200 without a role name"),
-                )
-                .scenario("imds-credentials-not-found"),
+                (Some(200), None) => {
+                    probe
+                        .observed
+                        .push(verdict::provider(Outcome::NotFound, "imds.role"));
+                    base(
+                        Status::Fail,
+                        format!("GET {ROLES_PATH} answered 200 without a role name"),
+                    )
+                }
                 (Some(404), _) => base(
                     Status::Fail,
                     format!(
                         "GET {ROLES_PATH} answered 404 (iam/info: {}): no instance profile is attached to this instance",
                         p.info.outcome()
                     ),
-                )
-                .scenario("imds-credentials-not-found"),
+                ),
                 (Some(401), _) => base(
                     Status::Fail,
-                    format!("GET {ROLES_PATH} answered 401{}", if p.via_v1 { " without a token" } else { " to a token issued a moment ago" }),
-                )
-                .scenario("imds-token-invalid"),
-                (Some(429), _) => base(Status::Fail, format!("GET {ROLES_PATH} answered 429 Too Many Requests"))
-                    .scenario("imds-throttled"),
+                    format!(
+                        "GET {ROLES_PATH} answered 401{}",
+                        if p.via_v1 {
+                            " without a token"
+                        } else {
+                            " to a token issued a moment ago"
+                        }
+                    ),
+                ),
+                (Some(429), _) => base(
+                    Status::Fail,
+                    format!("GET {ROLES_PATH} answered 429 Too Many Requests"),
+                ),
                 (Some(s), _) => base(Status::Fail, format!("GET {ROLES_PATH} answered {s}")),
-                (None, _) => base(Status::Fail, format!("GET {ROLES_PATH}: {}", e.result.as_ref().err().map(|f| f.to_string()).unwrap_or_default())),
+                (None, _) => base(
+                    Status::Fail,
+                    format!(
+                        "GET {ROLES_PATH}: {}",
+                        e.result
+                            .as_ref()
+                            .err()
+                            .map(|f| f.to_string())
+                            .unwrap_or_default()
+                    ),
+                ),
             }
         };
 
@@ -643,20 +718,19 @@ impl Ctx<'_> {
             404 => {
                 return base(
                     Status::Fail,
-                    format!("the role `{role}` is listed but its credentials answer 404: the role was removed or renamed"),
-                )
-                .scenario("imds-credentials-not-found");
+                    format!(
+                        "the role `{role}` is listed but its credentials answer 404: the role was removed or renamed"
+                    ),
+                );
             }
             401 => {
-                return base(Status::Fail, format!("GET {ROLES_PATH}{role} answered 401"))
-                    .scenario("imds-token-invalid");
+                return base(Status::Fail, format!("GET {ROLES_PATH}{role} answered 401"));
             }
             429 => {
                 return base(
                     Status::Fail,
                     format!("GET {ROLES_PATH}{role} answered 429 Too Many Requests"),
-                )
-                .scenario("imds-throttled");
+                );
             }
             s => return base(Status::Fail, format!("GET {ROLES_PATH}{role} answered {s}")),
         }
@@ -682,11 +756,13 @@ impl Ctx<'_> {
             } else {
                 ""
             };
+            probe
+                .observed
+                .push(verdict::provider(Outcome::NotFound, "imds.credentials"));
             return base(
                 Status::Fail,
                 format!("IMDS could not get credentials for `{role}`: Code {code}{hint}"),
             )
-            .scenario("imds-credentials-not-found")
             .ev("code", code)
             .ev("message", message.chars().take(300).collect::<String>());
         }
@@ -747,14 +823,18 @@ impl Ctx<'_> {
         };
         if left.is_negative() {
             check.status = Status::Fail;
-            check.scenario = Some("expired-token");
+            probe
+                .observed
+                .push(verdict::provider(Outcome::Expired, "imds.credentials"));
             check.summary = format!(
                 "IMDS serves credentials for `{role}` that expired at {expiration} ({} ago {clock}); SDKs will be refused with ExpiredToken",
                 human_duration(left.unsigned_abs())
             );
         } else if left < jiff::SignedDuration::from_mins(5) {
             check.status = Status::Warn;
-            check.scenario = Some("expired-token");
+            probe
+                .observed
+                .push(verdict::provider(Outcome::Expired, "imds.credentials"));
             check.summary = format!(
                 "credentials for `{role}` expire at {expiration}, in {} {clock}: IMDS should have rotated them at least 5 minutes before expiry",
                 human_duration(left.unsigned_abs())
@@ -806,8 +886,7 @@ impl Ctx<'_> {
             Ok(r) if r.status == 429 => base(
                 Status::Fail,
                 "the identity document answered 429 Too Many Requests".to_owned(),
-            )
-            .scenario("imds-throttled"),
+            ),
             Ok(r) => base(
                 Status::Warn,
                 format!("GET {IDENTITY_PATH} answered {}", r.status),
@@ -837,7 +916,6 @@ impl Ctx<'_> {
                     all.len()
                 ),
             )
-            .scenario("imds-throttled")
             .ev(
                 "throttled",
                 throttled
@@ -860,8 +938,7 @@ impl Ctx<'_> {
                         "imds.proxy",
                         Status::Fail,
                         format!("the answer came from an HTTP proxy, not IMDS: {marker}"),
-                    )
-                    .scenario("imds-proxy"),
+                    ),
                     e,
                 );
                 if let Some(r) = e.response() {

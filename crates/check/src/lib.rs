@@ -28,6 +28,7 @@ mod imds;
 mod online;
 pub mod profile;
 pub mod render;
+mod verdict;
 
 use std::collections::BTreeMap;
 use std::fmt;
