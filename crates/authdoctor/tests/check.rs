@@ -1092,3 +1092,169 @@ fn an_ipv6_loopback_endpoint_works() {
     assert_eq!(check(&doc, "imds.credentials")["status"], "pass");
     imds.shutdown();
 }
+
+/// Runs `cmd` but kills it after `limit`: a hang fails the test instead of stalling it.
+/// Returns `None` when it had to be killed.
+fn run_bounded(mut cmd: Command, limit: Duration) -> Option<Run> {
+    use std::io::Read as _;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("running authdoctor: {e}"));
+    // Drain the pipes on threads so a large output cannot block the child.
+    let mut out_pipe = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut err_pipe = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    status.map(|status| Run {
+        output: Output {
+            status,
+            stdout,
+            stderr,
+        },
+        elapsed,
+    })
+}
+
+/// Makes a named pipe (FIFO) at `path` with the system's `mkfifo`.
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo (coreutils) is needed: {e}"));
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn files_that_are_fifos_are_reported_not_waited_for() {
+    // Opening a FIFO without a writer blocks forever; `check` must look before it reads
+    // and still end within its --timeout.
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let cases: &[(&str, &str)] = &[
+        ("AWS_CONFIG_FILE", "files.config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "files.credentials"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "chain.web-identity"),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "chain.container"),
+        ("sso-cache", "files.sso-cache"),
+    ];
+    for (what, id) in cases {
+        let home = Home::new();
+        let fifo = home.path().join("pipe");
+        let mut cmd = bare_check(&home);
+        match *what {
+            "sso-cache" => {
+                home.write(
+                    "config",
+                    "[default]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = dev\n",
+                );
+                let cache = home.path().join(".aws/sso/cache");
+                std::fs::create_dir_all(&cache).unwrap_or_else(|e| panic!("{e}"));
+                let fifo = cache.join("0123456789abcdef.json");
+                mkfifo(&fifo);
+                cmd.env("SSO_FIFO", &fifo);
+            }
+            var => {
+                mkfifo(&fifo);
+                cmd.env(var, &fifo);
+                if var == "AWS_WEB_IDENTITY_TOKEN_FILE" {
+                    cmd.env("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web");
+                }
+                if var == "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" {
+                    cmd.env(
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                        "http://127.0.0.1:9/creds",
+                    );
+                }
+            }
+        }
+        cmd.args([
+            "--imds-endpoint",
+            &imds.base_url(),
+            "--format",
+            "json",
+            "--timeout",
+            "500ms",
+        ]);
+        let r = run_bounded(cmd, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{what} as a FIFO: check hung and was killed after 10 s"));
+        assert!(
+            r.elapsed < Duration::from_millis(500 + 1500),
+            "{what}: took {:?}",
+            r.elapsed
+        );
+        let doc = r.json();
+        let c = check(&doc, id);
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert!(
+            matches!(c["status"].as_str(), Some("fail" | "warn")),
+            "{what}: {c}"
+        );
+        assert!(
+            summary.contains("FIFO") && summary.contains("not a regular file"),
+            "{what}: the summary says why: {summary}"
+        );
+        let named = if *what == "sso-cache" {
+            "0123456789abcdef.json".to_owned()
+        } else {
+            fifo.display().to_string()
+        };
+        assert!(summary.contains(&named), "{what}: names {named}: {summary}");
+    }
+    imds.shutdown();
+}
+
+#[test]
+fn devices_and_oversized_files_are_refused_by_name() {
+    let home = Home::new();
+    let big = home.path().join("big-config");
+    std::fs::write(&big, vec![b'#'; 2 * 1024 * 1024]).unwrap_or_else(|e| panic!("{e}"));
+    for (path, why) in [
+        (Path::new("/dev/zero").to_path_buf(), "not a regular file"),
+        (big.clone(), "larger than"),
+    ] {
+        let mut cmd = bare_check(&home);
+        cmd.env("AWS_CONFIG_FILE", &path).args([
+            "--only",
+            "files",
+            "--format",
+            "json",
+            "--timeout",
+            "500ms",
+        ]);
+        let r = run_bounded(cmd, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{}: check hung", path.display()));
+        let doc = r.json();
+        let c = check(&doc, "files.config");
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert_eq!(c["status"], "fail", "{c}");
+        assert!(
+            summary.contains(&path.display().to_string()) && summary.contains(why),
+            "{summary}"
+        );
+        assert_eq!(r.code(), Some(1));
+    }
+}
