@@ -1258,3 +1258,129 @@ fn devices_and_oversized_files_are_refused_by_name() {
         assert_eq!(r.code(), Some(1));
     }
 }
+
+/// A loopback TCP peer that accepts every connection, reads what comes and then either
+/// never answers (`answer: None`) or writes `answer` and closes. Stops when dropped.
+struct Peer {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Peer {
+    fn start(answer: Option<&'static [u8]>) -> Peer {
+        use std::io::{Read as _, Write as _};
+        use std::sync::atomic::Ordering;
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+        listener
+            .set_nonblocking(true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stopped.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+                        let mut buf = [0u8; 8192];
+                        let _ = stream.read(&mut buf);
+                        match answer {
+                            Some(bytes) => {
+                                let _ = stream.write_all(bytes);
+                            }
+                            None => held.push(stream),
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Peer { port, stop }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn an_unanswered_sts_call_fails_and_names_endpoint_and_proxy() {
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let silent = Peer::start(None);
+    for only in [None, Some("online")] {
+        for proxy in [None, Some("http://user:hunter2@proxy.corp.example:3128")] {
+            let home = Home::new();
+            let mut cmd = bare_check(&home);
+            cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+                .env(
+                    "AWS_SECRET_ACCESS_KEY",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                )
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL_STS", silent.url())
+                .env("AWS_ENDPOINT_URL_EC2", silent.url())
+                .args([
+                    "--imds-endpoint",
+                    &imds.base_url(),
+                    "--online",
+                    "--format",
+                    "json",
+                    "--timeout",
+                    "1500ms",
+                ]);
+            if let Some(groups) = only {
+                cmd.args(["--only", groups]);
+            }
+            if let Some(proxy) = proxy {
+                cmd.env("HTTPS_PROXY", proxy);
+            }
+            let r = run_bounded(cmd, Duration::from_secs(10))
+                .unwrap_or_else(|| panic!("check --online hung"));
+            let doc = r.json();
+            let sts = check(&doc, "online.sts");
+            let summary = sts["summary"].as_str().unwrap_or_default();
+            let case = format!("--only {only:?}, proxy {proxy:?}");
+            assert_eq!(sts["status"], "fail", "{case}: {}", summary_of(&doc));
+            assert_eq!(r.code(), Some(1), "{case}: {}", summary_of(&doc));
+            assert!(
+                summary.contains(&format!("127.0.0.1:{}", silent.port)),
+                "{case}: names the endpoint: {summary}"
+            );
+            assert!(
+                summary.contains("no answer"),
+                "{case}: says it was not answered: {summary}"
+            );
+            match proxy {
+                None => assert!(summary.contains("no proxy"), "{case}: {summary}"),
+                Some(_) => {
+                    assert!(
+                        summary.contains("HTTPS_PROXY") && summary.contains("proxy.corp.example"),
+                        "{case}: names the proxy: {summary}"
+                    );
+                    assert!(
+                        !r.stdout().contains("hunter2"),
+                        "{case}: proxy password shown"
+                    );
+                }
+            }
+            assert!(
+                r.elapsed < Duration::from_millis(1500 + 1500),
+                "{case}: took {:?}",
+                r.elapsed
+            );
+        }
+    }
+    imds.shutdown();
+}
