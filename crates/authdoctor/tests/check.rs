@@ -1384,3 +1384,31 @@ fn an_unanswered_sts_call_fails_and_names_endpoint_and_proxy() {
     }
     imds.shutdown();
 }
+
+#[test]
+fn a_peer_that_answers_garbage_is_not_called_silent() {
+    let peer = Peer::start(Some(b"\x00\x01\x02 definitely not HTTP\r\n\r\n"));
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.args([
+        "--imds-endpoint",
+        &peer.url(),
+        "--only",
+        "imds",
+        "--format",
+        "json",
+        "--timeout",
+        "2s",
+    ]);
+    let r = run_bounded(cmd, Duration::from_secs(10)).unwrap_or_else(|| panic!("hung"));
+    let doc = r.json();
+    let reach = check(&doc, "imds.reachable");
+    let summary = reach["summary"].as_str().unwrap_or_default();
+    assert_eq!(reach["status"], "fail", "{}", summary_of(&doc));
+    assert!(
+        summary.contains("answered after") && summary.contains("not with valid HTTP"),
+        "{summary}"
+    );
+    assert!(!summary.contains("nothing answered"), "{summary}");
+    assert_eq!(reach["evidence"]["outcome"], "malformed-answer", "{reach}");
+}
