@@ -45,7 +45,8 @@ fn bare_check(home: &Home) -> Command {
     cmd
 }
 
-/// `check` inside a fresh network namespace (`unshare --net`: only a downed loopback),
+/// `check` inside a fresh network namespace (`unshare --user --map-root-user --net`: only
+/// a downed loopback; the user namespace lets unprivileged users make one),
 /// for the tests that hand it a real metadata or AWS address to prove the guard refuses
 /// it. The guard must refuse before any probe; should it ever regress, the probe has no
 /// route anywhere and nothing leaves this machine.
@@ -57,7 +58,8 @@ fn sealed_check(home: &Home) -> Command {
             panic!("`unshare` (util-linux) is needed to seal the guard tests off the network")
         });
     let mut cmd = Command::new(unshare);
-    cmd.arg("--net")
+    // A user namespace first, so that an unprivileged user may make the network one too.
+    cmd.args(["--user", "--map-root-user", "--net"])
         .arg(assert_cmd::cargo::cargo_bin("authdoctor"));
     check_env(&mut cmd, home);
     cmd
