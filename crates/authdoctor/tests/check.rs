@@ -45,7 +45,8 @@ fn bare_check(home: &Home) -> Command {
     cmd
 }
 
-/// `check` inside a fresh network namespace (`unshare --net`: only a downed loopback),
+/// `check` inside a fresh network namespace (`unshare --user --map-root-user --net`: only
+/// a downed loopback; the user namespace lets unprivileged users make one),
 /// for the tests that hand it a real metadata or AWS address to prove the guard refuses
 /// it. The guard must refuse before any probe; should it ever regress, the probe has no
 /// route anywhere and nothing leaves this machine.
@@ -57,7 +58,8 @@ fn sealed_check(home: &Home) -> Command {
             panic!("`unshare` (util-linux) is needed to seal the guard tests off the network")
         });
     let mut cmd = Command::new(unshare);
-    cmd.arg("--net")
+    // A user namespace first, so that an unprivileged user may make the network one too.
+    cmd.args(["--user", "--map-root-user", "--net"])
         .arg(assert_cmd::cargo::cargo_bin("authdoctor"));
     check_env(&mut cmd, home);
     cmd
@@ -1091,4 +1093,324 @@ fn an_ipv6_loopback_endpoint_works() {
     assert_eq!(r.code(), Some(0), "{}", summary_of(&doc));
     assert_eq!(check(&doc, "imds.credentials")["status"], "pass");
     imds.shutdown();
+}
+
+/// Runs `cmd` but kills it after `limit`: a hang fails the test instead of stalling it.
+/// Returns `None` when it had to be killed.
+fn run_bounded(mut cmd: Command, limit: Duration) -> Option<Run> {
+    use std::io::Read as _;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("running authdoctor: {e}"));
+    // Drain the pipes on threads so a large output cannot block the child.
+    let mut out_pipe = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut err_pipe = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    status.map(|status| Run {
+        output: Output {
+            status,
+            stdout,
+            stderr,
+        },
+        elapsed,
+    })
+}
+
+/// Makes a named pipe (FIFO) at `path` with the system's `mkfifo`.
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo (coreutils) is needed: {e}"));
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn files_that_are_fifos_are_reported_not_waited_for() {
+    // Opening a FIFO without a writer blocks forever; `check` must look before it reads
+    // and still end within its --timeout.
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let cases: &[(&str, &str)] = &[
+        ("AWS_CONFIG_FILE", "files.config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "files.credentials"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "chain.web-identity"),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "chain.container"),
+        ("sso-cache", "files.sso-cache"),
+    ];
+    for (what, id) in cases {
+        let home = Home::new();
+        let fifo = home.path().join("pipe");
+        let mut cmd = bare_check(&home);
+        match *what {
+            "sso-cache" => {
+                home.write(
+                    "config",
+                    "[default]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = dev\n",
+                );
+                let cache = home.path().join(".aws/sso/cache");
+                std::fs::create_dir_all(&cache).unwrap_or_else(|e| panic!("{e}"));
+                let fifo = cache.join("0123456789abcdef.json");
+                mkfifo(&fifo);
+                cmd.env("SSO_FIFO", &fifo);
+            }
+            var => {
+                mkfifo(&fifo);
+                cmd.env(var, &fifo);
+                if var == "AWS_WEB_IDENTITY_TOKEN_FILE" {
+                    cmd.env("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web");
+                }
+                if var == "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" {
+                    cmd.env(
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                        "http://127.0.0.1:9/creds",
+                    );
+                }
+            }
+        }
+        cmd.args([
+            "--imds-endpoint",
+            &imds.base_url(),
+            "--format",
+            "json",
+            "--timeout",
+            "500ms",
+        ]);
+        let r = run_bounded(cmd, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{what} as a FIFO: check hung and was killed after 10 s"));
+        assert!(
+            r.elapsed < Duration::from_millis(500 + 1500),
+            "{what}: took {:?}",
+            r.elapsed
+        );
+        let doc = r.json();
+        let c = check(&doc, id);
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert!(
+            matches!(c["status"].as_str(), Some("fail" | "warn")),
+            "{what}: {c}"
+        );
+        assert!(
+            summary.contains("FIFO") && summary.contains("not a regular file"),
+            "{what}: the summary says why: {summary}"
+        );
+        let named = if *what == "sso-cache" {
+            "0123456789abcdef.json".to_owned()
+        } else {
+            fifo.display().to_string()
+        };
+        assert!(summary.contains(&named), "{what}: names {named}: {summary}");
+    }
+    imds.shutdown();
+}
+
+#[test]
+fn devices_and_oversized_files_are_refused_by_name() {
+    let home = Home::new();
+    let big = home.path().join("big-config");
+    std::fs::write(&big, vec![b'#'; 2 * 1024 * 1024]).unwrap_or_else(|e| panic!("{e}"));
+    for (path, why) in [
+        (Path::new("/dev/zero").to_path_buf(), "not a regular file"),
+        (big.clone(), "larger than"),
+    ] {
+        let mut cmd = bare_check(&home);
+        cmd.env("AWS_CONFIG_FILE", &path).args([
+            "--only",
+            "files",
+            "--format",
+            "json",
+            "--timeout",
+            "500ms",
+        ]);
+        let r = run_bounded(cmd, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{}: check hung", path.display()));
+        let doc = r.json();
+        let c = check(&doc, "files.config");
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert_eq!(c["status"], "fail", "{c}");
+        assert!(
+            summary.contains(&path.display().to_string()) && summary.contains(why),
+            "{summary}"
+        );
+        assert_eq!(r.code(), Some(1));
+    }
+}
+
+/// A loopback TCP peer that accepts every connection, reads what comes and then either
+/// never answers (`answer: None`) or writes `answer` and closes. Stops when dropped.
+struct Peer {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Peer {
+    fn start(answer: Option<&'static [u8]>) -> Peer {
+        use std::io::{Read as _, Write as _};
+        use std::sync::atomic::Ordering;
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+        listener
+            .set_nonblocking(true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stopped.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+                        let mut buf = [0u8; 8192];
+                        let _ = stream.read(&mut buf);
+                        match answer {
+                            Some(bytes) => {
+                                let _ = stream.write_all(bytes);
+                            }
+                            None => held.push(stream),
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Peer { port, stop }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn an_unanswered_sts_call_fails_and_names_endpoint_and_proxy() {
+    let imds = emulator(&[], HttpTokens::Required, 0);
+    let silent = Peer::start(None);
+    for only in [None, Some("online")] {
+        for proxy in [None, Some("http://user:hunter2@proxy.corp.example:3128")] {
+            let home = Home::new();
+            let mut cmd = bare_check(&home);
+            cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+                .env(
+                    "AWS_SECRET_ACCESS_KEY",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                )
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL_STS", silent.url())
+                .env("AWS_ENDPOINT_URL_EC2", silent.url())
+                .args([
+                    "--imds-endpoint",
+                    &imds.base_url(),
+                    "--online",
+                    "--format",
+                    "json",
+                    "--timeout",
+                    "1500ms",
+                ]);
+            if let Some(groups) = only {
+                cmd.args(["--only", groups]);
+            }
+            if let Some(proxy) = proxy {
+                cmd.env("HTTPS_PROXY", proxy);
+            }
+            let r = run_bounded(cmd, Duration::from_secs(10))
+                .unwrap_or_else(|| panic!("check --online hung"));
+            let doc = r.json();
+            let sts = check(&doc, "online.sts");
+            let summary = sts["summary"].as_str().unwrap_or_default();
+            let case = format!("--only {only:?}, proxy {proxy:?}");
+            assert_eq!(sts["status"], "fail", "{case}: {}", summary_of(&doc));
+            assert_eq!(r.code(), Some(1), "{case}: {}", summary_of(&doc));
+            assert!(
+                summary.contains(&format!("127.0.0.1:{}", silent.port)),
+                "{case}: names the endpoint: {summary}"
+            );
+            assert!(
+                summary.contains("no answer"),
+                "{case}: says it was not answered: {summary}"
+            );
+            match proxy {
+                None => assert!(summary.contains("no proxy"), "{case}: {summary}"),
+                Some(_) => {
+                    assert!(
+                        summary.contains("HTTPS_PROXY") && summary.contains("proxy.corp.example"),
+                        "{case}: names the proxy: {summary}"
+                    );
+                    assert!(
+                        !r.stdout().contains("hunter2"),
+                        "{case}: proxy password shown"
+                    );
+                }
+            }
+            assert!(
+                r.elapsed < Duration::from_millis(1500 + 1500),
+                "{case}: took {:?}",
+                r.elapsed
+            );
+        }
+    }
+    imds.shutdown();
+}
+
+#[test]
+fn a_peer_that_answers_garbage_is_not_called_silent() {
+    let peer = Peer::start(Some(b"\x00\x01\x02 definitely not HTTP\r\n\r\n"));
+    let home = Home::new();
+    let mut cmd = bare_check(&home);
+    cmd.args([
+        "--imds-endpoint",
+        &peer.url(),
+        "--only",
+        "imds",
+        "--format",
+        "json",
+        "--timeout",
+        "2s",
+    ]);
+    let r = run_bounded(cmd, Duration::from_secs(10)).unwrap_or_else(|| panic!("hung"));
+    let doc = r.json();
+    let reach = check(&doc, "imds.reachable");
+    let summary = reach["summary"].as_str().unwrap_or_default();
+    assert_eq!(reach["status"], "fail", "{}", summary_of(&doc));
+    assert!(
+        summary.contains("answered after") && summary.contains("not with valid HTTP"),
+        "{summary}"
+    );
+    assert!(!summary.contains("nothing answered"), "{summary}");
+    assert_eq!(reach["evidence"]["outcome"], "malformed-answer", "{reach}");
 }

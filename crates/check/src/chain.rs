@@ -705,7 +705,13 @@ fn container(env: &Env, fs: &dyn Fs) -> Check {
             )),
             Err(e) => problems.push((
                 Status::Fail,
-                format!("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: {e}"),
+                format!(
+                    "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
+                    authdoctor_redact::clean(file.trim())
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                ),
             )),
         }
     } else if get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN").is_some() {

@@ -64,7 +64,7 @@ fn get<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
 }
 
 /// Host (and port) of a proxy URL, without any user or password.
-fn proxy_host(url: &str) -> String {
+pub(crate) fn proxy_host(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split('/').next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
@@ -73,7 +73,7 @@ fn proxy_host(url: &str) -> String {
 
 /// How `NO_PROXY` treats one host, per client family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bypass {
+pub(crate) enum Bypass {
     /// botocore (Python urllib rules) bypasses the proxy for it.
     Python,
     /// Only a CIDR entry covers it: Go honours that, botocore does not.
@@ -81,7 +81,7 @@ enum Bypass {
     No,
 }
 
-fn bypass(no_proxy: &str, host: &str) -> Bypass {
+pub(crate) fn bypass(no_proxy: &str, host: &str) -> Bypass {
     let host = host
         .trim_start_matches('[')
         .trim_end_matches(']')

@@ -6,7 +6,6 @@
 //! problem is reported with its file and line. Values that could be secrets (keys,
 //! cached SSO tokens) are never copied into a check.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -158,8 +157,17 @@ fn line_of(profile: &Profile, key: &str) -> String {
 fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<&'static str>)> {
     let mut out = Vec::new();
     let set = &loaded.set;
+    let chains = SourceChains::resolve(set);
+    // Profiles some other profile takes its credentials from: not the head of a chain.
+    let sources: std::collections::HashSet<&str> = set
+        .profiles
+        .iter()
+        .filter_map(|(name, p)| p.get("source_profile").filter(|s| *s != name.as_str()))
+        .collect();
     for (name, p) in &set.profiles {
-        let n = clip(name);
+        // Cleaned only when a problem names it: cleaning every name of a large file
+        // costs more than all the rules together.
+        let n = Clipped(name);
         let has_source = p.get("source_profile").is_some();
         let has_cred_source = p.get("credential_source").is_some();
         if p.get("role_arn").is_some()
@@ -200,16 +208,35 @@ fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<&'static st
                     ),
                     None,
                 ));
-            } else if let Some(cycle) = find_cycle(set, name) {
-                out.push((
-                    Status::Fail,
-                    format!(
-                        "{}: source_profile loop {}: botocore raises InfiniteLoopConfigError",
-                        line_of(p, "source_profile"),
-                        cycle.join(" → ")
-                    ),
-                    None,
-                ));
+            } else {
+                match chains.ends.get(name.as_str()) {
+                    // Each loop once, at its first member.
+                    Some(ChainEnd::Loop(i)) if chains.loops[*i].first() == Some(&name.as_str()) => {
+                        out.push((
+                            Status::Fail,
+                            format!(
+                                "{}: source_profile loop {}: botocore raises InfiniteLoopConfigError",
+                                line_of(p, "source_profile"),
+                                chains.describe_loop(*i)
+                            ),
+                            None,
+                        ));
+                    }
+                    // Each over-long chain once, at its head.
+                    Some(ChainEnd::Hops(hops))
+                        if *hops > MAX_SOURCE_PROFILE_HOPS && !sources.contains(name.as_str()) =>
+                    {
+                        out.push((
+                            Status::Warn,
+                            format!(
+                                "{}: source_profile chain longer than {MAX_SOURCE_PROFILE_HOPS} hops: profile `{n}` takes {hops} hops, one AssumeRole call each; botocore stops with RecursionError from 329 hops on",
+                                line_of(p, "source_profile"),
+                            ),
+                            None,
+                        ));
+                    }
+                    _ => {}
+                }
             }
         }
         if let Some(session) = p.get("sso_session") {
@@ -255,32 +282,130 @@ fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<&'static st
     out
 }
 
-/// A `source_profile` loop reachable from `start`, if any. A profile naming itself while
-/// holding static keys is allowed (botocore uses the keys).
-fn find_cycle(set: &ProfileSet, start: &str) -> Option<Vec<String>> {
-    let mut seen = BTreeSet::new();
-    let mut path = vec![start.to_owned()];
-    let mut current = start.to_owned();
-    seen.insert(current.clone());
-    loop {
-        let profile = set.profiles.get(&current)?;
-        let next = profile.get("source_profile")?;
-        if next == current && profile.get("aws_access_key_id").is_some() {
-            return None;
+/// The longest `source_profile` chain that passes. Longer ones are followed to their end
+/// all the same, and reported as "chain longer than N": each hop is one AssumeRole call,
+/// and botocore resolves chains by recursion and stops with `RecursionError` from 329
+/// hops on (botocore 1.44.5, Python 3.11, measured).
+pub(crate) const MAX_SOURCE_PROFILE_HOPS: usize = 300;
+
+/// Where following `source_profile` from a profile leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChainEnd {
+    /// To a profile that names no source (or itself while holding keys), or a source
+    /// that does not exist, after this many hops.
+    Hops(usize),
+    /// Into the loop with this index in [`SourceChains::loops`].
+    Loop(usize),
+}
+
+/// Every profile's `source_profile` chain, resolved at once in time linear in the
+/// number of profiles: each profile is walked once and its answer remembered.
+struct SourceChains<'a> {
+    ends: std::collections::HashMap<&'a str, ChainEnd>,
+    /// Each loop's members in order, starting at its first name in sort order.
+    loops: Vec<Vec<&'a str>>,
+}
+
+impl<'a> SourceChains<'a> {
+    fn resolve(set: &'a ProfileSet) -> SourceChains<'a> {
+        use std::collections::HashMap;
+        // The next profile on the chain; `None` where the chain ends. A profile naming
+        // itself while holding static keys is allowed (botocore uses the keys).
+        let next_of = |name: &str| -> Option<&'a str> {
+            let profile = set.profiles.get(name)?;
+            let next = profile.get("source_profile")?;
+            if next == name && profile.get("aws_access_key_id").is_some() {
+                return None;
+            }
+            Some(next)
+        };
+        let mut ends: HashMap<&'a str, ChainEnd> = HashMap::with_capacity(set.profiles.len());
+        let mut loops: Vec<Vec<&'a str>> = Vec::new();
+        // The walk in progress: profiles whose answer waits for the next one's.
+        let mut path: Vec<&'a str> = Vec::new();
+        let mut on_path: HashMap<&'a str, usize> = HashMap::new();
+        for start in set.profiles.keys() {
+            if ends.contains_key(start.as_str()) {
+                continue;
+            }
+            path.clear();
+            on_path.clear();
+            let mut current: &'a str = start.as_str();
+            // The answer of the profile after the last one on `path`.
+            let tail = loop {
+                if let Some(end) = ends.get(current) {
+                    break *end;
+                }
+                if let Some(&at) = on_path.get(current) {
+                    let mut members = path.split_off(at);
+                    let first = members
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, name)| **name)
+                        .map_or(0, |(i, _)| i);
+                    members.rotate_left(first);
+                    let end = ChainEnd::Loop(loops.len());
+                    for member in &members {
+                        ends.insert(member, end);
+                    }
+                    loops.push(members);
+                    break end;
+                }
+                match next_of(current) {
+                    Some(next) if set.profiles.contains_key(next) => {
+                        on_path.insert(current, path.len());
+                        path.push(current);
+                        current = next;
+                    }
+                    // The end of the chain (a missing source is reported on its own).
+                    _ => {
+                        ends.insert(current, ChainEnd::Hops(0));
+                        break ChainEnd::Hops(0);
+                    }
+                }
+            };
+            let mut end = tail;
+            for name in path.iter().rev() {
+                end = match end {
+                    ChainEnd::Hops(hops) => ChainEnd::Hops(hops + 1),
+                    ChainEnd::Loop(i) => ChainEnd::Loop(i),
+                };
+                ends.insert(name, end);
+            }
         }
-        path.push(next.to_owned());
-        if !seen.insert(next.to_owned()) {
-            return Some(path.into_iter().map(|p| clip(&p)).collect());
+        SourceChains { ends, loops }
+    }
+
+    /// `a → b → a`; long loops are shortened to their first and last members.
+    fn describe_loop(&self, index: usize) -> String {
+        let members = &self.loops[index];
+        let names: Vec<String> = if members.len() <= 8 {
+            members.iter().map(|m| clip(m)).collect()
+        } else {
+            let mut names: Vec<String> = members[..4].iter().map(|m| clip(m)).collect();
+            names.push("…".to_owned());
+            names.push(clip(members[members.len() - 1]));
+            names
+        };
+        let mut text = format!("{} → {}", names.join(" → "), clip(members[0]));
+        if members.len() > 8 {
+            text.push_str(&format!(" ({} profiles)", members.len()));
         }
-        current = next.to_owned();
-        if path.len() > 64 {
-            return Some(path.into_iter().take(8).map(|p| clip(&p)).collect());
-        }
+        text
     }
 }
 
 fn clip(text: &str) -> String {
     authdoctor_redact::clean(text).chars().take(60).collect()
+}
+
+/// Shows a name through [`clip`] when formatted, not before.
+struct Clipped<'a>(&'a str);
+
+impl std::fmt::Display for Clipped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&clip(self.0))
+    }
 }
 
 fn summarise(check: &mut Check, problems: &[(Status, String)], ok: String) {
@@ -515,13 +640,50 @@ fn parse_cache_time(text: &str) -> Option<jiff::Timestamp> {
 
 /// The newest cached token for `start_url` in `~/.aws/sso/cache`.
 pub(crate) fn sso_token(loaded: &Loaded, fs: &dyn Fs, start_url: &str) -> Option<SsoToken> {
-    let dir = loaded.home.as_ref()?.join(".aws/sso/cache");
-    let entries = fs.list(&dir, SSO_FILES_MAX).ok()?;
-    entries
+    scan_sso_cache(loaded, fs, start_url).token
+}
+
+/// What the SSO token cache holds for one start URL.
+struct SsoCacheScan {
+    /// The newest token for the start URL.
+    token: Option<SsoToken>,
+    /// `name: why` of each `.json` file that could not be read (a FIFO, a device, too
+    /// large, no permission): an SDK reading it would fail or hang.
+    unreadable: Vec<String>,
+}
+
+fn scan_sso_cache(loaded: &Loaded, fs: &dyn Fs, start_url: &str) -> SsoCacheScan {
+    let mut scan = SsoCacheScan {
+        token: None,
+        unreadable: Vec::new(),
+    };
+    let Some(dir) = loaded.home.as_ref().map(|h| h.join(".aws/sso/cache")) else {
+        return scan;
+    };
+    let Ok(entries) = fs.list(&dir, SSO_FILES_MAX) else {
+        return scan;
+    };
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    for path in entries
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .filter_map(|p| {
-            let bytes = fs.read(p, SSO_FILE_CAP).ok()?;
+    {
+        let bytes = match fs.read(path, SSO_FILE_CAP) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // The file name, not the whole path: cache names are long hashes.
+                scan.unreadable.push(format!(
+                    "~/.aws/sso/cache/{}: {e}",
+                    authdoctor_redact::clean(&file_name(path))
+                ));
+                continue;
+            }
+        };
+        let token = (|| {
             let cache: CacheFile = serde_json::from_slice(&bytes).ok()?;
             cache.access_token.as_ref()?;
             if cache.start_url.as_deref()?.trim_end_matches('/') != start_url.trim_end_matches('/')
@@ -531,13 +693,19 @@ pub(crate) fn sso_token(loaded: &Loaded, fs: &dyn Fs, start_url: &str) -> Option
             Some(SsoToken {
                 expires_at: parse_cache_time(cache.expires_at.as_deref()?)?,
                 refreshable: cache.refresh_token.is_some(),
-                file: p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                file: file_name(path),
             })
-        })
-        .max_by_key(|t| t.expires_at)
+        })();
+        if let Some(token) = token
+            && scan
+                .token
+                .as_ref()
+                .is_none_or(|best| token.expires_at > best.expires_at)
+        {
+            scan.token = Some(token);
+        }
+    }
+    scan
 }
 
 fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
@@ -552,7 +720,8 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
     };
     let check = Check::new("files.sso-cache", Status::Pass, "").ev("start_url", url.clone());
     let login = format!("aws sso login --profile {}", clip(&loaded.active));
-    match sso_token(loaded, fs, &url) {
+    let scan = scan_sso_cache(loaded, fs, &url);
+    let check = match scan.token {
         None => Check {
             status: Status::Fail,
             summary: format!(
@@ -603,7 +772,36 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                 }
             }
         }
+    };
+    with_unreadable_cache_files(check, &scan.unreadable)
+}
+
+/// Names the cache files that could not be read; a pass becomes a warning.
+fn with_unreadable_cache_files(mut check: Check, unreadable: &[String]) -> Check {
+    if unreadable.is_empty() {
+        return check;
     }
+    let shown: Vec<&str> = unreadable.iter().take(3).map(String::as_str).collect();
+    let more = unreadable.len().saturating_sub(3);
+    check.summary = authdoctor_redact::clean(&format!(
+        "{}; could not read {}{}",
+        check.summary,
+        shown.join("; "),
+        if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        }
+    ))
+    .into_owned();
+    if check.status == Status::Pass {
+        check.status = Status::Warn;
+    }
+    check.evidence.insert(
+        "unreadable_cache_files".to_owned(),
+        serde_json::Value::from(unreadable.to_vec()),
+    );
+    check
 }
 
 #[cfg(test)]
@@ -699,6 +897,79 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sso_cache_check(&loaded, &fs).status, Status::Pass);
+    }
+
+    /// `[profile p0]` → `p1` → … → `p{hops}`, which holds static keys.
+    fn chain_config(hops: usize) -> (String, String) {
+        let mut config = String::new();
+        for i in 0..hops {
+            config.push_str(&format!(
+                "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = p{}\n",
+                i + 1
+            ));
+        }
+        let credentials = format!(
+            "[p{hops}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+        );
+        (config, credentials)
+    }
+
+    #[test]
+    fn long_chains_without_a_cycle_are_not_loops() {
+        for hops in [62, 63, 64, 65, 100, MAX_SOURCE_PROFILE_HOPS] {
+            let (config, credentials) = chain_config(hops);
+            let (dir, env) = setup(&config, &credentials);
+            let fs = RootFs::new(dir.path());
+            let loaded = load(&env, &fs);
+            let c = config_check(&loaded, &env);
+            assert_eq!(c.status, Status::Pass, "{hops} hops: {}", c.summary);
+        }
+    }
+
+    #[test]
+    fn chains_beyond_the_cap_are_named_as_too_long() {
+        let hops = MAX_SOURCE_PROFILE_HOPS + 5;
+        let (config, credentials) = chain_config(hops);
+        let (dir, env) = setup(&config, &credentials);
+        let fs = RootFs::new(dir.path());
+        let loaded = load(&env, &fs);
+        let c = config_check(&loaded, &env);
+        assert_eq!(c.status, Status::Warn, "{}", c.summary);
+        assert!(
+            c.summary.contains(&format!(
+                "source_profile chain longer than {MAX_SOURCE_PROFILE_HOPS} hops"
+            )),
+            "{}",
+            c.summary
+        );
+        assert!(c.summary.contains(&format!("{hops} hops")), "{}", c.summary);
+        assert!(!c.summary.contains("loop"), "{}", c.summary);
+        // Reported once, at the head of the chain, not once per profile on it.
+        assert_eq!(c.evidence["problems"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn a_cycle_at_the_end_of_a_long_chain_is_still_a_loop() {
+        let (mut config, _) = chain_config(200);
+        config
+            .push_str("[profile p200]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = p150\n");
+        let (dir, env) = setup(&config, "");
+        let fs = RootFs::new(dir.path());
+        let loaded = load(&env, &fs);
+        let c = config_check(&loaded, &env);
+        assert_eq!(c.status, Status::Fail);
+        let problems = c.evidence["problems"].to_string();
+        assert!(
+            problems.contains("source_profile loop p150 → p151"),
+            "{problems}"
+        );
+        assert!(!problems.contains("longer than"), "{problems}");
+        // One report for the one loop, not one per profile that leads into it.
+        assert_eq!(
+            problems.matches("source_profile loop").count(),
+            1,
+            "{problems}"
+        );
     }
 
     #[test]

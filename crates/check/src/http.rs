@@ -217,7 +217,12 @@ pub(crate) enum Failure {
     NoResponse,
     /// The response head came, the body did not finish before the deadline.
     BodyTimeout,
-    /// The peer closed or reset the connection, or spoke something that is not HTTP.
+    /// Something answered, but not with HTTP (a parse error on the answer's first bytes):
+    /// another service listens there.
+    Malformed(String),
+    /// The peer closed the connection before a whole answer arrived.
+    Closed,
+    /// Another error of the HTTP exchange (a reset, a request that could not be built).
     Protocol(String),
 }
 
@@ -231,6 +236,8 @@ impl Failure {
             Failure::Connect(_) => "connect-error",
             Failure::NoResponse => "timeout",
             Failure::BodyTimeout => "body-timeout",
+            Failure::Malformed(_) => "malformed-answer",
+            Failure::Closed => "closed",
             Failure::Protocol(_) => "protocol-error",
         }
     }
@@ -239,7 +246,11 @@ impl Failure {
     pub fn connected(&self) -> bool {
         matches!(
             self,
-            Failure::NoResponse | Failure::BodyTimeout | Failure::Protocol(_)
+            Failure::NoResponse
+                | Failure::BodyTimeout
+                | Failure::Malformed(_)
+                | Failure::Closed
+                | Failure::Protocol(_)
         )
     }
 }
@@ -253,6 +264,8 @@ impl fmt::Display for Failure {
             Failure::Connect(e) => write!(f, "could not connect: {e}"),
             Failure::NoResponse => f.write_str("connected, but no answer in time"),
             Failure::BodyTimeout => f.write_str("the answer's body did not arrive in time"),
+            Failure::Malformed(e) => write!(f, "answered, but not valid HTTP: {e}"),
+            Failure::Closed => f.write_str("the peer closed the connection before answering"),
             Failure::Protocol(e) => write!(f, "the connection failed: {e}"),
         }
     }
@@ -343,7 +356,7 @@ async fn send(
     .await
     {
         Err(_) => return Err(Failure::NoResponse),
-        Ok(Err(e)) => return Err(Failure::Protocol(short_error(&e))),
+        Ok(Err(e)) => return Err(failure_of(&e)),
         Ok(Ok(pair)) => pair,
     };
     // The connection future drives the socket; abort it when this request is done so a
@@ -369,7 +382,7 @@ async fn send(
 
     let response = match timeout_at(deadline, sender.send_request(request)).await {
         Err(_) => return Err(Failure::NoResponse),
-        Ok(Err(e)) => return Err(Failure::Protocol(short_error(&e))),
+        Ok(Err(e)) => return Err(failure_of(&e)),
         Ok(Ok(r)) => r,
     };
     let received_at = jiff::Timestamp::now();
@@ -392,7 +405,7 @@ async fn send(
         let frame = match timeout_at(deadline, body_stream.frame()).await {
             Err(_) => return Err(Failure::BodyTimeout),
             Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(Failure::Protocol(short_error(&e))),
+            Ok(Some(Err(e))) => return Err(failure_of(&e)),
             Ok(Some(Ok(frame))) => frame,
         };
         if let Ok(data) = frame.into_data() {
@@ -441,14 +454,20 @@ async fn resolve(endpoint: &Endpoint, deadline: Instant) -> Result<Vec<SocketAdd
     }
 }
 
-fn short_error(e: &hyper::Error) -> String {
+/// Tells a peer that spoke something else than HTTP from one that hung up or broke off.
+fn failure_of(e: &hyper::Error) -> Failure {
+    let text = || {
+        authdoctor_redact::clean(&e.to_string())
+            .chars()
+            .take(120)
+            .collect()
+    };
     if e.is_incomplete_message() {
-        "the peer closed the connection before answering".to_owned()
-    } else if e.is_parse() {
-        "the answer is not HTTP".to_owned()
+        Failure::Closed
+    } else if e.is_parse() || e.is_parse_status() {
+        Failure::Malformed(text())
     } else {
-        let text = e.to_string();
-        text.chars().take(120).collect()
+        Failure::Protocol(text())
     }
 }
 
@@ -530,11 +549,28 @@ mod tests {
             )
             .await
         });
+        // It answered at once, just not in HTTP: that is not "no answer".
         assert!(
-            matches!(e.result, Err(Failure::Protocol(_))),
+            matches!(e.result, Err(Failure::Malformed(_))),
             "{:?}",
             e.result
         );
+        assert_eq!(e.outcome(), "malformed-answer");
+        assert!(e.elapsed < Duration::from_secs(1));
+
+        // Closing without a word is neither.
+        let ep = serve_once(Vec::new(), Duration::ZERO);
+        let e = block_on(async {
+            request(
+                &ep,
+                "GET",
+                "/",
+                &[],
+                Instant::now() + Duration::from_secs(2),
+            )
+            .await
+        });
+        assert_eq!(e.result.as_ref().unwrap_err(), &Failure::Closed);
 
         // A body that never finishes.
         let ep = serve_once(

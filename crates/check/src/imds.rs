@@ -420,6 +420,14 @@ impl Ctx<'_> {
                         "no TCP connection to {ep} within {} ms (not on EC2, no route, a firewall drops it, or an IPv6-only subnet using the IPv4 endpoint)",
                         ms(e.allowed)
                     ),
+                    Some(Failure::Malformed(why)) => format!(
+                        "{ep} answered after {} ms, but not with valid HTTP ({why}): something other than the metadata service listens there",
+                        ms(e.elapsed)
+                    ),
+                    Some(Failure::Closed) => format!(
+                        "connected to {ep}, but it closed the connection after {} ms without answering",
+                        ms(e.elapsed)
+                    ),
                     Some(f) if f.connected() => format!(
                         "connected to {ep}, but nothing answered within {} ms",
                         ms(e.allowed)

@@ -26,11 +26,14 @@
 use std::time::Instant;
 
 use authdoctor_online::{
-    Client, Credentials, Endpoints, ErrorCategory, MetadataOptions, OnlineError,
-    SIGV4_SKEW_TOLERANCE, SignedDuration, describe_instance_metadata_options, get_caller_identity,
+    Client, Credentials, Endpoint, Endpoints, ErrorCategory, MetadataOptions, OnlineError,
+    SIGV4_SKEW_TOLERANCE, Scheme, SignedDuration, describe_instance_metadata_options,
+    get_caller_identity,
 };
+use tokio::time::timeout_at;
 
-use crate::{Check, OnlineContext, Status};
+use crate::envcheck::{Bypass, bypass, proxy_host};
+use crate::{Check, Env, OnlineContext, Status};
 
 const STS: &str = "online.sts";
 const EC2: &str = "online.ec2-metadata-options";
@@ -83,14 +86,26 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
     }
     let client = Client::from_env(remaining, &ctx.env);
     let key = authdoctor_redact::shorten_key_id(&credentials.access_key_id);
-    let proxy_var = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-        .into_iter()
-        .find(|v| ctx.env.get(*v).is_some_and(|x| !x.trim().is_empty()));
+    let sts_proxy = ProxySettings::for_endpoint(&ctx.env, &endpoints.sts);
+    let ec2_proxy = ProxySettings::for_endpoint(&ctx.env, &ec2_endpoints.ec2);
 
+    // The client's own deadline starts a moment later than the run's: cut every call at
+    // the run's deadline here, so that a call that was sent and not answered is reported
+    // as such (a failure) rather than lost to the run's time budget.
     let sts = async {
         let started = Instant::now();
-        let result = get_caller_identity(&client, &credentials, region, &endpoints).await;
-        sts_check(result, &endpoints, resolved.source, &key, proxy_var)
+        let call = get_caller_identity(&client, &credentials, region, &endpoints);
+        let check = match timeout_at(ctx.deadline, call).await {
+            Ok(result) => sts_check(result, &endpoints, resolved.source, &key, &sts_proxy),
+            Err(_) => unanswered(
+                sts_base(&endpoints, resolved.source, &key),
+                "STS GetCallerIdentity",
+                &endpoints.sts,
+                started.elapsed(),
+                &sts_proxy,
+            ),
+        };
+        check
             .ev("region", region)
             .ev("region_source", region_source)
             .took(started.elapsed())
@@ -103,24 +118,31 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
             );
         };
         let started = Instant::now();
-        let result = describe_instance_metadata_options(
+        let call = describe_instance_metadata_options(
             &client,
             &credentials,
             ec2_region,
             &ec2_endpoints,
             instance_id,
-        )
-        .await;
-        ec2_check(
-            result,
-            &ec2_endpoints,
-            instance_id,
-            ec2_region,
-            ctx.in_container,
-            proxy_var,
-        )
-        .ev("region", ec2_region)
-        .took(started.elapsed())
+        );
+        let check = match timeout_at(ctx.deadline, call).await {
+            Ok(result) => ec2_check(
+                result,
+                &ec2_endpoints,
+                instance_id,
+                ec2_region,
+                ctx.in_container,
+                &ec2_proxy,
+            ),
+            Err(_) => unanswered(
+                ec2_base(&ec2_endpoints, instance_id),
+                "EC2 DescribeInstances",
+                &ec2_endpoints.ec2,
+                started.elapsed(),
+                &ec2_proxy,
+            ),
+        };
+        check.ev("region", ec2_region).took(started.elapsed())
     };
     let (sts, ec2) = tokio::join!(sts, ec2);
     vec![sts, ec2]
@@ -134,20 +156,134 @@ fn is_skewed(skew: Option<SignedDuration>) -> bool {
     skew.is_some_and(|s| s.abs() >= SIGV4_SKEW_TOLERANCE)
 }
 
-fn sts_check(
-    result: Result<authdoctor_online::CallerIdentity, OnlineError>,
-    endpoints: &Endpoints,
-    source: &str,
-    key: &str,
-    proxy_var: Option<&str>,
+/// The proxy settings that apply to one AWS endpoint, as the SDKs would apply them
+/// (scheme-specific variable, else `ALL_PROXY`; `NO_PROXY` by the Python rules), told in
+/// a sentence and as evidence. Proxy URLs are shown as host and port only: never a user
+/// or password.
+pub(crate) struct ProxySettings {
+    /// Completes "… (…)" in a failure's summary.
+    sentence: String,
+    /// Every proxy variable set, e.g. `HTTPS_PROXY=proxy.corp:3128`, or `none`.
+    evidence: String,
+}
+
+impl ProxySettings {
+    pub(crate) fn for_endpoint(env: &Env, endpoint: &Endpoint) -> ProxySettings {
+        let set = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let all_vars = [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ];
+        let shown: Vec<String> = all_vars
+            .iter()
+            .filter_map(|v| set(v).map(|url| format!("{v}={}", proxy_host(url))))
+            .collect();
+        // Python prefers the lower-case variable when both exist.
+        let no_proxy = set("no_proxy").or_else(|| set("NO_PROXY"));
+        let mut evidence = if shown.is_empty() {
+            "none".to_owned()
+        } else {
+            shown.join(", ")
+        };
+        if let Some(no_proxy) = no_proxy {
+            evidence.push_str(&format!(
+                ", NO_PROXY={}",
+                authdoctor_redact::clean(no_proxy)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            ));
+        }
+        let (scheme, candidates) = match endpoint.scheme {
+            Scheme::Https => ("https", ["https_proxy", "HTTPS_PROXY"]),
+            Scheme::Http => ("http", ["http_proxy", "HTTP_PROXY"]),
+        };
+        let in_effect = candidates
+            .into_iter()
+            .chain(["all_proxy", "ALL_PROXY"])
+            .find_map(|v| set(v).map(|url| (v, proxy_host(url))));
+        let host = endpoint.host.as_str();
+        let sentence = match in_effect {
+            None if shown.is_empty() => format!(
+                "no proxy configured (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY unset): the SDKs call {host} directly too"
+            ),
+            None => format!(
+                "{} set, but not used for this {scheme}:// endpoint: the SDKs call {host} directly too",
+                shown.join(", ")
+            ),
+            Some((var, proxy)) if no_proxy.is_some_and(|n| bypass(n, host) == Bypass::Python) => {
+                format!(
+                    "{var}={proxy} is set, but NO_PROXY excludes {host}: the SDKs call it directly too"
+                )
+            }
+            Some((var, proxy)) => format!(
+                "{var}={proxy} is set: the SDKs send through that proxy, authdoctor calls AWS directly"
+            ),
+        };
+        ProxySettings { sentence, evidence }
+    }
+}
+
+/// A call that was sent and got no (complete) answer before the run's deadline: a
+/// failure, the API twin of `imds-unreachable`.
+fn unanswered(
+    base: impl Fn(Status, String) -> Check,
+    call: &str,
+    endpoint: &Endpoint,
+    waited: std::time::Duration,
+    proxy: &ProxySettings,
 ) -> Check {
-    let base = |status, summary: String| {
+    base(
+        Status::Fail,
+        format!(
+            "{call} failed: no answer from {} within {} ms ({})",
+            endpoint.url(),
+            waited.as_millis(),
+            proxy.sentence
+        ),
+    )
+    .ev("outcome", "timeout")
+    .ev("proxy", proxy.evidence.clone())
+}
+
+fn sts_base<'a>(
+    endpoints: &'a Endpoints,
+    source: &'a str,
+    key: &'a str,
+) -> impl Fn(Status, String) -> Check + 'a {
+    move |status, summary: String| {
         Check::new(STS, status, summary)
             .ev("endpoint", endpoints.sts.url())
             .ev("endpoint_source", endpoints.sts.source)
             .ev("credentials_source", source)
             .ev("access_key_id", key)
-    };
+    }
+}
+
+fn ec2_base<'a>(
+    endpoints: &'a Endpoints,
+    instance_id: &'a str,
+) -> impl Fn(Status, String) -> Check + 'a {
+    move |status, summary: String| {
+        Check::new(EC2, status, summary)
+            .ev("endpoint", endpoints.ec2.url())
+            .ev("endpoint_source", endpoints.ec2.source)
+            .ev("instance_id", instance_id)
+    }
+}
+
+fn sts_check(
+    result: Result<authdoctor_online::CallerIdentity, OnlineError>,
+    endpoints: &Endpoints,
+    source: &str,
+    key: &str,
+    proxy: &ProxySettings,
+) -> Check {
+    let base = sts_base(endpoints, source, key);
     match result {
         Ok(me) => {
             let mut check = if is_skewed(me.skew) {
@@ -180,7 +316,7 @@ fn sts_check(
             }
             check
         }
-        Err(e) => error_check(base, &e, "STS GetCallerIdentity", proxy_var),
+        Err(e) => error_check(base, &e, "STS GetCallerIdentity", proxy),
     }
 }
 
@@ -189,17 +325,18 @@ fn error_check(
     base: impl Fn(Status, String) -> Check,
     e: &OnlineError,
     call: &str,
-    proxy_var: Option<&str>,
+    proxy: &ProxySettings,
 ) -> Check {
-    // A call that never got an answer while a proxy is configured: the SDKs would have
-    // gone through the proxy, this client goes direct, so say so.
-    let note = match proxy_var {
-        Some(var) if e.aws().is_none() => format!(
-            " ({var} is set: the SDKs send through that proxy, authdoctor calls AWS directly)"
-        ),
-        _ => String::new(),
+    // A call that AWS did not answer: say which proxy settings apply, since the SDKs
+    // would use them and this client goes direct.
+    let note = match e.aws() {
+        None => format!(" ({})", proxy.sentence),
+        Some(_) => String::new(),
     };
     let mut check = base(Status::Fail, format!("{call} failed: {e}{note}"));
+    if e.aws().is_none() {
+        check = check.ev("proxy", proxy.evidence.clone());
+    }
     if let Some(aws) = e.aws() {
         check = check
             .ev("error_code", aws.code.as_str())
@@ -242,14 +379,9 @@ fn ec2_check(
     instance_id: &str,
     region: &str,
     in_container: bool,
-    proxy_var: Option<&str>,
+    proxy: &ProxySettings,
 ) -> Check {
-    let base = |status, summary: String| {
-        Check::new(EC2, status, summary)
-            .ev("endpoint", endpoints.ec2.url())
-            .ev("endpoint_source", endpoints.ec2.source)
-            .ev("instance_id", instance_id)
-    };
+    let base = ec2_base(endpoints, instance_id);
     let options = match result {
         Ok(options) => options,
         Err(e) => {
@@ -269,7 +401,7 @@ fn ec2_check(
                 .ev("instance_id", instance_id)
                 .ev("error_code", code);
             }
-            return error_check(base, &e, "EC2 DescribeInstances", proxy_var);
+            return error_check(base, &e, "EC2 DescribeInstances", proxy);
         }
     };
     let tokens = options.http_tokens.as_deref().unwrap_or("unknown");
@@ -341,6 +473,18 @@ mod tests {
         Endpoints::resolve(&env, "us-east-1").unwrap_or_else(|e| panic!("{e}"))
     }
 
+    fn proxy(pairs: &[(&str, &str)]) -> ProxySettings {
+        let env: crate::Env = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        ProxySettings::for_endpoint(&env, &endpoints().sts)
+    }
+
+    fn no_proxy() -> ProxySettings {
+        proxy(&[])
+    }
+
     fn aws(code: &str, message: &str, skew: Option<i64>) -> OnlineError {
         OnlineError::Aws(Box::new(AwsError {
             status: 403,
@@ -393,12 +537,12 @@ mod tests {
                 &endpoints(),
                 "environment",
                 "AKIA…MPLE",
-                Some("HTTPS_PROXY"),
+                &proxy(&[("HTTP_PROXY", "http://proxy.corp:3128")]),
             );
             assert_eq!(check.status, Status::Fail, "{code}");
             assert_eq!(check.scenario, Some(scenario), "{code} {message}");
             // AWS answered: no proxy note.
-            assert!(!check.summary.contains("HTTPS_PROXY"), "{}", check.summary);
+            assert!(!check.summary.contains("proxy"), "{}", check.summary);
             assert_eq!(check.evidence["error_code"], code);
             assert_eq!(
                 check.evidence["request_id"],
@@ -420,7 +564,8 @@ mod tests {
     #[test]
     fn metadata_options_map_to_scenarios() {
         let id = "i-0123456789abcdef0";
-        let check = |o, container| ec2_check(Ok(o), &endpoints(), id, "eu-west-1", container, None);
+        let check =
+            |o, container| ec2_check(Ok(o), &endpoints(), id, "eu-west-1", container, &no_proxy());
         let c = check(options("required", 2, "enabled"), true);
         assert_eq!((c.status, c.scenario), (Status::Pass, None));
         let c = check(options("optional", 2, "enabled"), false);
@@ -461,7 +606,7 @@ mod tests {
             "i-0123456789abcdef0",
             "us-east-1",
             false,
-            None,
+            &no_proxy(),
         );
         assert_eq!(c.status, Status::Skip);
         let c = ec2_check(
@@ -470,36 +615,62 @@ mod tests {
             "i-0123456789abcdef0",
             "us-east-1",
             false,
-            None,
+            &no_proxy(),
         );
         assert_eq!((c.status, c.scenario), (Status::Fail, Some("clock-skew")));
     }
 
     #[test]
-    fn unanswered_calls_mention_an_ignored_proxy() {
+    fn unanswered_calls_name_the_proxy_settings_in_effect() {
         let timeout = || OnlineError::Timeout {
-            endpoint: "https://sts.us-east-1.amazonaws.com".into(),
+            endpoint: "http://127.0.0.1:9".into(),
             phase: authdoctor_online::Phase::Connect,
             after: std::time::Duration::from_secs(2),
         };
-        let c = sts_check(
-            Err(timeout()),
-            &endpoints(),
-            "environment",
-            "AKIA…MPLE",
-            Some("https_proxy"),
-        );
+        let unanswered_with = |pairs: &[(&str, &str)]| {
+            sts_check(
+                Err(timeout()),
+                &endpoints(),
+                "environment",
+                "AKIA…MPLE",
+                &proxy(pairs),
+            )
+        };
+        // The endpoint is http://: HTTP_PROXY applies, and its password is never shown.
+        let c = unanswered_with(&[("http_proxy", "http://u:hunter2@proxy.corp:3128")]);
         assert_eq!(c.status, Status::Fail);
         assert_eq!(c.scenario, None);
         assert_eq!(c.evidence["outcome"], "timeout");
-        assert!(c.summary.contains("https_proxy is set"), "{}", c.summary);
-        let c = sts_check(
-            Err(timeout()),
-            &endpoints(),
-            "environment",
-            "AKIA…MPLE",
-            None,
+        assert!(
+            c.summary
+                .contains("http_proxy=proxy.corp:3128 is set: the SDKs send through that proxy"),
+            "{}",
+            c.summary
         );
-        assert!(!c.summary.contains("proxy"), "{}", c.summary);
+        assert!(!serde_json::to_string(&c).unwrap().contains("hunter2"));
+        // HTTPS_PROXY does not apply to an http:// endpoint.
+        let c = unanswered_with(&[("HTTPS_PROXY", "http://proxy.corp:3128")]);
+        assert!(
+            c.summary.contains("not used for this http:// endpoint"),
+            "{}",
+            c.summary
+        );
+        // NO_PROXY takes the endpoint out of the proxy's hands (Python rules).
+        let c = unanswered_with(&[
+            ("HTTP_PROXY", "http://proxy.corp:3128"),
+            ("NO_PROXY", "localhost,127.0.0.1"),
+        ]);
+        assert!(
+            c.summary.contains("NO_PROXY excludes 127.0.0.1"),
+            "{}",
+            c.summary
+        );
+        assert_eq!(
+            c.evidence["proxy"],
+            "HTTP_PROXY=proxy.corp:3128, NO_PROXY=localhost,127.0.0.1"
+        );
+        let c = unanswered_with(&[]);
+        assert!(c.summary.contains("no proxy configured"), "{}", c.summary);
+        assert_eq!(c.evidence["proxy"], "none");
     }
 }

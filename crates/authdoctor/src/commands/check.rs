@@ -1,8 +1,13 @@
 //! `authdoctor check`: the live doctor for this host. Argument handling only; the checks
 //! live in `authdoctor-check`, which gets the environment as a map and the file system
 //! as a root built here, once.
+//!
+//! The checks keep their own deadline; a watchdog here also covers what they cannot: a
+//! `stat` or `read` that a hung network file system keeps in the kernel.
 
 use std::io::Write;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use authdoctor_check::{Env, Groups, Options, RootFs};
 
@@ -48,7 +53,17 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             )
         })
         .collect();
-    let report = authdoctor_check::run(&options, &env, &RootFs::host())?;
+    let limit = timeout + WATCHDOG_MARGIN;
+    let report = within(limit, move || {
+        authdoctor_check::run(&options, &env, &RootFs::host())
+    })?
+    .ok_or_else(|| {
+        anyhow::anyhow!(
+            "no result within --timeout {} plus {} s: a file or system call did not return (a hung network file system?)",
+            args.timeout.trim(),
+            WATCHDOG_MARGIN.as_secs()
+        )
+    })??;
     let text = match output.format {
         Format::Human => authdoctor_check::render::human(&report, output.color),
         Format::Json => authdoctor_check::render::json(&report),
@@ -65,4 +80,36 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Good
     })
+}
+
+/// How long past `--timeout` the watchdog waits for the checks.
+const WATCHDOG_MARGIN: Duration = Duration::from_secs(1);
+
+/// Runs `work` on its own thread and waits for it at most `limit`; `Ok(None)` when it
+/// did not finish (the thread is left behind and ends with the process).
+fn within<T: Send + 'static>(
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<Option<T>> {
+    let (done, result) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("check".to_owned())
+        .spawn(move || {
+            let _ = done.send(work());
+        })?;
+    Ok(result.recv_timeout(limit).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watchdog_returns_what_finished_and_gives_up_on_what_hangs() {
+        assert_eq!(within(Duration::from_secs(60), || 7).ok(), Some(Some(7)));
+        // Blocks forever: the sender is kept alive and never sends.
+        let (_keep, never) = mpsc::channel::<()>();
+        let hung = within(Duration::from_millis(50), move || never.recv());
+        assert!(matches!(hung, Ok(None)));
+    }
 }
