@@ -30,7 +30,8 @@ pub(crate) fn exchange(e: &Exchange, proxy: bool, rows: &[&'static str]) -> Obse
         Err(Failure::ConnectTimeout) => Outcome::ConnectTimeout,
         Err(Failure::Connect(_) | Failure::Resolve(_)) => Outcome::Unreachable,
         Err(Failure::NoResponse | Failure::BodyTimeout) => Outcome::ReadTimeout,
-        Err(Failure::Protocol(_)) => Outcome::Malformed,
+        Err(Failure::Protocol(_) | Failure::Malformed(_)) => Outcome::Malformed,
+        Err(Failure::Closed) => Outcome::Reset,
     };
     Observed {
         rows: rows.to_vec(),
