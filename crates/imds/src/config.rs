@@ -148,7 +148,8 @@ pub struct EmulatorConfig {
     /// Instance tags in metadata (`InstanceMetadataTags=enabled`); `None` = disabled (404).
     pub tags: Option<Vec<(String, String)>>,
     pub user_data: Option<String>,
-    /// Concurrent connections served; further clients wait in the listen backlog.
+    /// Connections open at once; at the cap the oldest one not being answered is closed
+    /// to make room for a new client.
     pub max_connections: usize,
     /// Called once per request after it is answered (or abandoned).
     pub request_sink: Option<RequestSink>,
@@ -177,7 +178,7 @@ impl Default for EmulatorConfig {
             serve_extended_credentials: false,
             tags: None,
             user_data: None,
-            max_connections: 256,
+            max_connections: 1024,
             request_sink: None,
         }
     }
