@@ -85,6 +85,30 @@ fn item_values(v: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
+/// A boolean of the message (`allowed`, `explicitDeny`): JSON `true` or `false`; absent
+/// counts as false. Anything else (`"no"`, `0`, `null`) is refused, not guessed at.
+fn flag(message: &Value, name: &str) -> Result<bool, String> {
+    match message.get(name) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "`{name}` must be true or false, found {}",
+            json_type(other)
+        )),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn string(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_str).map(str::to_owned)
 }
@@ -147,14 +171,8 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
             "the message has no `context` (is this a decoded authorization message?)".into(),
         )
     })?;
-    let allowed = value
-        .get("allowed")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let explicit_deny = value
-        .get("explicitDeny")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let allowed = flag(&value, "allowed").map_err(|m| err(text, m))?;
+    let explicit_deny = flag(&value, "explicitDeny").map_err(|m| err(text, m))?;
     let p = ctx.get("principal");
     let principal = Principal {
         id: string(p.and_then(|p| p.get("id"))),
