@@ -2,6 +2,7 @@
 //! the library crates; each subcommand is one module under `commands/`.
 
 mod commands;
+mod duration;
 mod output;
 
 use std::process::ExitCode;

@@ -42,7 +42,7 @@ mod token;
 pub use config::{
     CANARY_ACCESS_KEY_ID, CANARY_SECRET_ACCESS_KEY, CANARY_SECRETS, CANARY_SESSION_TOKEN,
     ConfigError, Credentials, EmulatorConfig, HttpTokens, IDENTITY_CANARY_SECRET_ACCESS_KEY,
-    IDENTITY_CANARY_SESSION_TOKEN, check_loopback, parse_clock_offset, parse_delay,
+    IDENTITY_CANARY_SESSION_TOKEN, check_loopback,
 };
 pub use fault::{Fault, ParseFaultError};
 pub use server::{Emulator, RunningEmulator, bind, serve};
