@@ -18,6 +18,12 @@
 //! harness set it), [`run`] refuses any IMDS or AWS endpoint that is not on loopback,
 //! including the defaults, before a single packet is sent.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod chain;
 mod clock;
 mod envcheck;

@@ -30,6 +30,12 @@
 //! imds.shutdown();
 //! ```
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod clock;
 mod config;
 mod documents;
