@@ -161,6 +161,7 @@ fn run_imds(args: ImdsArgs) -> anyhow::Result<Outcome> {
             // Release the ports before anyone learns them: connections must be refused.
             listeners.clear();
         }
+        let stop = stop_signal();
         let mut stdout = std::io::stdout().lock();
         for url in &urls {
             writeln!(stdout, "{url}")?;
@@ -190,7 +191,7 @@ fn run_imds(args: ImdsArgs) -> anyhow::Result<Outcome> {
                 config.role_name,
             );
         }
-        emulator.serve(listeners, stop_signal()).await?;
+        emulator.serve(listeners, stop).await?;
         if !args.quiet {
             let s = emulator.stats();
             let _ = writeln!(
@@ -221,24 +222,33 @@ fn log_request(record: &RequestRecord) {
 }
 
 /// Completes on SIGINT or (on Unix) SIGTERM.
-async fn stop_signal() {
+/// Waits for Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// it is first awaited: it is called before the URL is printed, so a client that reads the
+/// URL and stops the emulator at once never meets the default action (death by signal).
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (terminate, interrupt) {
+                (Ok(mut terminate), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
