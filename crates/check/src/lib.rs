@@ -157,12 +157,14 @@ pub enum CheckError {
     )]
     UnknownGroup(String),
     #[error(
-        "refusing to contact {what} `{endpoint}`: {var} is set, so only loopback endpoints are allowed (pass --imds-endpoint http://127.0.0.1:PORT or unset {var})"
+        "refusing to contact {what} `{endpoint}`: {var} is set, so only loopback endpoints are allowed ({remedy} or unset {var})"
     )]
     Guard {
         what: &'static str,
         endpoint: String,
         var: &'static str,
+        /// How to point the call at loopback instead.
+        remedy: &'static str,
     },
     #[error("could not start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -535,6 +537,7 @@ fn guard(
             what: "the instance metadata service at",
             endpoint: endpoint.display(),
             var: TEST_GUARD_VAR,
+            remedy: "pass --imds-endpoint http://127.0.0.1:PORT",
         });
     }
     if online {
@@ -553,6 +556,7 @@ fn guard(
                             .take(100)
                             .collect(),
                         var: TEST_GUARD_VAR,
+                        remedy: "set AWS_ENDPOINT_URL to a loopback URL, without AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true",
                     });
                 }
             }
