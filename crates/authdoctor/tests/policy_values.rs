@@ -156,3 +156,30 @@ fn decode_rejects_allowed_and_explicit_deny_that_are_not_booleans() {
         assert_one_line_error(code, &stderr, &[field, "true or false"]);
     }
 }
+
+#[test]
+fn decode_rejects_numbers_where_the_message_has_strings() {
+    let message = |action: &str, value: &str| {
+        format!(
+            r#"{{"allowed":false,"explicitDeny":false,"matchedStatements":{{"items":[]}},"failures":{{"items":[]}},"context":{{"principal":{{"id":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/dev"}},"action":{action},"resource":"*","conditions":{{"items":[{{"key":"ec2:RoleDelivery","values":{{"items":[{{"value":{value}}}]}}}}]}}}}}}"#
+        )
+    };
+    let (code, stdout, stderr) = run(
+        &[
+            "decode",
+            "--text",
+            &message("\"ec2:RunInstances\"", "\"1.0\""),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "the control: {stderr}");
+    assert!(stdout.contains("1.0"), "{stdout}");
+    for (action, value, field) in [
+        ("\"ec2:RunInstances\"", "1.0", "ec2:RoleDelivery"),
+        ("7", "\"1.0\"", "context.action"),
+    ] {
+        let (code, stdout, stderr) = run(&["decode", "--text", &message(action, value)], &[]);
+        assert!(stdout.is_empty(), "{action}/{value}: {stdout}");
+        assert_one_line_error(code, &stderr, &[field, "must be", "string"]);
+    }
+}
