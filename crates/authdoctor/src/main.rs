@@ -1,7 +1,14 @@
 //! The `authdoctor` binary: argument parsing, exit codes and wiring. Behaviour lives in
 //! the library crates; each subcommand is one module under `commands/`.
 
+// The binary reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod commands;
+mod duration;
 mod output;
 
 use std::process::ExitCode;

@@ -18,6 +18,12 @@
 //! harness set it), [`run`] refuses any IMDS or AWS endpoint that is not on loopback,
 //! including the defaults, before a single packet is sent.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod chain;
 mod clock;
 mod envcheck;
@@ -151,38 +157,18 @@ pub enum CheckError {
         "unknown check group `{0}` in --only; expected a comma list of env, files, chain, imds, clock, online"
     )]
     UnknownGroup(String),
-    #[error("invalid duration `{0}`; expected e.g. `2s`, `500ms`, `1m`")]
-    InvalidDuration(String),
     #[error(
-        "refusing to contact {what} `{endpoint}`: {var} is set, so only loopback endpoints are allowed (pass --imds-endpoint http://127.0.0.1:PORT or unset {var})"
+        "refusing to contact {what} `{endpoint}`: {var} is set, so only loopback endpoints are allowed ({remedy} or unset {var})"
     )]
     Guard {
         what: &'static str,
         endpoint: String,
         var: &'static str,
+        /// How to point the call at loopback instead.
+        remedy: &'static str,
     },
     #[error("could not start the async runtime: {0}")]
     Runtime(std::io::Error),
-}
-
-/// Parses `--timeout` values: `2s`, `500ms`, `1m`, `1.5s` (jiff's friendly format), or a
-/// bare number of seconds. Zero and more than ten minutes are refused.
-pub fn parse_duration(text: &str) -> Result<Duration, CheckError> {
-    let bad = || CheckError::InvalidDuration(text.chars().take(40).collect());
-    let trimmed = text.trim();
-    let duration = if let Ok(secs) = trimmed.parse::<f64>() {
-        if !secs.is_finite() || secs <= 0.0 {
-            return Err(bad());
-        }
-        Duration::try_from_secs_f64(secs).map_err(|_| bad())?
-    } else {
-        let signed: jiff::SignedDuration = trimmed.parse().map_err(|_| bad())?;
-        Duration::try_from(signed).map_err(|_| bad())?
-    };
-    if duration.is_zero() || duration > Duration::from_secs(600) {
-        return Err(bad());
-    }
-    Ok(duration)
 }
 
 /// The outcome of one check.
@@ -554,30 +540,36 @@ fn guard(
             what: "the instance metadata service at",
             endpoint: endpoint.display(),
             var: TEST_GUARD_VAR,
+            remedy: "pass --imds-endpoint http://127.0.0.1:PORT",
         });
     }
     if online {
-        for (var, default) in [
-            ("AWS_ENDPOINT_URL_STS", "https://sts.amazonaws.com"),
-            ("AWS_ENDPOINT_URL_EC2", "https://ec2.amazonaws.com"),
-        ] {
-            let url = env
-                .get(var)
-                .or_else(|| env.get("AWS_ENDPOINT_URL"))
-                .map(String::as_str)
-                .unwrap_or(default);
-            let loopback = Endpoint::parse_any_scheme(url).is_ok_and(|e| e.is_loopback());
-            if !loopback {
-                return Err(CheckError::Guard {
-                    what: "the AWS endpoint",
-                    endpoint: authdoctor_redact::clean(url).chars().take(100).collect(),
-                    var: TEST_GUARD_VAR,
-                });
+        // Judge exactly what the online group will call: the same resolution
+        // (`AWS_ENDPOINT_URL_<SERVICE>` > `AWS_ENDPOINT_URL` > the regional default, all
+        // switched off by `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). The region only shapes
+        // the default host, which is never loopback, so any valid one will do here. When
+        // nothing can be resolved, the online group calls nothing and reports the error.
+        if let Ok(endpoints) = authdoctor_online::Endpoints::resolve(env, GUARD_REGION) {
+            for endpoint in [&endpoints.sts, &endpoints.ec2] {
+                if !endpoint.is_loopback_host() {
+                    return Err(CheckError::Guard {
+                        what: "the AWS endpoint",
+                        endpoint: authdoctor_redact::clean(endpoint.url())
+                            .chars()
+                            .take(100)
+                            .collect(),
+                        var: TEST_GUARD_VAR,
+                        remedy: "set AWS_ENDPOINT_URL to a loopback URL, without AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true",
+                    });
+                }
             }
         }
     }
     Ok(())
 }
+
+/// The region the guard resolves AWS endpoints for (see [`guard`]).
+const GUARD_REGION: &str = "us-east-1";
 
 /// Facts the fix commands are filled with: instance, region, account, role.
 fn finding_facts(probe: Option<&imds::Probe>) -> Facts {
@@ -717,23 +709,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_parse_like_the_cli_says() {
-        assert_eq!(parse_duration("2s").ok(), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_duration("500ms").ok(),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(
-            parse_duration("1.5").ok(),
-            Some(Duration::from_millis(1500))
-        );
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("1h").is_err());
-    }
-
-    #[test]
     fn groups_parse_and_reject_unknown_names() {
         let g = Groups::parse("env, imds").unwrap();
         assert!(g.env && g.imds && !g.files && !g.chain && !g.clock && !g.online);
@@ -761,6 +736,35 @@ mod tests {
         assert!(guard(&env, Some(&local), true, true).is_ok());
         // Without the guard variable nothing is refused.
         assert!(guard(&Env::new(), Some(&default), true, true).is_ok());
+    }
+
+    #[test]
+    fn guard_judges_the_endpoints_online_will_call() {
+        let local = Endpoint::parse("http://127.0.0.1:8080").ok();
+        let mut env = Env::new();
+        env.insert(TEST_GUARD_VAR.into(), "1".into());
+        env.insert("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:5000".into());
+        assert!(guard(&env, local.as_ref(), true, true).is_ok());
+        // The SDKs (and the online group) then ignore AWS_ENDPOINT_URL and call AWS itself.
+        env.insert("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS".into(), "true".into());
+        let refused = guard(&env, local.as_ref(), true, true);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("amazonaws.com")),
+            "{refused:?}"
+        );
+        // A blank service variable counts as unset, as in the online group: the general
+        // one (loopback) is used.
+        env.remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+        env.insert("AWS_ENDPOINT_URL_STS".into(), " ".into());
+        assert!(guard(&env, local.as_ref(), true, true).is_ok());
+        // A remote service endpoint is refused, whatever the general one says.
+        env.insert(
+            "AWS_ENDPOINT_URL_EC2".into(),
+            "https://ec2.example.com".into(),
+        );
+        assert!(guard(&env, local.as_ref(), true, true).is_err());
     }
 
     #[test]

@@ -14,6 +14,12 @@
 //!
 //! Memory is bounded by the block and finding caps below, whatever the input size.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod facts;
 pub mod index;
 pub mod markers;

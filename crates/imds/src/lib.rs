@@ -30,6 +30,12 @@
 //! imds.shutdown();
 //! ```
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod clock;
 mod config;
 mod documents;
@@ -42,7 +48,7 @@ mod token;
 pub use config::{
     CANARY_ACCESS_KEY_ID, CANARY_SECRET_ACCESS_KEY, CANARY_SECRETS, CANARY_SESSION_TOKEN,
     ConfigError, Credentials, EmulatorConfig, HttpTokens, IDENTITY_CANARY_SECRET_ACCESS_KEY,
-    IDENTITY_CANARY_SESSION_TOKEN, check_loopback, parse_clock_offset, parse_delay,
+    IDENTITY_CANARY_SESSION_TOKEN, check_loopback,
 };
 pub use fault::{Fault, ParseFaultError};
 pub use server::{Emulator, RunningEmulator, bind, serve};

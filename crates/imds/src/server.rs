@@ -1,19 +1,26 @@
 //! The server: accept loops on loopback listeners, one hyper HTTP/1 connection per client
 //! (`Connection: close`, as the real service), request routing and fault injection.
 //!
-//! Limits, so no client can make the emulator allocate without bound: at most
-//! `max_connections` connections are served at once (others wait in the kernel backlog),
-//! a request head is at most 8 KiB (hyper's smallest buffer) and must arrive within 10 s,
-//! request bodies are never read, held connections (`blackhole`, `hop-limit`) end when
-//! the client closes, after 10 minutes, or at shutdown, and the request log keeps only
-//! the most recent 4096 entries.
+//! Limits, so no client can make the emulator allocate without bound or starve the others:
+//! at most `max_connections` connections are open at once; a request head is at most
+//! 8 KiB (hyper's smallest buffer) and must be complete within [`HEAD_READ_TIMEOUT`] of
+//! the connection's start, however slowly its bytes trickle in; request bodies are never
+//! read; held connections (`blackhole`, `hop-limit`) end when the client closes, after 10
+//! minutes, or at shutdown; the request log keeps only the most recent 4096 entries.
+//!
+//! Fairness under a slowloris: a new connection is always accepted. At the cap (or when
+//! the process is out of file descriptors) the oldest connection that is not being
+//! answered — still waiting for its request head, or held by a fault — is closed to make
+//! room, so a flood of slow sockets only ever evicts itself while well-behaved clients,
+//! whose heads arrive at once, are answered.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, SystemTime};
 
@@ -24,7 +31,7 @@ use hyper::{Method, Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError, oneshot, watch};
 
 use crate::MAX_TOKEN_TTL_SECONDS;
 use crate::clock::{Clock, http_date, iso8601, real_now};
@@ -35,7 +42,9 @@ use crate::http::{Body, Ec2Reply, TOKEN_HEADER, TOKEN_TTL_HEADER, proxy_reply, x
 use crate::stats::{Recorder, RequestRecord, Stats, TokenUse};
 use crate::token::{Check, TokenMint};
 
-const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time from the connection's start to a complete request head. Real clients send the
+/// head in one write; a few seconds leave room for a loaded machine.
+pub const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(3);
 const MAX_HOLD: Duration = Duration::from_secs(600);
 const MAX_LOGGED_PATH: usize = 256;
 
@@ -47,6 +56,105 @@ struct Shared {
     /// Emulated time at start: the instance's launch time.
     launched: i64,
     connections: Arc<Semaphore>,
+    sheddable: Sheddable,
+}
+
+/// The open connections that are not being answered (waiting for their request head, or
+/// held by a fault), by age: the ones to close first when room is needed.
+#[derive(Default)]
+struct Sheddable {
+    next_id: AtomicU64,
+    /// Connection id (increasing with age) → the signal that closes it.
+    waiting: Mutex<BTreeMap<u64, Arc<Notify>>>,
+}
+
+impl Sheddable {
+    fn new_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<Notify>>> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn insert(&self, id: u64, close: Arc<Notify>) {
+        self.waiting().insert(id, close);
+    }
+
+    fn remove(&self, id: u64) {
+        self.waiting().remove(&id);
+    }
+
+    /// Signals the oldest waiting connection to close; false when there is none.
+    fn shed_oldest(&self) -> bool {
+        let oldest = self.waiting().pop_first();
+        match oldest {
+            Some((_, close)) => {
+                close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Like [`Sheddable::shed_oldest`], but never the most recent connection: the one
+    /// just accepted, which is waiting for room itself.
+    fn shed_oldest_except_newest(&self) -> bool {
+        let mut waiting = self.waiting();
+        if waiting.len() < 2 {
+            return false;
+        }
+        match waiting.pop_first() {
+            Some((_, close)) => {
+                close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// One connection's place among the sheddable ones; leaves it when dropped.
+struct ConnectionSlot {
+    shared: Arc<Shared>,
+    id: u64,
+    close: Arc<Notify>,
+    head_received: AtomicBool,
+}
+
+impl ConnectionSlot {
+    fn new(shared: Arc<Shared>) -> Arc<ConnectionSlot> {
+        let id = shared.sheddable.new_id();
+        let close = Arc::new(Notify::new());
+        shared.sheddable.insert(id, close.clone());
+        Arc::new(ConnectionSlot {
+            shared,
+            id,
+            close,
+            head_received: AtomicBool::new(false),
+        })
+    }
+
+    /// A request head arrived: the connection is being answered and must not be shed.
+    fn answering(&self) {
+        self.head_received.store(true, Ordering::Relaxed);
+        self.shared.sheddable.remove(self.id);
+    }
+
+    /// The answer is withheld on purpose (hop limit): sheddable again, by its age.
+    fn holding(&self) {
+        self.shared.sheddable.insert(self.id, self.close.clone());
+    }
+
+    fn head_received(&self) -> bool {
+        self.head_received.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.shared.sheddable.remove(self.id);
+    }
 }
 
 /// A configured emulator: the state shared by every connection. Cheap to clone.
@@ -81,6 +189,7 @@ impl Emulator {
                 recorder: Recorder::default(),
                 launched,
                 connections,
+                sheddable: Sheddable::default(),
             }),
         })
     }
@@ -321,13 +430,6 @@ impl Drop for RunningEmulator {
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
     loop {
-        let permit = tokio::select! {
-            permit = shared.connections.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => return,
-            },
-            _ = stop.changed() => return,
-        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.changed() => return,
@@ -335,22 +437,64 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, mut stop: watch
         let stream = match accepted {
             Ok((stream, _peer)) => stream,
             Err(_) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Out of file descriptors and the like: free one by shedding the oldest
+                // waiting connection, and back off instead of spinning.
+                if shared.sheddable.shed_oldest() {
+                    shared.recorder.update(|s| s.shed_connections += 1);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
+        };
+        // Sheddable from this moment: a burst of slow sockets accepted before their
+        // tasks first run must already be candidates for the next one's room.
+        let slot = ConnectionSlot::new(shared.clone());
+        let Some(permit) = make_room(&shared, &mut stop).await else {
+            return;
         };
         shared.recorder.update(|s| s.connections += 1);
         let shared = shared.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
-            connection(shared, stream, stop).await;
+            connection(shared, slot, stream, stop).await;
             drop(permit);
         });
     }
 }
 
-async fn connection(shared: Arc<Shared>, stream: TcpStream, mut stop: watch::Receiver<bool>) {
+/// A connection permit for a client just accepted. At the cap the oldest connection that
+/// is not being answered is closed to make room; while every connection is being
+/// answered, this waits for one to finish (answers take milliseconds) and looks again.
+/// `None` at shutdown.
+async fn make_room(
+    shared: &Arc<Shared>,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<OwnedSemaphorePermit> {
+    loop {
+        match shared.connections.clone().try_acquire_owned() {
+            Ok(permit) => return Some(permit),
+            Err(TryAcquireError::Closed) => return None,
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        // The newest connection (the one being admitted) is never the oldest while any
+        // other is sheddable; if it is the only one, it waits like the others.
+        if shared.sheddable.shed_oldest_except_newest() {
+            shared.recorder.update(|s| s.shed_connections += 1);
+        }
+        tokio::select! {
+            permit = shared.connections.clone().acquire_owned() => return permit.ok(),
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            _ = stop.changed() => return None,
+        }
+    }
+}
+
+async fn connection(
+    shared: Arc<Shared>,
+    slot: Arc<ConnectionSlot>,
+    stream: TcpStream,
+    mut stop: watch::Receiver<bool>,
+) {
     let config = current(&shared);
     if config.has(Fault::Refused) {
         // Switched on after start: the closest thing to a refusal is an immediate reset.
@@ -358,10 +502,13 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, mut stop: watch::Rec
         return;
     }
     if config.has(Fault::Blackhole) {
+        // Held without a head deadline (the client under test waits for an answer that
+        // never comes), but sheddable when room is needed.
         shared.recorder.update(|s| s.blackholed_connections += 1);
         tokio::select! {
             _ = drain(stream) => {}
             _ = stop.changed() => {}
+            _ = slot.close.notified() => {}
             _ = tokio::time::sleep(MAX_HOLD) => {}
         }
         return;
@@ -372,18 +519,39 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, mut stop: watch::Rec
         reset: reset.clone(),
     });
     let service_shared = shared.clone();
-    let service = service_fn(move |request| handle(service_shared.clone(), reset.clone(), request));
+    let service_slot = slot.clone();
+    let service = service_fn(move |request| {
+        service_slot.answering();
+        handle(
+            service_shared.clone(),
+            service_slot.clone(),
+            reset.clone(),
+            request,
+        )
+    });
     let served = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEAD_READ_TIMEOUT)
+        // A backstop only: the deadline below is the one that counts.
+        .header_read_timeout(HEAD_READ_TIMEOUT * 2)
         .keep_alive(false)
         .title_case_headers(true)
         .max_buf_size(8192)
         .serve_connection(io, service);
+    // Counted from the connection's start, so neither silence nor a trickle of bytes
+    // extends it.
+    let head_deadline = async {
+        tokio::time::sleep(HEAD_READ_TIMEOUT).await;
+        if slot.head_received() {
+            std::future::pending::<()>().await;
+        }
+        shared.recorder.update(|s| s.head_timeouts += 1);
+    };
     let limit = config.slow_delay + MAX_HOLD;
     tokio::select! {
         _ = served => {}
         _ = stop.changed() => {}
+        _ = slot.close.notified() => {}
+        _ = head_deadline => {}
         _ = tokio::time::sleep(limit) => {}
     }
 }
@@ -421,6 +589,7 @@ enum Outcome {
 
 async fn handle(
     shared: Arc<Shared>,
+    slot: Arc<ConnectionSlot>,
     reset: Arc<AtomicBool>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Hangup> {
@@ -453,6 +622,7 @@ async fn handle(
         Outcome::Hang => {
             shared.recorder.update(|s| s.unanswered += 1);
             finish(&shared, &config, record);
+            slot.holding();
             match config.hop_limit_reset_after {
                 Some(after) => {
                     tokio::time::sleep(after).await;

@@ -46,6 +46,11 @@ pub struct Stats {
     pub connections: u64,
     /// Connections accepted and never read (`blackhole`).
     pub blackholed_connections: u64,
+    /// Connections closed because no complete request head arrived in time.
+    pub head_timeouts: u64,
+    /// Connections closed to make room for a new one at the connection cap (or when out
+    /// of file descriptors): the oldest that was not being answered.
+    pub shed_connections: u64,
     /// HTTP requests read.
     pub requests: u64,
     /// `PUT /latest/api/token` received (whatever the answer).

@@ -937,17 +937,17 @@ fn oversized_and_malformed_requests_are_bounded_and_harmless() {
 }
 
 #[test]
-fn connection_cap_queues_clients_instead_of_failing() {
-    let (_imds, addr) = start(EmulatorConfig {
+fn connection_cap_sheds_an_idle_connection_for_a_new_client() {
+    let (imds, addr) = start(EmulatorConfig {
         max_connections: 2,
         ..EmulatorConfig::default()
     });
-    // Two idle connections hold both slots until the client closes them.
+    // Two idle connections fill both slots; a new client makes the oldest one go.
     let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
     let waiting = std::thread::spawn(move || put_token(addr, "60").status);
-    std::thread::sleep(Duration::from_millis(200));
-    drop(idle);
     assert_eq!(waiting.join().unwrap(), 200);
+    assert_eq!(imds.stats().shed_connections, 1);
+    drop(idle);
 }
 
 #[test]

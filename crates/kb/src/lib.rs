@@ -7,6 +7,12 @@
 //!
 //! Nothing here reads files, the environment or the network.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod schema;
 
 use std::collections::BTreeMap;

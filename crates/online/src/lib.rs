@@ -33,6 +33,12 @@
 //! # }
 //! ```
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod client;
 mod credentials;
 mod endpoint;

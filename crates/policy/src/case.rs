@@ -173,17 +173,28 @@ impl Cx<'_> {
         };
         let mut ctx = Context::default();
         for m in members {
-            let scalar = |x: &Value| match &x.kind {
+            // The contract: strings or lists of strings. AWS passes every context value
+            // as text; a bare number or boolean is refused rather than guessed at.
+            let scalar = |x: &Value| {
+                match &x.kind {
                 Kind::String(s) => Ok(s.clone()),
-                Kind::Number(n) => Ok(n.clone()),
-                Kind::Bool(b) => Ok(b.to_string()),
+                Kind::Number(number) => Err(self.err(
+                    x.span.start,
+                    format!(
+                        "context value of `{}` must be a string or a list of strings, found the number {n} (write it as \"{n}\")",
+                        m.key,
+                        n = number.chars().take(40).collect::<String>()
+                    ),
+                )),
                 _ => Err(self.err(
                     x.span.start,
                     format!(
-                        "context value of `{}` must be a string or a list of strings",
-                        m.key
+                        "context value of `{}` must be a string or a list of strings, found {}",
+                        m.key,
+                        x.type_name()
                     ),
                 )),
+            }
             };
             match &m.value.kind {
                 Kind::Array(items) => {

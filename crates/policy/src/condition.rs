@@ -297,6 +297,56 @@ fn compile_one(base: BaseOp, pieces: &[(&str, bool)]) -> Compiled {
     }
 }
 
+/// Why a policy value cannot be read by its operator family, or `None` when it can.
+///
+/// AWS documents neither how such a value is evaluated nor that it is refused; an engine
+/// that treated it as "no match" would quietly turn a `Deny` into nothing (a
+/// `NumericLessThan 1e400` Deny would never fire), so the parser makes it an error. Values
+/// with policy variables are only known at evaluation time and are not judged here.
+pub(crate) fn unreadable_policy_value(base: BaseOp, text: &str, variables: bool) -> Option<String> {
+    if variables && base.takes_variables() && Template::parse(text).is_some() {
+        return None;
+    }
+    let family = match base {
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => {
+            if parse_number(text).is_some() {
+                return None;
+            }
+            let looks_numeric = text.trim().parse::<f64>().is_ok_and(f64::is_infinite)
+                && text.trim().bytes().any(|b| b.is_ascii_digit());
+            return Some(if looks_numeric {
+                "is out of the range of numbers that can be compared".to_owned()
+            } else {
+                "is not a number (e.g. \"2\", \"1.5\")".to_owned()
+            });
+        }
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => (
+            parse_date(text).is_none(),
+            "is not a date (e.g. \"2026-11-23T10:00:00Z\" or epoch seconds)",
+        ),
+        Bool => (parse_bool(text).is_none(), "is not \"true\" or \"false\""),
+        IpAddress | NotIpAddress => (
+            Cidr::parse(text).is_none(),
+            "is not an IP address or CIDR range (e.g. \"203.0.113.0/24\")",
+        ),
+        _ => (false, ""),
+    };
+    match family {
+        (true, problem) => Some(problem.to_owned()),
+        (false, _) => None,
+    }
+}
+
 /// A decimal number; `"1"` equals `"1.0"`. Words such as `inf` are not numbers here.
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
@@ -316,7 +366,7 @@ pub fn parse_date(s: &str) -> Option<f64> {
     let s = s.trim();
     // Epoch seconds.
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return s.parse::<f64>().ok();
+        return s.parse::<f64>().ok().filter(|f| f.is_finite());
     }
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
         return Some(ts.as_millisecond() as f64 / 1000.0);

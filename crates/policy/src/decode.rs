@@ -74,19 +74,59 @@ fn items(v: Option<&Value>) -> Vec<&Value> {
         .unwrap_or_default()
 }
 
-fn item_values(v: Option<&Value>) -> Vec<String> {
-    items(v)
-        .into_iter()
-        .filter_map(|i| match i.get("value").unwrap_or(i) {
-            Value::String(s) => Some(s.clone()),
-            other if !other.is_null() => Some(other.to_string()),
-            _ => None,
-        })
-        .collect()
+/// The `value`s of an `{"items": [{"value": …}]}` list. They are strings in every message
+/// AWS writes; anything else is refused (`what` names the list in the error).
+fn item_values(v: Option<&Value>, what: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for item in items(v) {
+        match item.get("value").unwrap_or(item) {
+            Value::String(s) => out.push(s.clone()),
+            Value::Null => {}
+            other => {
+                return Err(format!(
+                    "values of `{what}` must be strings, found {}",
+                    json_type(other)
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
-fn string(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str).map(str::to_owned)
+/// A boolean of the message (`allowed`, `explicitDeny`): JSON `true` or `false`; absent
+/// counts as false. Anything else (`"no"`, `0`, `null`) is refused, not guessed at.
+fn flag(message: &Value, name: &str) -> Result<bool, String> {
+    match message.get(name) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "`{name}` must be true or false, found {}",
+            json_type(other)
+        )),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A string field; absent or null is `None`, any other type is refused.
+fn string(v: Option<&Value>, what: &str) -> Result<Option<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!(
+            "`{what}` must be a string, found {}",
+            json_type(other)
+        )),
+    }
 }
 
 /// Parses the CLI's output (`{"DecodedMessage": "…"}`), the inner message as JSON, or
@@ -147,34 +187,28 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
             "the message has no `context` (is this a decoded authorization message?)".into(),
         )
     })?;
-    let allowed = value
-        .get("allowed")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let explicit_deny = value
-        .get("explicitDeny")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let allowed = flag(&value, "allowed").map_err(|m| err(text, m))?;
+    let explicit_deny = flag(&value, "explicitDeny").map_err(|m| err(text, m))?;
     let p = ctx.get("principal");
+    let field = |v: Option<&Value>, what: &str| string(v, what).map_err(|m| err(text, m));
+    let values = |v: Option<&Value>, what: &str| item_values(v, what).map_err(|m| err(text, m));
     let principal = Principal {
-        id: string(p.and_then(|p| p.get("id"))),
-        name: string(p.and_then(|p| p.get("name"))),
-        arn: string(p.and_then(|p| p.get("arn"))),
+        id: field(p.and_then(|p| p.get("id")), "context.principal.id")?,
+        name: field(p.and_then(|p| p.get("name")), "context.principal.name")?,
+        arn: field(p.and_then(|p| p.get("arn")), "context.principal.arn")?,
     };
-    let mut action = string(ctx.get("action")).unwrap_or_default();
+    let mut action = field(ctx.get("action"), "context.action")?.unwrap_or_default();
     // Some messages omit the service prefix (`RunInstances`); EC2 is the service that
     // returns encoded messages.
     if !action.is_empty() && !action.contains(':') {
         action = format!("ec2:{action}");
     }
-    let resource = string(ctx.get("resource")).unwrap_or_default();
+    let resource = field(ctx.get("resource"), "context.resource")?.unwrap_or_default();
     let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in items(ctx.get("conditions")) {
-        if let Some(k) = string(c.get("key")) {
-            context
-                .entry(k)
-                .or_default()
-                .extend(item_values(c.get("values")));
+        if let Some(k) = field(c.get("key"), "context.conditions key")? {
+            let request_values = values(c.get("values"), &format!("context.conditions {k}"))?;
+            context.entry(k).or_default().extend(request_values);
         }
     }
     let lookup = |key: &str| -> Option<&Vec<String>> {
@@ -185,31 +219,31 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
     };
     let mut matched = Vec::new();
     for s in items(value.get("matchedStatements")) {
-        let effect = string(s.get("effect")).unwrap_or_default();
+        let effect = field(s.get("effect"), "matchedStatements effect")?.unwrap_or_default();
         let deny = effect.eq_ignore_ascii_case("deny");
-        let conditions = items(s.get("conditions"))
-            .into_iter()
-            .filter_map(|c| {
-                let key = string(c.get("key"))?;
-                let policy_values = item_values(c.get("values"));
-                let request_values = lookup(&key).cloned().unwrap_or_default();
-                let (operator, note) = infer_operator(&key, &policy_values, &request_values, deny);
-                Some(MatchedCondition {
-                    key,
-                    policy_values,
-                    request_values,
-                    operator,
-                    inferred: true,
-                    note,
-                })
-            })
-            .collect();
+        let mut conditions = Vec::new();
+        for c in items(s.get("conditions")) {
+            let Some(key) = field(c.get("key"), "matchedStatements condition key")? else {
+                continue;
+            };
+            let policy_values = values(c.get("values"), &format!("matchedStatements {key}"))?;
+            let request_values = lookup(&key).cloned().unwrap_or_default();
+            let (operator, note) = infer_operator(&key, &policy_values, &request_values, deny);
+            conditions.push(MatchedCondition {
+                key,
+                policy_values,
+                request_values,
+                operator,
+                inferred: true,
+                note,
+            });
+        }
         matched.push(MatchedStatement {
-            sid: string(s.get("statementId")).unwrap_or_default(),
+            sid: field(s.get("statementId"), "matchedStatements statementId")?.unwrap_or_default(),
             effect,
-            actions: item_values(s.get("actions")),
-            resources: item_values(s.get("resources")),
-            principals: item_values(s.get("principals")),
+            actions: values(s.get("actions"), "matchedStatements actions")?,
+            resources: values(s.get("resources"), "matchedStatements resources")?,
+            principals: values(s.get("principals"), "matchedStatements principals")?,
             conditions,
         });
     }

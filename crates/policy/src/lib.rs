@@ -14,6 +14,12 @@
 //!
 //! [`decode`] reads the output of `aws sts decode-authorization-message`.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod advice;
 pub mod case;
 pub mod condition;

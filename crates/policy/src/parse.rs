@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::condition::{BaseOp, Condition, Operator, compile_values};
+use crate::condition::{BaseOp, Condition, Operator, compile_values, unreadable_policy_value};
 use crate::error::{ErrorKind, PolicyError, check_size};
 use crate::json::{self, Kind, Span, Value};
 use crate::pattern::{ArnPattern, Glob};
@@ -570,6 +570,18 @@ impl Cx<'_> {
                         }
                     }
                 }
+                for (v, span) in &values {
+                    if let Some(problem) = unreadable_policy_value(operator.base, v, variables) {
+                        let shown: String = v.chars().take(60).collect();
+                        return Err(self.err(
+                            span.start,
+                            format!(
+                                "`{}` value \"{shown}\" of condition key `{}` {problem}",
+                                op.key, k.key
+                            ),
+                        ));
+                    }
+                }
                 let texts: Vec<String> = values.into_iter().map(|(v, _)| v).collect();
                 let compiled = compile_values(operator.base, &texts, variables);
                 out.push(Condition {
@@ -634,6 +646,46 @@ mod tests {
 
     fn parse(kind: PolicyKind, text: &str) -> Result<Policy, PolicyError> {
         parse_policy(kind, "p", "p.json", text)
+    }
+
+    #[test]
+    fn condition_values_the_operator_cannot_read_are_errors_with_a_position() {
+        let policy = |operator: &str, value: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Deny","Action":"*","Resource":"*","Condition":{{"{operator}":{{"k":{value}}}}}}}}}"#
+            )
+        };
+        for (operator, value) in [
+            ("NumericLessThan", "1e400"),
+            ("NumericEquals", "\"-1e400\""),
+            ("NumericGreaterThan", "\"twelve\""),
+            ("DateLessThan", "\"soon\""),
+            ("DateLessThan", &format!("\"{}\"", "9".repeat(400))),
+            ("IpAddress", "\"300.1.1.1\""),
+            ("Bool", "\"yes\""),
+            ("Bool", "\"${aws:SecureTransport}\""),
+        ] {
+            let text = policy(operator, value).replace("2012-10-17", "2008-10-17");
+            let e = parse(PolicyKind::Identity, &text)
+                .err()
+                .unwrap_or_else(|| panic!("{operator} {value} was accepted"));
+            assert_eq!(e.offset, text.find(value).unwrap_or_default(), "{e}");
+            assert!(e.message.contains(operator), "{e}");
+        }
+        for (operator, value) in [
+            ("NumericLessThan", "2"),
+            ("NumericLessThan", "\"1.5e3\""),
+            ("DateLessThan", "\"2026-11-23T10:00:00Z\""),
+            ("IpAddress", "\"2001:db8::/32\""),
+            ("Bool", "\"TRUE\""),
+            // Only known when the request is evaluated.
+            ("Bool", "\"${aws:PrincipalTag/enabled}\""),
+        ] {
+            assert!(
+                parse(PolicyKind::Identity, &policy(operator, value)).is_ok(),
+                "{operator} {value}"
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,12 @@
 //! users need it to act: encoded authorization messages (opaque, not credentials),
 //! request ids, ARNs, account ids and role names.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::borrow::Cow;
 use std::sync::OnceLock;
 

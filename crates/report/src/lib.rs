@@ -5,6 +5,12 @@
 //! still passes its final text through [`authdoctor_redact::clean`], so a secret can
 //! only reach the terminal if both layers miss it.
 
+// Library code reports failures as values: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod text;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};

@@ -22,8 +22,8 @@ pub struct Args {
     pub imds_endpoint: Option<String>,
     /// The whole command's time budget, e.g. `2s`, `500ms`; it always ends within it plus
     /// a small margin
-    #[arg(long, value_name = "DURATION", default_value = "2s")]
-    pub timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = crate::duration::timeout)]
+    pub timeout: std::time::Duration,
     /// Also call STS GetCallerIdentity (and EC2 DescribeInstances) with the resolved credentials
     #[arg(long)]
     pub online: bool,
@@ -33,14 +33,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
-    let timeout = authdoctor_check::parse_duration(&args.timeout)?;
     let groups = match &args.only {
         Some(list) => Groups::parse(list)?,
         None => Groups::all(),
     };
     let options = Options {
         imds_endpoint: args.imds_endpoint,
-        timeout,
+        timeout: args.timeout,
         online: args.online,
         groups,
     };
@@ -53,14 +52,15 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             )
         })
         .collect();
+    let timeout = args.timeout;
     let limit = timeout + WATCHDOG_MARGIN;
     let report = within(limit, move || {
         authdoctor_check::run(&options, &env, &RootFs::host())
     })?
     .ok_or_else(|| {
         anyhow::anyhow!(
-            "no result within --timeout {} plus {} s: a file or system call did not return (a hung network file system?)",
-            args.timeout.trim(),
+            "no result within --timeout {} ms plus {} s: a file or system call did not return (a hung network file system?)",
+            timeout.as_millis(),
             WATCHDOG_MARGIN.as_secs()
         )
     })??;

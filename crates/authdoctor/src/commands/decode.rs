@@ -30,22 +30,8 @@ pub struct Args {
     #[arg(long)]
     region: Option<String>,
     /// Time budget for --online
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::duration::timeout)]
     timeout: Duration,
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (n, unit) = s
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 5s or 500ms"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        _ => Err(format!("`{s}` is not a duration like 5s or 500ms")),
-    }
 }
 
 fn read_input(args: &Args) -> anyhow::Result<(String, String)> {

@@ -47,13 +47,13 @@ pub struct ImdsArgs {
     #[arg(long, value_name = "MODE", default_value = "required", value_parser = parse_http_tokens)]
     pub http_tokens: HttpTokens,
     /// Shift the emulated clock (Date headers, credential times), e.g. `-10m`, `+400s`, `2h`
-    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true, value_parser = parse_offset)]
+    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true, value_parser = crate::duration::offset)]
     pub clock_offset: Option<i64>,
     /// Delay for the `slow` fault, e.g. `1500ms`, `2s` (default 2s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
     pub delay: Option<Duration>,
     /// With `hop-limit`: reset the connection after this long instead of never answering
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
     pub hop_limit_reset_after: Option<Duration>,
     /// Role (and instance profile) name
     #[arg(long, value_name = "NAME")]
@@ -108,14 +108,6 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 fn parse_http_tokens(text: &str) -> Result<HttpTokens, String> {
     text.parse()
         .map_err(|e: authdoctor_imds::ConfigError| e.to_string())
-}
-
-fn parse_offset(text: &str) -> Result<i64, String> {
-    authdoctor_imds::parse_clock_offset(text).map_err(|e| e.to_string())
-}
-
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    authdoctor_imds::parse_delay(text).map_err(|e| e.to_string())
 }
 
 pub fn run(args: Args, _output: &Output) -> anyhow::Result<Outcome> {

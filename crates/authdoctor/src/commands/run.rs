@@ -1,23 +1,23 @@
 //! `authdoctor run -- COMMAND…`: runs a command unchanged and explains its failure.
 //!
 //! Standard input and output are inherited, so the command behaves exactly as without
-//! the wrapper; standard error is passed through as it arrives and also captured (the
-//! last [`MAX_CAPTURE`] bytes). When the command fails, the captured text is explained
-//! on standard error, and the command's own exit code is returned.
+//! the wrapper; standard error is passed through as it arrives and, at the same time,
+//! streamed through the explain engine on a thread of its own, so nothing is held back
+//! and an early error is never pushed out by the output that follows it (memory stays
+//! bounded by the engine's caps, whatever the volume). When the command fails, the
+//! diagnosis is printed on standard error, with a notice of anything it left out, and
+//! the command's own exit code is returned.
 
-use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
+use authdoctor_explain::Report;
 
 use crate::Outcome;
 use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
-
-/// Bytes of standard error kept for the diagnosis (the end of the output matters most).
-const MAX_CAPTURE: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -50,16 +50,16 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         Ok(child) => child,
         Err(e) => bail!("cannot run `{}`: {e}", program.to_string_lossy()),
     };
-    let captured = match child.stderr.take() {
-        Some(stderr) => tee(stderr).context("cannot read the command's standard error")?,
-        None => Vec::new(),
+    let streamed = match child.stderr.take() {
+        Some(stderr) => tee_and_explain(stderr)?,
+        None => Streamed::default(),
     };
     let status = child.wait().context("cannot wait for the command")?;
     let code = exit_code(&status);
     if code == 0 {
         return Ok(Outcome::Good);
     }
-    let report = authdoctor_explain::explain_reader(captured.as_slice())?;
+    let report = streamed.report;
     let mut stderr = anstream::AutoStream::new(
         io::stderr().lock(),
         if output.color {
@@ -97,13 +97,44 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             authdoctor_report::markdown(&report.explained, &options)
         )?,
     }
+    if output.format != Format::Json {
+        if report.dropped > 0 {
+            writeln!(
+                stderr,
+                "\n({} more distinct errors were not shown)",
+                report.dropped
+            )?;
+        }
+        if let Some(cut_short) = &streamed.cut_short {
+            writeln!(stderr, "\n(the diagnosis is incomplete: {cut_short})")?;
+        }
+    }
     stderr.flush()?;
     Ok(Outcome::Code(code))
 }
 
-/// Copies the child's standard error to ours as it arrives and keeps its tail.
-fn tee(mut from: impl Read) -> io::Result<Vec<u8>> {
-    let mut kept: VecDeque<u8> = VecDeque::new();
+/// What streaming the command's standard error gave.
+#[derive(Debug, Default)]
+struct Streamed {
+    report: Report,
+    /// Why the engine stopped before the end of the output, when it did.
+    cut_short: Option<String>,
+}
+
+/// Copies the child's standard error to ours as it arrives and feeds the same bytes to
+/// the explain engine through a pipe, read on a thread of its own.
+///
+/// The pass-through never depends on the engine: if the engine stops early, the rest of
+/// the output is still copied and the diagnosis says how far it got.
+fn tee_and_explain(mut from: impl Read) -> anyhow::Result<Streamed> {
+    let (engine_input, mut to_engine) =
+        io::pipe().context("cannot create a pipe for the diagnosis")?;
+    let engine = std::thread::Builder::new()
+        .name("authdoctor-explain".to_owned())
+        .spawn(move || authdoctor_explain::explain_reader(engine_input))
+        .context("cannot start the diagnosis thread")?;
+    let mut engine_alive = true;
+    let mut read_error = None;
     let mut buffer = [0u8; 8192];
     let mut stderr = io::stderr();
     loop {
@@ -111,17 +142,30 @@ fn tee(mut from: impl Read) -> io::Result<Vec<u8>> {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => {
+                read_error = Some(format!("reading it failed: {e}"));
+                break;
+            }
         };
         // The wrapped command's own output is passed through untouched, as without the wrapper.
         let _ = stderr.write_all(&buffer[..n]);
-        kept.extend(&buffer[..n]);
-        if kept.len() > MAX_CAPTURE {
-            let excess = kept.len() - MAX_CAPTURE;
-            kept.drain(..excess);
+        if engine_alive && to_engine.write_all(&buffer[..n]).is_err() {
+            // The engine ended (it only does on an error); keep copying for the user.
+            engine_alive = false;
         }
     }
-    Ok(kept.into())
+    // End of input for the engine.
+    drop(to_engine);
+    let mut streamed = Streamed::default();
+    match engine.join() {
+        Ok(Ok(report)) => streamed.report = report,
+        Ok(Err(e)) => streamed.cut_short = Some(format!("the diagnosis stopped: {e}")),
+        Err(_) => streamed.cut_short = Some("the diagnosis stopped unexpectedly".to_owned()),
+    }
+    if streamed.cut_short.is_none() {
+        streamed.cut_short = read_error;
+    }
+    Ok(streamed)
 }
 
 fn exit_code(status: &std::process::ExitStatus) -> u8 {
