@@ -1,7 +1,8 @@
 //! The `clock` group: the skew between this host's clock and the metadata service's
 //! `Date` header (SigV4 tolerates 5 minutes), and whether chrony/NTP is pointed at the
 //! Amazon Time Sync Service. The time service is only read about in config files, never
-//! contacted.
+//! contacted. The Time Sync address answers only on EC2 instances, so pointing a host at
+//! it is proposed only when IMDS answered as EC2 ([`answered_as_ec2`]).
 
 use std::path::Path;
 
@@ -86,7 +87,37 @@ const CONFIGS: &[&str] = &[
 ];
 const TIME_SYNC: &[&str] = &["169.254.169.123", "fd00:ec2::123"];
 
-pub(crate) fn ntp(fs: &dyn Fs) -> Check {
+/// Whether the metadata service answered as EC2's: it served an instance identity with an
+/// instance id. Something else at the metadata address (another cloud's metadata
+/// service, a local stand-in) or nothing at all does not make this host an instance.
+pub(crate) fn answered_as_ec2(probe: Option<&Probe>) -> bool {
+    probe
+        .and_then(|p| p.identity.as_ref())
+        .is_some_and(|i| i.instance_id.is_some())
+}
+
+/// The command that adds the Amazon Time Sync Service to the time client whose
+/// configuration was found. chrony's file and unit differ by distribution: Amazon Linux
+/// and RHEL use `/etc/chrony.conf` and `chronyd`, Debian and Ubuntu
+/// `/etc/chrony/chrony.conf` and `chrony`.
+fn time_sync_fix(found: &[String]) -> String {
+    const SERVER: &str = "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4";
+    if found.iter().any(|f| f == "/etc/chrony/chrony.conf") {
+        format!(
+            "echo '{SERVER}' | sudo tee -a /etc/chrony/chrony.conf && sudo systemctl restart chrony"
+        )
+    } else if found.iter().any(|f| f.contains("chrony")) {
+        format!("echo '{SERVER}' | sudo tee -a /etc/chrony.conf && sudo systemctl restart chronyd")
+    } else if found.iter().any(|f| f.contains("timesyncd")) {
+        "sudo sed -i 's/^#\\?NTP=.*/NTP=169.254.169.123/' /etc/systemd/timesyncd.conf && sudo systemctl restart systemd-timesyncd".to_owned()
+    } else {
+        "echo 'server 169.254.169.123 prefer iburst' | sudo tee -a /etc/ntp.conf && sudo systemctl restart ntp".to_owned()
+    }
+}
+
+/// `on_ec2`: IMDS answered as EC2 ([`answered_as_ec2`]); only then is the Amazon Time Sync
+/// Service proposed.
+pub(crate) fn ntp(fs: &dyn Fs, on_ec2: bool) -> Check {
     let mut found = Vec::new();
     let mut amazon = Vec::new();
     let mut public_aws = false;
@@ -140,6 +171,14 @@ pub(crate) fn ntp(fs: &dyn Fs) -> Check {
             "clock.ntp",
             "no chrony, ntpd or timesyncd configuration found",
         )
+    } else if !on_ec2 {
+        Check {
+            summary: format!(
+                "time sync is configured ({}); the Amazon Time Sync Service is not proposed because IMDS did not answer as EC2 (it answers only on EC2 instances)",
+                found.join(", ")
+            ),
+            ..check
+        }
     } else if public_aws {
         Check {
             summary: "time sync uses time.aws.com (public); on EC2 the link-local 169.254.169.123 is closer and needs no internet".to_owned(),
@@ -152,13 +191,7 @@ pub(crate) fn ntp(fs: &dyn Fs) -> Check {
                 "{} does not point at the Amazon Time Sync Service (169.254.169.123 / fd00:ec2::123)",
                 found.join(", ")
             ),
-            fix: Some(if found.iter().any(|f| f.contains("chrony")) {
-                "echo 'server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4' | sudo tee -a /etc/chrony.conf && sudo systemctl restart chronyd".to_owned()
-            } else if found.iter().any(|f| f.contains("timesyncd")) {
-                "sudo sed -i 's/^#\\?NTP=.*/NTP=169.254.169.123/' /etc/systemd/timesyncd.conf && sudo systemctl restart systemd-timesyncd".to_owned()
-            } else {
-                "echo 'server 169.254.169.123 prefer iburst' | sudo tee -a /etc/ntp.conf && sudo systemctl restart ntp".to_owned()
-            }),
+            fix: Some(time_sync_fix(&found)),
             ..check
         }
     }
@@ -174,20 +207,79 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("etc")).unwrap();
         let fs = RootFs::new(dir.path());
-        assert_eq!(ntp(&fs).status, Status::Skip);
+        assert_eq!(ntp(&fs, true).status, Status::Skip);
         std::fs::write(
             dir.path().join("etc/chrony.conf"),
             "pool 2.debian.pool.ntp.org iburst\n",
         )
         .unwrap();
-        assert_eq!(ntp(&fs).status, Status::Warn);
+        assert_eq!(ntp(&fs, true).status, Status::Warn);
         std::fs::write(
             dir.path().join("etc/chrony.conf"),
             "# comment 169.254.169.123\nserver 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
         )
         .unwrap();
-        let c = ntp(&fs);
+        let c = ntp(&fs, true);
         assert_eq!(c.status, Status::Pass);
         assert!(c.summary.contains("/etc/chrony.conf:2"), "{}", c.summary);
+    }
+
+    #[test]
+    fn off_ec2_no_time_sync_fix_is_proposed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/systemd")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/systemd/timesyncd.conf"),
+            "[Time]\n#NTP=\n",
+        )
+        .unwrap();
+        let fs = RootFs::new(dir.path());
+        let on_ec2 = ntp(&fs, true);
+        assert_eq!(on_ec2.status, Status::Warn);
+        assert!(
+            on_ec2
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.contains("timesyncd.conf") && f.contains("169.254.169.123")),
+            "{:?}",
+            on_ec2.fix
+        );
+        let off_ec2 = ntp(&fs, false);
+        assert_eq!(off_ec2.status, Status::Pass, "{}", off_ec2.summary);
+        assert_eq!(off_ec2.fix, None);
+        assert!(
+            off_ec2.summary.contains("did not answer as EC2"),
+            "{}",
+            off_ec2.summary
+        );
+    }
+
+    #[test]
+    fn chrony_fix_follows_the_distribution_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/chrony")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/chrony/chrony.conf"),
+            "pool ntp.ubuntu.com iburst maxsources 4\n",
+        )
+        .unwrap();
+        let fs = RootFs::new(dir.path());
+        let debian = ntp(&fs, true).fix.unwrap_or_default();
+        assert!(
+            debian.contains("/etc/chrony/chrony.conf")
+                && debian.ends_with("systemctl restart chrony"),
+            "{debian}"
+        );
+        std::fs::remove_dir_all(dir.path().join("etc/chrony")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/chrony.conf"),
+            "pool 2.rhel.pool.ntp.org iburst\n",
+        )
+        .unwrap();
+        let rhel = ntp(&fs, true).fix.unwrap_or_default();
+        assert!(
+            rhel.contains("tee -a /etc/chrony.conf") && rhel.ends_with("systemctl restart chronyd"),
+            "{rhel}"
+        );
     }
 }

@@ -446,7 +446,7 @@ pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckErr
     }
     if options.groups.clock {
         checks.push(clock::skew(probe.as_ref()));
-        checks.push(clock::ntp(fs));
+        checks.push(clock::ntp(fs, clock::answered_as_ec2(probe.as_ref())));
     }
 
     if options.groups.online {

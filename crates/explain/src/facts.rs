@@ -257,6 +257,11 @@ const EXTRACTORS: &[Extractor] = &[
         r#"(?i)bucket[ :]+["']?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])["']"#,
     ),
     ex("image_id", &["ami-"], r"\b(ami-[0-9a-f]{8,17})\b"),
+    ex(
+        "association_id",
+        &["iip-assoc-"],
+        r"\b(iip-assoc-[0-9a-f]{8,17})\b",
+    ),
     ex("scp_id", &["p-"], r"\b(p-[0-9a-z]{8,12}|p-FullAWSAccess)\b"),
     ex(
         "policy_arn",

@@ -65,6 +65,9 @@ const CUSTOMIZATIONS: &[(&str, &str, &[&str])] = &[
         &["--sso-session", "--no-browser", "--use-device-code"],
     ),
     ("sso", "logout", &[]),
+    // Creates AWSDataLifecycleManagerDefaultRole(ForAMIManagement) with its managed policy
+    // (Amazon EBS user guide, "AWS managed policies for Amazon Data Lifecycle Manager").
+    ("dlm", "create-default-role", &["--resource-type"]),
     (
         "s3",
         "ls",

@@ -379,6 +379,27 @@ mod tests {
     }
 
     #[test]
+    fn an_allow_requiring_imdsv2_names_launch_requires_imdsv2() {
+        let a = advice_for(serde_json::json!({
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": "ec2:RunInstances", "Resource": "*",
+                "Condition": {"StringEquals": {"ec2:MetadataHttpTokens": "required"}}}]}],
+            "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "ec2:RunInstances",
+                "resource": "arn:aws:ec2:eu-north-1:111122223333:instance/*",
+                "context": {"ec2:MetadataHttpTokens": "optional"}}
+        }));
+        assert_eq!(a.scenario, Some("launch-requires-imdsv2"));
+        assert!(a.verified, "{a:?}");
+        assert_eq!(
+            a.changes,
+            vec![Change::SetContext {
+                key: "ec2:MetadataHttpTokens".into(),
+                values: vec!["required".into()]
+            }]
+        );
+    }
+
+    #[test]
     fn boundary_is_named() {
         let a = advice_for(serde_json::json!({
             "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}],

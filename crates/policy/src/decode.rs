@@ -378,10 +378,32 @@ fn notes(d: &Decoded) -> Vec<String> {
     if a == "ec2:createtags" {
         n.push("The failing authorization is `ec2:CreateTags`: tag-on-create during a launch or create call is authorised separately; allow `ec2:CreateTags` with `ec2:CreateAction` set to the creating API.".into());
     }
+    if launch_without_imdsv2(d) {
+        n.push("The launch allows IMDSv1 (`ec2:MetadataHttpTokens` = `optional`): an Allow conditioned on `ec2:MetadataHttpTokens` = `required` fails exactly this way. Launch with IMDSv2 required (`--metadata-options HttpTokens=required`, or the launch template's metadata options).".into());
+    }
     if a == "iam:passrole" {
         n.push("The failing authorization is `iam:PassRole`: launching with an instance profile or handing a role to a service needs `iam:PassRole` on that role.".into());
     }
     n
+}
+
+/// The request's value of a condition key; keys compare case-insensitively, as IAM does.
+fn context_values<'a>(d: &'a Decoded, key: &str) -> Option<&'a [String]> {
+    d.context
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_slice())
+}
+
+/// An implicit deny of `ec2:RunInstances` for a launch that allows IMDSv1
+/// (`ec2:MetadataHttpTokens` = `optional`). An implicit deny carries no matched
+/// statements, so the usual cause — an Allow conditioned on `required` — does not show in
+/// the message; the request value is all there is to go on.
+fn launch_without_imdsv2(d: &Decoded) -> bool {
+    !d.explicit_deny
+        && d.action.eq_ignore_ascii_case("ec2:RunInstances")
+        && context_values(d, "ec2:MetadataHttpTokens")
+            .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("optional")))
 }
 
 fn scenario(d: &Decoded) -> Option<&'static str> {
@@ -398,7 +420,7 @@ fn scenario(d: &Decoded) -> Option<&'static str> {
         Some("assume-role-denied")
     } else if has("ec2:roledelivery") {
         Some("role-delivery-imdsv1-denied")
-    } else if has("ec2:metadatahttptokens") {
+    } else if has("ec2:metadatahttptokens") || launch_without_imdsv2(d) {
         Some("launch-requires-imdsv2")
     } else if d.resource.contains(":spot-instances-request/")
         || d.context
@@ -430,6 +452,43 @@ mod tests {
         assert_eq!(c.operator, "StringNotEquals");
         assert!(c.inferred);
         assert_eq!(c.request_values, vec!["t3.medium".to_owned()]);
+    }
+
+    /// The shape of a real implicit-deny message for a launch: no matched statements,
+    /// the request's condition values in `context`.
+    fn implicit_run_instances(tokens: &str) -> String {
+        serde_json::json!({
+            "allowed": false,
+            "explicitDeny": false,
+            "matchedStatements": {"items": []},
+            "failures": {"items": []},
+            "context": {
+                "principal": {"id": "AROAEXAMPLE:s", "arn": "arn:aws:sts::111122223333:assumed-role/Builder/s"},
+                "action": "ec2:RunInstances",
+                "resource": "arn:aws:ec2:eu-north-1:111122223333:instance/*",
+                "conditions": {"items": [
+                    {"key": "ec2:InstanceType", "values": {"items": [{"value": "t3.micro"}]}},
+                    {"key": "ec2:MetadataHttpTokens", "values": {"items": [{"value": tokens}]}}
+                ]}
+            }
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn an_implicitly_denied_launch_allowing_imdsv1_names_launch_requires_imdsv2() {
+        let d = parse_decoded(&implicit_run_instances("optional")).unwrap();
+        assert!(!d.explicit_deny);
+        assert_eq!(d.scenario, Some("launch-requires-imdsv2"));
+        assert!(
+            d.notes.iter().any(|n| n.contains("HttpTokens=required")),
+            "{:?}",
+            d.notes
+        );
+        // The same denial of a launch that already requires IMDSv2 is a plain missing Allow.
+        let d = parse_decoded(&implicit_run_instances("required")).unwrap();
+        assert_eq!(d.scenario, Some("access-denied-missing-allow"));
+        assert!(!d.notes.iter().any(|n| n.contains("HttpTokens=required")));
     }
 
     #[test]
