@@ -48,7 +48,8 @@ fn bare_check(home: &Home) -> Command {
 /// `check` inside a fresh network namespace (`unshare --net`: only a downed loopback),
 /// for the tests that hand it a real metadata or AWS address to prove the guard refuses
 /// it. The guard must refuse before any probe; should it ever regress, the probe has no
-/// route anywhere and nothing leaves this machine.
+/// route anywhere and nothing leaves this machine. Unprivileged, the namespace needs a
+/// user namespace of its own (`unshare -r`, mapping the caller to root inside it).
 fn sealed_check(home: &Home) -> Command {
     let unshare = ["/usr/bin/unshare", "/bin/unshare"]
         .into_iter()
@@ -57,10 +58,24 @@ fn sealed_check(home: &Home) -> Command {
             panic!("`unshare` (util-linux) is needed to seal the guard tests off the network")
         });
     let mut cmd = Command::new(unshare);
+    if !running_as_root() {
+        cmd.arg("--map-root-user");
+    }
     cmd.arg("--net")
         .arg(assert_cmd::cargo::cargo_bin("authdoctor"));
     check_env(&mut cmd, home);
     cmd
+}
+
+/// Whether the effective user id is 0, from `/proc/self/status` (no libc binding needed).
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let uids = status.lines().find(|l| l.starts_with("Uid:"))?.to_owned();
+            uids.split_whitespace().nth(2).map(|euid| euid == "0")
+        })
+        .unwrap_or(false)
 }
 
 fn check_env(cmd: &mut Command, home: &Home) {
@@ -765,7 +780,8 @@ fn botocore_source(home: &Home, env: &[(&str, &str)], imds_url: &str) -> String 
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     assert!(
         python.exists(),
-        "{} is missing: run `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        "{} is missing: `bash .ci/run` creates it (by hand: `python3 -m venv .venv && \
+         .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
         python.display()
     );
     let script = "import botocore.session\nc = botocore.session.get_session().get_credentials()\nprint(c.method if c is not None else 'none')\n";
@@ -914,7 +930,7 @@ fn js_key_id(home: &Home, env: &[(&str, &str)], imds_url: &str) -> String {
     let module = root.join("node_modules/@aws-sdk/credential-providers");
     assert!(
         module.exists(),
-        "{} is missing: run `npm install` in the workspace root",
+        "{} is missing: `bash .ci/run` installs it (by hand: `npm ci` in the workspace root)",
         module.display()
     );
     let script = "require('@aws-sdk/credential-providers').fromNodeProviderChain()().then(c => console.log(c.accessKeyId), () => console.log('none'));";
@@ -1034,7 +1050,8 @@ fn no_proxy_verdicts_agree_with_botocore() {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     assert!(
         python.exists(),
-        "{} is missing: run `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        "{} is missing: `bash .ci/run` creates it (by hand: `python3 -m venv .venv && \
+         .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
         python.display()
     );
     let script = "from botocore.utils import should_bypass_proxies\nprint(should_bypass_proxies('http://169.254.169.254/latest/api/token'))\n";
