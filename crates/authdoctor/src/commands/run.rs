@@ -84,12 +84,10 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         stderr.flush()?;
         return Ok(Outcome::Code(code));
     }
-    if !report.explained.is_empty() || output.format == Format::Json {
-        writeln!(
-            stderr,
-            "\n── authdoctor: the command exited with {code}; diagnosis ──\n"
-        )?;
-    }
+    writeln!(
+        stderr,
+        "\n── authdoctor: the command exited with {code}; diagnosis ──\n"
+    )?;
     match output.format {
         Format::Json => writeln!(
             stderr,
