@@ -14,6 +14,9 @@
 #   .tools/zig-venv             a Python venv with Zig from PyPI's `ziglang` package
 # Nothing else is downloaded. See docs/release.md for aarch64 and Windows.
 set -euo pipefail
+if [ "${1:-}" = "--check-glibc" ] && [ -n "${2:-}" ]; then
+    check_only=$(realpath -- "$2")
+fi
 cd "$(dirname "$0")/.."
 
 CARGO_ZIGBUILD_VERSION=0.24.0
@@ -29,6 +32,33 @@ fail() {
 for tool in cargo python3 objdump tar sha256sum; do
     command -v "$tool" >/dev/null || fail "\`$tool\` is not installed (objdump comes with binutils)"
 done
+
+# Fails unless every GLIBC_ symbol version the binary needs is at most $GLIBC_MAX.
+check_glibc() {
+    local binary=$1 needed newest v
+    local too_new=()
+    needed=$(objdump -T "$binary" | { grep -o 'GLIBC_[0-9][0-9.]*' || true; } | sed 's/^GLIBC_//' | sort -uV)
+    [ -n "$needed" ] || fail "objdump -T found no GLIBC_ symbol versions in $binary: not a dynamically linked glibc binary?"
+    newest=$(printf '%s\n' "$needed" | tail -n 1)
+    for v in $needed; do
+        [ "$(printf '%s\n%s\n' "$v" "$GLIBC_MAX" | sort -V | tail -n 1)" = "$GLIBC_MAX" ] || too_new+=("$v")
+    done
+    if [ ${#too_new[@]} -gt 0 ]; then
+        for v in "${too_new[@]}"; do
+            objdump -T "$binary" | grep -E "GLIBC_${v//./\\.}([^0-9.]|\$)" >&2 || true
+        done
+        fail "$binary needs glibc symbol versions newer than $GLIBC_MAX: ${too_new[*]} (symbols above)"
+    fi
+    echo "newest glibc symbol version needed: GLIBC_$newest (limit GLIBC_$GLIBC_MAX)"
+    echo "shared libraries: $(objdump -p "$binary" | awk '/NEEDED/ {print $2}' | paste -sd' ')"
+}
+
+# `ci/dist.sh --check-glibc FILE`: only the glibc check, for any binary.
+if [ "${1:-}" = "--check-glibc" ]; then
+    [ -f "${check_only:-}" ] || fail "usage: ci/dist.sh --check-glibc FILE"
+    check_glibc "$check_only"
+    exit 0
+fi
 
 root=$(pwd)
 tools="$root/.tools"
@@ -59,21 +89,7 @@ binary="target/$TARGET/dist/authdoctor"
 [ -x "$binary" ] || fail "the build produced no $binary"
 
 echo "== glibc symbol versions (objdump -T)"
-needed=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV)
-[ -n "$needed" ] || fail "objdump -T found no GLIBC_ symbol versions in $binary: not a dynamically linked glibc binary?"
-newest=$(printf '%s\n' "$needed" | tail -n 1)
-too_new=()
-for v in $needed; do
-    [ "$(printf '%s\n%s\n' "$v" "$GLIBC_MAX" | sort -V | tail -n 1)" = "$GLIBC_MAX" ] || too_new+=("$v")
-done
-if [ ${#too_new[@]} -gt 0 ]; then
-    for v in "${too_new[@]}"; do
-        objdump -T "$binary" | grep -E "GLIBC_${v//./\\.}([^0-9.]|\$)" >&2 || true
-    done
-    fail "$binary needs glibc symbol versions newer than $GLIBC_MAX: ${too_new[*]} (symbols above)"
-fi
-echo "newest glibc symbol version needed: GLIBC_$newest (limit GLIBC_$GLIBC_MAX)"
-echo "shared libraries: $(objdump -p "$binary" | awk '/NEEDED/ {print $2}' | paste -sd' ')"
+check_glibc "$binary"
 
 echo "== package"
 stage="target/dist/$name"
