@@ -53,6 +53,12 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Explain a decoded (or, with --online, encoded) authorization message
     Decode(commands::decode::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(hide = true)]
+    Completions(commands::generate::CompletionsArgs),
+    /// Print the manual page (roff), or write every page into a directory
+    #[command(hide = true)]
+    Man(commands::generate::ManArgs),
 }
 
 /// What a command concluded, mapped onto the exit codes of the CLI contract.
@@ -98,6 +104,8 @@ fn main() -> ExitCode {
         Command::Emulate(args) => commands::emulate::run(args, &output),
         Command::Simulate(args) => commands::simulate::run(args, &output),
         Command::Decode(args) => commands::decode::run(args, &output),
+        Command::Completions(args) => commands::generate::completions(args),
+        Command::Man(args) => commands::generate::man(args),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

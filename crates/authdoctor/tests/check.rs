@@ -767,7 +767,8 @@ fn botocore_source(home: &Home, env: &[(&str, &str)], imds_url: &str) -> String 
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     assert!(
         python.exists(),
-        "{} is missing: run `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        "{} is missing: `bash .ci/run` creates it (by hand: `python3 -m venv .venv && \
+         .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
         python.display()
     );
     let script = "import botocore.session\nc = botocore.session.get_session().get_credentials()\nprint(c.method if c is not None else 'none')\n";
@@ -916,7 +917,7 @@ fn js_key_id(home: &Home, env: &[(&str, &str)], imds_url: &str) -> String {
     let module = root.join("node_modules/@aws-sdk/credential-providers");
     assert!(
         module.exists(),
-        "{} is missing: run `npm install` in the workspace root",
+        "{} is missing: `bash .ci/run` installs it (by hand: `npm ci` in the workspace root)",
         module.display()
     );
     let script = "require('@aws-sdk/credential-providers').fromNodeProviderChain()().then(c => console.log(c.accessKeyId), () => console.log('none'));";
@@ -1036,7 +1037,8 @@ fn no_proxy_verdicts_agree_with_botocore() {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     assert!(
         python.exists(),
-        "{} is missing: run `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        "{} is missing: `bash .ci/run` creates it (by hand: `python3 -m venv .venv && \
+         .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
         python.display()
     );
     let script = "from botocore.utils import should_bypass_proxies\nprint(should_bypass_proxies('http://169.254.169.254/latest/api/token'))\n";

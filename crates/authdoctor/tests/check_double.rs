@@ -36,7 +36,7 @@ fn python() -> PathBuf {
     assert!(
         found,
         "the IMDS double needs Python: neither {} nor `python3` on PATH is available \
-         (create it with `python3 -m venv .venv` in the workspace root)",
+         (`bash .ci/run` creates the venv; by hand: `python3 -m venv .venv` in the workspace root)",
         venv.display()
     );
     PathBuf::from("python3")

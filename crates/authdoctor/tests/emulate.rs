@@ -303,8 +303,8 @@ fn botocore_gets_credentials_from_the_binary() {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     assert!(
         python.exists(),
-        "botocore peer missing: {} not found; run `python3 -m venv .venv && \
-         .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+        "botocore peer missing: {} not found; `bash .ci/run` creates it (by hand: `python3 -m venv .venv && \
+         .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
         python.display()
     );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../imds/tests/peers/botocore_imds.py");

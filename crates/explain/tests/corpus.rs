@@ -6,14 +6,36 @@ use std::path::PathBuf;
 
 const BAR: f64 = 0.95;
 
-fn corpus_path() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.join("../../../shared/corpus/dev.jsonl")
+/// The project's `shared/` folder: `AUTHDOCTOR_SHARED_DIR` when set (a git worktree
+/// elsewhere), else beside the repository, where the project and CI keep it.
+fn shared_dir() -> PathBuf {
+    match std::env::var_os("AUTHDOCTOR_SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    }
 }
 
 #[test]
 fn corpus_top1_accuracy() {
-    let path = corpus_path();
+    let path = shared_dir().join("corpus/dev.jsonl");
+    if !path.exists() {
+        // shared/ is not part of the repository: a fresh clone has no corpus. Fail with
+        // what is missing, unless told to skip (`.ci/run` does when ../shared is absent).
+        if std::env::var_os("AUTHDOCTOR_SKIP_SHARED").is_some() {
+            eprintln!(
+                "note: corpus_top1_accuracy skipped: {} is absent",
+                path.display()
+            );
+            return;
+        }
+        panic!(
+            "the labelled corpus {} is missing. It lives in the project's shared/ folder \
+             beside the repository, not in it. Point AUTHDOCTOR_SHARED_DIR at that folder, or \
+             set AUTHDOCTOR_SKIP_SHARED=1 to skip this test (`bash .ci/run` does so, with a \
+             note, when ../shared is absent).",
+            path.display()
+        );
+    }
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the labelled corpus is expected at {}: {e}", path.display()));
     let mut total = 0usize;

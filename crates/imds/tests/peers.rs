@@ -100,8 +100,8 @@ fn run_peer_at(peer: Peer, endpoint: &str, imds: &RunningEmulator, label: &str) 
             let python = root.join(".venv/bin/python");
             assert!(
                 python.exists(),
-                "botocore peer missing: {} not found; run `python3 -m venv .venv && \
-                 .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+                "botocore peer missing: {} not found; `bash .ci/run` creates it (by hand: `python3 -m venv .venv && \
+         .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
                 python.display()
             );
             (python, peers_dir().join("botocore_imds.py"))
@@ -110,7 +110,7 @@ fn run_peer_at(peer: Peer, endpoint: &str, imds: &RunningEmulator, label: &str) 
             let module = root.join("node_modules/@aws-sdk/credential-providers/package.json");
             assert!(
                 module.exists(),
-                "JavaScript peer missing: {} not found; run `npm install` in the workspace root",
+                "JavaScript peer missing: {} not found; `bash .ci/run` installs it (by hand: `npm ci` in the workspace root)",
                 module.display()
             );
             (PathBuf::from("node"), peers_dir().join("js_imds.mjs"))

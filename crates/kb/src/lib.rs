@@ -133,6 +133,13 @@ impl KnowledgeBase {
                 ]
             })
             .collect();
+        // Steps may name a placeholder too (`Values={instance_id}` inside a step).
+        let steps = scenario
+            .fix
+            .steps
+            .iter()
+            .map(|step| self.fill(step, &facts))
+            .collect();
         Some(Finding {
             scenario: scenario.id.clone(),
             title: scenario.title.clone(),
@@ -140,10 +147,7 @@ impl KnowledgeBase {
             evidence,
             facts,
             root_cause: scenario.root_cause.trim().to_owned(),
-            fix: FindingFix {
-                steps: scenario.fix.steps.clone(),
-                commands,
-            },
+            fix: FindingFix { steps, commands },
             related_checks: scenario.related_checks.clone(),
             summary: Some(scenario.summary.trim().to_owned()),
             candidates: Vec::new(),

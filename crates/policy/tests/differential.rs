@@ -30,7 +30,7 @@ fn run_peer(lines: &str) -> Vec<Value> {
     let peer = root.join("node_modules/@cloud-copilot/iam-simulate/package.json");
     assert!(
         peer.exists(),
-        "the peer @cloud-copilot/iam-simulate is not installed: run `npm install` in the workspace root ({})",
+        "the peer @cloud-copilot/iam-simulate is not installed: `bash .ci/run` installs it (by hand: `npm ci` in the workspace root) ({})",
         root.display()
     );
     let mut child = Command::new("node")

@@ -15,6 +15,16 @@ use crate::Outcome;
 use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    authdoctor check\n  \
+    authdoctor check --online\n  \
+    authdoctor check --only imds,clock --timeout 5s\n  \
+    authdoctor check --format json\n  \
+    authdoctor check --imds-endpoint http://127.0.0.1:8080   # against `authdoctor emulate imds`\n\n\
+    Run it on the host (or inside the container) where the failure happened: it reads this \
+    environment, the AWS config files and this machine's metadata service.\n\n\
+    Exit codes: 0 no check failed (warnings allowed), 1 a check failed, 2 bad usage \
+    (an invalid --timeout, --only or --imds-endpoint).")]
 pub struct Args {
     /// Metadata endpoint; default AWS_EC2_METADATA_SERVICE_ENDPOINT, else by
     /// AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE http://169.254.169.254 or http://[fd00:ec2::254]

@@ -84,7 +84,10 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     };
     if let Some(id) = &args.example {
         let kb = authdoctor_kb::knowledge_base();
-        let Some(example) = kb.get(id).and_then(|s| s.examples.first()) else {
+        let Some(scenario) = kb.get(id) else {
+            bail!("{}", crate::commands::scenarios::unknown_scenario(id));
+        };
+        let Some(example) = scenario.examples.first() else {
             bail!("no built-in example for `{id}`; `authdoctor scenarios` lists the scenario ids");
         };
         collect(
@@ -260,8 +263,33 @@ fn print(
     if dropped > 0 && output.format != Format::Json {
         writeln!(stdout, "\n({dropped} more distinct errors were not shown)")?;
     }
+    if output.format != Format::Json
+        && let Some(hint) = other_shell_hint(explained.iter().map(|(_, e)| &e.finding), args.shell)
+    {
+        writeln!(stdout, "\n{hint}")?;
+    }
     stdout.flush()?;
     Ok(())
+}
+
+/// One line saying how to see the fix commands for the other shell, when a finding has
+/// any: the views show one shell's commands only, and the platform default is a guess
+/// (a Windows user reading a Linux server's log wants PowerShell).
+pub fn other_shell_hint<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    shown: ShellArg,
+) -> Option<&'static str> {
+    let other = match shown {
+        ShellArg::Bash => Shell::Powershell,
+        ShellArg::Powershell => Shell::Bash,
+    };
+    findings
+        .into_iter()
+        .any(|f| f.fix.commands.iter().any(|c| c.shell == other))
+        .then_some(match shown {
+            ShellArg::Bash => "The fix commands as PowerShell: add `--shell powershell`.",
+            ShellArg::Powershell => "The fix commands as bash: add `--shell bash`.",
+        })
 }
 
 fn stream_choice(output: &Output) -> anstream::ColorChoice {

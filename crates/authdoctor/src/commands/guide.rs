@@ -26,10 +26,15 @@ const PASTE_OWN: &str = "None of these, or not sure: paste my own log";
 const MAX_PASTE: u64 = 1024 * 1024;
 
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Scripted use (standard input not a terminal): answer with the symptom's number, \
-then `y` or `n` to paste a log; the log runs until a line with a single `.` or the end of input."
-)]
+#[command(after_help = "Examples:\n  \
+    authdoctor guide\n  \
+    printf '8\\nn\\n' | authdoctor guide\n  \
+    printf '8\\ny\\n%s\\n.\\n' \"$(cat app.log)\" | authdoctor guide\n\n\
+    Scripted use (standard input not a terminal): answer with the symptom's number, \
+    then `y` or `n` to paste a log; the log runs until a line with a single `.` or the end of input.\n\n\
+    Exit codes: 0 a scenario was shown, a pasted log was explained, or you quit; \
+    1 the pasted log held no AWS authorization or credential error; \
+    2 bad input (an answer that is not one of the numbers, `--format json`).")]
 pub struct Args {}
 
 struct Choice<'a> {
@@ -196,12 +201,13 @@ fn show(out: &mut impl Write, scenario: &Scenario, output: &Output) -> anyhow::R
         shell: default_shell().into(),
         origin: None,
     };
+    let shown = crate::commands::scenarios::for_display(scenario);
     match output.format {
-        Format::Markdown => write!(out, "{}", authdoctor_report::markdown_scenario(scenario))?,
+        Format::Markdown => write!(out, "{}", authdoctor_report::markdown_scenario(&shown))?,
         _ => write!(
             out,
             "{}",
-            authdoctor_report::human_scenario(scenario, &options)
+            authdoctor_report::human_scenario(&shown, &options)
         )?,
     }
     Ok(())

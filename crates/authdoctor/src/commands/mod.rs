@@ -5,6 +5,7 @@ pub mod check;
 pub mod decode;
 pub mod emulate;
 pub mod explain;
+pub mod generate;
 pub mod guide;
 pub mod run;
 pub mod scenarios;

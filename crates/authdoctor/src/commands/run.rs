@@ -74,12 +74,20 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         shell: args.shell.into(),
         origin: Some("stderr".to_owned()),
     };
-    if !report.explained.is_empty() || output.format == Format::Json {
+    if report.explained.is_empty() && output.format != Format::Json {
+        // Say what happened, so silence is never mistaken for "authdoctor saw nothing".
+        let name = authdoctor_redact::clean(&program.to_string_lossy()).into_owned();
         writeln!(
             stderr,
-            "\n── authdoctor: the command exited with {code}; diagnosis ──\n"
+            "authdoctor: `{name}` exited with {code}; its standard error held no AWS authorization or credential error"
         )?;
+        stderr.flush()?;
+        return Ok(Outcome::Code(code));
     }
+    writeln!(
+        stderr,
+        "\n── authdoctor: the command exited with {code}; diagnosis ──\n"
+    )?;
     match output.format {
         Format::Json => writeln!(
             stderr,

@@ -26,8 +26,8 @@ pub fn venv_python() -> PathBuf {
     let python = workspace_root().join(".venv/bin/python");
     if !python.exists() {
         panic!(
-            "test peer missing: {} does not exist. Install the Python test peers with \
-             `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root",
+            "test peer missing: {} does not exist. `bash .ci/run` creates it (by hand: \
+             `python3 -m venv .venv && .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
             python.display()
         );
     }
