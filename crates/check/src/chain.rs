@@ -6,6 +6,7 @@
 //! The reference chain for the `credentials` block is botocore's (the AWS CLI's), the
 //! most common client on EC2 hosts.
 
+use authdoctor_kb::ScenarioId;
 use std::path::Path;
 
 use base64::Engine;
@@ -279,9 +280,9 @@ pub(crate) fn analyse(
             // Nothing configured and the instance role switched off by the environment:
             // the variable is the cause, not a missing provider.
             check.scenario = Some(if settings.disabled && picks[0].source.is_none() {
-                "imds-disabled"
+                ScenarioId::ImdsDisabled
             } else {
-                "no-credentials"
+                ScenarioId::NoCredentials
             });
             check.summary = format!(
                 "no SDK finds credentials: {}",
@@ -504,7 +505,7 @@ fn shadowing(
             what.join(" / ")
         ),
     )
-    .scenario("credential-shadowing")
+    .scenario(ScenarioId::CredentialShadowing)
     .fix(fix)
     .ev("role", role.clone());
     check = check.ev(
@@ -553,7 +554,7 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
     let fail = |check: Check, summary: String| Check {
         status: Status::Fail,
         summary: authdoctor_redact::clean(&summary).into_owned(),
-        scenario: Some("web-identity-token-invalid"),
+        scenario: Some(ScenarioId::WebIdentityTokenInvalid),
         ..check
     };
     if role.is_none() {
@@ -621,7 +622,7 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
                     summary: format!(
                         "the token is valid for {left}, but its audience is not sts.amazonaws.com: STS may answer InvalidIdentityToken"
                     ),
-                    scenario: Some("web-identity-token-invalid"),
+                    scenario: Some(ScenarioId::WebIdentityTokenInvalid),
                     ..check
                 }
             } else {
@@ -767,9 +768,9 @@ fn expiry_check(
     };
     let left = expires.duration_since(now);
     let scenario = if source == Source::Sso {
-        "sso-session-expired"
+        ScenarioId::SsoSessionExpired
     } else {
-        "expired-token"
+        ScenarioId::ExpiredToken
     };
     let check = Check::new("credentials.expiry", Status::Pass, "")
         .ev("source", source.label())
@@ -861,12 +862,18 @@ mod tests {
         // IMDS not usable (not probed here) and nothing else: no credentials.
         let (_d, r) = run(&Env::new(), "", "");
         assert_eq!(r.checks[0].status, Status::Fail);
-        assert_eq!(r.checks[0].scenario, Some("no-credentials"));
+        assert_eq!(
+            r.checks[0].scenario.map(ScenarioId::as_str),
+            Some("no-credentials")
+        );
         assert_eq!(r.summary.source, "none");
         // IMDS switched off by the environment: the variable is the named cause.
         let (_d, r) = run(&env(&[("AWS_EC2_METADATA_DISABLED", "true")]), "", "");
         assert_eq!(r.checks[0].status, Status::Fail);
-        assert_eq!(r.checks[0].scenario, Some("imds-disabled"));
+        assert_eq!(
+            r.checks[0].scenario.map(ScenarioId::as_str),
+            Some("imds-disabled")
+        );
         assert_eq!(r.summary.source, "none");
     }
 
@@ -894,7 +901,10 @@ mod tests {
         ]);
         let c = web_identity(&e, None, &RootFs::new(dir.path()));
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.scenario, Some("web-identity-token-invalid"));
+        assert_eq!(
+            c.scenario.map(ScenarioId::as_str),
+            Some("web-identity-token-invalid")
+        );
         let json = serde_json::to_string(&c).unwrap();
         assert!(!json.contains(&payload), "{json}");
     }

@@ -4,6 +4,7 @@
 //! contacted. The Time Sync address answers only on EC2 instances, so pointing a host at
 //! it is proposed only when IMDS answered as EC2 ([`answered_as_ec2`]).
 
+use authdoctor_kb::ScenarioId;
 use std::path::Path;
 
 use crate::imds::{Probe, State, human_duration};
@@ -53,7 +54,7 @@ pub(crate) fn skew(probe: Option<&Probe>) -> Check {
     if abs > FAIL_AFTER {
         Check {
             status: Status::Fail,
-            scenario: Some("clock-skew"),
+            scenario: Some(ScenarioId::ClockSkew),
             summary: format!(
                 "this host's clock is {amount} {direction} IMDS's: more than SigV4's 5-minute tolerance, AWS rejects signed requests"
             ),
@@ -62,7 +63,7 @@ pub(crate) fn skew(probe: Option<&Probe>) -> Check {
     } else if abs > WARN_AFTER {
         Check {
             status: Status::Warn,
-            scenario: Some("clock-skew"),
+            scenario: Some(ScenarioId::ClockSkew),
             summary: format!(
                 "this host's clock is {amount} {direction} IMDS's; at 5 minutes AWS starts rejecting signatures"
             ),

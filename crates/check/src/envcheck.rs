@@ -5,6 +5,7 @@
 
 use crate::http::{Endpoint, EndpointError};
 use crate::{Check, Env, Status};
+use authdoctor_kb::ScenarioId;
 
 pub(crate) const IMDS_V4: &str = "169.254.169.254";
 pub(crate) const IMDS_V6: &str = "fd00:ec2::254";
@@ -215,7 +216,7 @@ fn proxy(env: &Env, endpoint: Option<&Endpoint>) -> Check {
         }
         Bypass::CidrOnly => {
             check.status = Status::Fail;
-            check.scenario = Some("imds-proxy");
+            check.scenario = Some(ScenarioId::ImdsProxy);
             check.summary = format!(
                 "{var} is set and NO_PROXY covers {effective} only through a CIDR range: Go honours that, but botocore/the AWS CLI ignore CIDR entries and send IMDS calls to the proxy"
             );
@@ -223,7 +224,7 @@ fn proxy(env: &Env, endpoint: Option<&Endpoint>) -> Check {
         }
         Bypass::No => {
             check.status = Status::Fail;
-            check.scenario = Some("imds-proxy");
+            check.scenario = Some(ScenarioId::ImdsProxy);
             check.summary = format!(
                 "{var} is set and NO_PROXY does not exclude {effective}: botocore, the AWS CLI and the Go SDK send IMDS calls to the proxy (curl too for http_proxy)"
             );
@@ -260,14 +261,14 @@ fn imds_settings_check(
             Status::Warn,
             "AWS_EC2_METADATA_DISABLED=true: every SDK skips the instance role".to_owned(),
         ));
-        check.scenario = Some("imds-disabled");
+        check.scenario = Some(ScenarioId::ImdsDisabled);
         check.fix = Some("unset AWS_EC2_METADATA_DISABLED".to_owned());
     } else if settings.disabled_js {
         problems.push((
             Status::Warn,
             "AWS_EC2_METADATA_DISABLED is set to a value other than true/false: the JavaScript SDK treats it as disabled, the others do not".to_owned(),
         ));
-        check.scenario = Some("imds-disabled");
+        check.scenario = Some(ScenarioId::ImdsDisabled);
         check.fix = Some("unset AWS_EC2_METADATA_DISABLED".to_owned());
     }
     if let Some(v) = get(env, "AWS_EC2_METADATA_V1_DISABLED")
@@ -402,13 +403,13 @@ fn static_keys(env: &Env) -> Check {
             let shown = authdoctor_redact::shorten_key_id(k);
             if k.starts_with("ASIA") && t.is_none() {
                 check.status = Status::Fail;
-                check.scenario = Some("invalid-client-token");
+                check.scenario = Some(ScenarioId::InvalidClientToken);
                 check.summary = format!(
                     "{shown} is a temporary key (ASIA…) but AWS_SESSION_TOKEN is unset: AWS rejects it as InvalidClientTokenId"
                 );
             } else if k.starts_with("AKIA") && t.is_some() {
                 check.status = Status::Warn;
-                check.scenario = Some("invalid-client-token");
+                check.scenario = Some(ScenarioId::InvalidClientToken);
                 check.summary = format!(
                     "{shown} is a long-term key (AKIA…) but AWS_SESSION_TOKEN is also set: a leftover token makes AWS reject the requests"
                 );
@@ -427,7 +428,7 @@ fn static_keys(env: &Env) -> Check {
                 match exp.trim().parse::<jiff::Timestamp>() {
                     Ok(ts) if ts < jiff::Timestamp::now() && check.status != Status::Fail => {
                         check.status = Status::Fail;
-                        check.scenario = Some("expired-token");
+                        check.scenario = Some(ScenarioId::ExpiredToken);
                         check.summary = format!(
                             "the keys in the environment expired at {ts} (AWS_CREDENTIAL_EXPIRATION)"
                         );
@@ -519,7 +520,7 @@ mod tests {
         let e = env(&[("HTTP_PROXY", "http://user:hunter2@proxy.corp:3128")]);
         let c = proxy(&e, None);
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.scenario, Some("imds-proxy"));
+        assert_eq!(c.scenario.map(ScenarioId::as_str), Some("imds-proxy"));
         assert!(!serde_json::to_string(&c).unwrap().contains("hunter2"));
         let e = env(&[
             ("http_proxy", "http://p:3128"),
@@ -565,7 +566,10 @@ mod tests {
                 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             ),
         ]));
-        assert_eq!(c.scenario, Some("invalid-client-token"));
+        assert_eq!(
+            c.scenario.map(ScenarioId::as_str),
+            Some("invalid-client-token")
+        );
         let json = serde_json::to_string(&c).unwrap();
         assert!(
             !json.contains("wJalr") && !json.contains("ASIAIOSFODNN7EXAMPLE"),

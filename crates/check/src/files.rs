@@ -6,6 +6,7 @@
 //! problem is reported with its file and line. Values that could be secrets (keys,
 //! cached SSO tokens) are never copied into a check.
 
+use authdoctor_kb::ScenarioId;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -154,7 +155,7 @@ fn line_of(profile: &Profile, key: &str) -> String {
 }
 
 /// Role-chain, SSO and reference problems across the merged profiles.
-fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<&'static str>)> {
+fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<ScenarioId>)> {
     let mut out = Vec::new();
     let set = &loaded.set;
     let chains = SourceChains::resolve(set);
@@ -276,7 +277,7 @@ fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<&'static st
         out.push((
             Status::Fail,
             format!("{var}={} but no file defines that profile: botocore and the AWS CLI stop with ProfileNotFound", clip(&loaded.active)),
-            Some("no-credentials"),
+            Some(ScenarioId::NoCredentials),
         ));
     }
     out
@@ -556,7 +557,7 @@ fn credentials_check(loaded: &Loaded, env: &Env) -> Check {
                         Status::Fail,
                         format!("credentials:{line}: profile `{name}` has a temporary key {} without aws_session_token: AWS rejects it as InvalidClientTokenId", authdoctor_redact::shorten_key_id(k)),
                     ));
-                    scenario = Some("invalid-client-token");
+                    scenario = Some(ScenarioId::InvalidClientToken);
                 }
             }
             (Some(_), false) => {
@@ -728,7 +729,7 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                 "no cached SSO token for {} in ~/.aws/sso/cache: the profile cannot get credentials until you sign in",
                 clip(&url)
             ),
-            scenario: Some("sso-session-expired"),
+            scenario: Some(ScenarioId::SsoSessionExpired),
             fix: Some(login),
             ..check
         },
@@ -755,7 +756,7 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                         "the SSO access token expired at {}; the SDKs will try its refresh token, and ask you to sign in again if that fails too",
                         token.expires_at
                     ),
-                    scenario: Some("sso-session-expired"),
+                    scenario: Some(ScenarioId::SsoSessionExpired),
                     fix: Some(login),
                     ..check
                 }
@@ -766,7 +767,7 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                         "the SSO token expired at {}: the SDKs report that the SSO session has expired",
                         token.expires_at
                     ),
-                    scenario: Some("sso-session-expired"),
+                    scenario: Some(ScenarioId::SsoSessionExpired),
                     fix: Some(login),
                     ..check
                 }
@@ -866,7 +867,7 @@ mod tests {
         assert!(c.summary.contains("credentials:2:"), "{}", c.summary);
         let c = config_check(&loaded, &env);
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.scenario, Some("no-credentials"));
+        assert_eq!(c.scenario.map(ScenarioId::as_str), Some("no-credentials"));
     }
 
     #[test]
@@ -885,7 +886,10 @@ mod tests {
         let loaded = load(&env, &fs);
         let c = sso_cache_check(&loaded, &fs);
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.scenario, Some("sso-session-expired"));
+        assert_eq!(
+            c.scenario.map(ScenarioId::as_str),
+            Some("sso-session-expired")
+        );
         assert!(
             !serde_json::to_string(&c)
                 .unwrap()

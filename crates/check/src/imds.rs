@@ -16,6 +16,7 @@
 //! XHTML 404 body, credentials delivered as a 200 with a `Code`. The credentials' secret
 //! and token are kept only in [`ImdsCredentials`] (for `--online`), never in a check.
 
+use authdoctor_kb::ScenarioId;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -397,7 +398,7 @@ impl Ctx<'_> {
                             ms(took)
                         ),
                     )
-                    .scenario("imds-throttled")
+                    .scenario(ScenarioId::ImdsThrottled)
                     .took(took)
                     .ev("endpoint", ep);
                 }
@@ -564,7 +565,7 @@ impl Ctx<'_> {
                     "GET {LISTING_PATH} without a token answered {status}: IMDSv1 is enabled (HttpTokens=optional); role credentials read this way carry ec2:RoleDelivery 1.0"
                 ),
             )
-            .scenario("role-delivery-imdsv1-denied"),
+            .scenario(ScenarioId::RoleDeliveryImdsv1Denied),
             Some(401) => base(
                 Status::Pass,
                 "IMDSv1 is off: a GET without a token got 401 (HttpTokens=required)".to_owned(),

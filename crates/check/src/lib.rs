@@ -36,6 +36,7 @@ pub mod profile;
 pub mod render;
 mod verdict;
 
+use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -208,7 +209,7 @@ pub struct Check {
     pub summary: String,
     /// The scenario that explains a failure or warning.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<&'static str>,
+    pub scenario: Option<ScenarioId>,
     pub duration_ms: u64,
     pub evidence: EvidenceMap,
     /// One-line fix for a failure or warning.
@@ -233,7 +234,7 @@ impl Check {
         }
     }
 
-    pub(crate) fn scenario(mut self, scenario: &'static str) -> Check {
+    pub(crate) fn scenario(mut self, scenario: ScenarioId) -> Check {
         self.scenario = Some(scenario);
         self
     }
@@ -435,7 +436,7 @@ pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckErr
     if !matches!(chain.summary.source, "none" | "imds") {
         for check in checks
             .iter_mut()
-            .filter(|c| c.status == Status::Fail && c.scenario == Some("imds-unreachable"))
+            .filter(|c| c.status == Status::Fail && c.scenario == Some(ScenarioId::ImdsUnreachable))
         {
             check.status = Status::Warn;
             check.summary = format!(
@@ -609,10 +610,8 @@ fn finding_facts(probe: Option<&imds::Probe>) -> Facts {
 /// Where a scenario ranks among those the checks confirmed together: the `priority`
 /// of its scenario file (a proxy in the way or a switched-off endpoint explains every
 /// other IMDS symptom, so it ranks first).
-fn priority(scenario: &str) -> u32 {
-    knowledge_base()
-        .get(scenario)
-        .map_or(u32::MAX, |s| s.priority)
+fn priority(scenario: ScenarioId) -> u32 {
+    knowledge_base().scenario(scenario).priority
 }
 
 /// Gives each failing or warning check a one-line fix: the first command of its
@@ -625,7 +624,7 @@ fn attach_fixes(checks: &mut [Check], facts: &Facts) {
             check.fix = None;
             continue;
         }
-        let Some(scenario) = check.scenario.and_then(|id| kb.get(id)) else {
+        let Some(scenario) = check.scenario.map(|id| kb.scenario(id)) else {
             if let Some(template) = &check.fix {
                 check.fix = Some(kb.fill(template, facts));
             }
@@ -669,7 +668,7 @@ fn probe_evidence(check: &Check) -> Evidence {
 /// One finding per scenario named by a failing (then a warning) check, best first, with
 /// the checks that named it as evidence.
 fn build_findings(checks: &[Check], facts: &Facts) -> Vec<Finding> {
-    let mut named: Vec<(Status, u32, &'static str, Vec<Evidence>)> = Vec::new();
+    let mut named: Vec<(Status, u32, ScenarioId, Vec<Evidence>)> = Vec::new();
     for check in checks {
         let Some(scenario) = check.scenario else {
             continue;
@@ -699,7 +698,7 @@ fn build_findings(checks: &[Check], facts: &Facts) -> Vec<Finding> {
         .into_iter()
         .filter_map(|(status, _, scenario, evidence)| {
             let confidence = if status == Status::Fail { 0.9 } else { 0.6 };
-            kb.finding(scenario, confidence, evidence, facts.clone())
+            kb.finding(scenario.as_str(), confidence, evidence, facts.clone())
         })
         .collect()
 }
@@ -770,9 +769,10 @@ mod tests {
     #[test]
     fn findings_rank_failures_first_then_by_priority() {
         let checks = vec![
-            Check::new("imds.v1", Status::Warn, "v1").scenario("role-delivery-imdsv1-denied"),
-            Check::new("chain.source", Status::Fail, "none").scenario("no-credentials"),
-            Check::new("imds.token", Status::Fail, "hop").scenario("imds-hop-limit"),
+            Check::new("imds.v1", Status::Warn, "v1")
+                .scenario(ScenarioId::RoleDeliveryImdsv1Denied),
+            Check::new("chain.source", Status::Fail, "none").scenario(ScenarioId::NoCredentials),
+            Check::new("imds.token", Status::Fail, "hop").scenario(ScenarioId::ImdsHopLimit),
         ];
         let findings = build_findings(&checks, &Facts::new());
         let kb = knowledge_base();

@@ -23,6 +23,7 @@
 //! The loopback guard (`AUTHDOCTOR_TEST_GUARD`) is applied by `crate::run` before this is
 //! called, and again by the client (`Client::from_env`).
 
+use authdoctor_kb::ScenarioId;
 use std::time::Instant;
 
 use authdoctor_online::{
@@ -297,7 +298,7 @@ fn sts_check(
                         if s > 0 { "behind" } else { "ahead of" }
                     ),
                 )
-                .scenario("clock-skew")
+                .scenario(ScenarioId::ClockSkew)
             } else {
                 base(
                     Status::Pass,
@@ -345,10 +346,10 @@ fn error_check(
             check = check.ev("request_id", id.as_str());
         }
         let scenario = match aws.category() {
-            ErrorCategory::ExpiredToken => Some("expired-token"),
-            ErrorCategory::InvalidClientToken => Some("invalid-client-token"),
-            ErrorCategory::SignatureMismatch => Some("signature-mismatch"),
-            ErrorCategory::ClockSkew => Some("clock-skew"),
+            ErrorCategory::ExpiredToken => Some(ScenarioId::ExpiredToken),
+            ErrorCategory::InvalidClientToken => Some(ScenarioId::InvalidClientToken),
+            ErrorCategory::SignatureMismatch => Some(ScenarioId::SignatureMismatch),
+            ErrorCategory::ClockSkew => Some(ScenarioId::ClockSkew),
             ErrorCategory::AccessDenied | ErrorCategory::Throttled | ErrorCategory::Other => None,
         };
         if let Some(scenario) = scenario {
@@ -419,7 +420,7 @@ fn ec2_check(
             Status::Fail,
             format!("the instance metadata service of {instance_id} is switched off ({described})"),
         )
-        .scenario("imds-disabled")
+        .scenario(ScenarioId::ImdsDisabled)
         .fix(format!("{modify} --http-endpoint enabled"))
     } else if hop == Some(1) && in_container {
         base(
@@ -428,7 +429,7 @@ fn ec2_check(
                 "hop limit 1 on {instance_id} while this runs in a container: IMDSv2 token answers cannot reach it ({described})"
             ),
         )
-        .scenario("imds-hop-limit")
+        .scenario(ScenarioId::ImdsHopLimit)
         .fix(format!("{modify} --http-put-response-hop-limit 2"))
     } else if tokens == "optional" {
         base(
@@ -437,7 +438,7 @@ fn ec2_check(
                 "{instance_id} still allows IMDSv1 ({described}); credentials fetched over IMDSv1 are refused where policies require ec2:RoleDelivery >= 2.0"
             ),
         )
-        .scenario("role-delivery-imdsv1-denied")
+        .scenario(ScenarioId::RoleDeliveryImdsv1Denied)
         .fix(format!("{modify} --http-tokens required"))
     } else {
         base(Status::Pass, format!("{instance_id}: {described}"))
@@ -540,7 +541,11 @@ mod tests {
                 &proxy(&[("HTTP_PROXY", "http://proxy.corp:3128")]),
             );
             assert_eq!(check.status, Status::Fail, "{code}");
-            assert_eq!(check.scenario, Some(scenario), "{code} {message}");
+            assert_eq!(
+                check.scenario.map(ScenarioId::as_str),
+                Some(scenario),
+                "{code} {message}"
+            );
             // AWS answered: no proxy note.
             assert!(!check.summary.contains("proxy"), "{}", check.summary);
             assert_eq!(check.evidence["error_code"], code);
@@ -571,7 +576,7 @@ mod tests {
         let c = check(options("optional", 2, "enabled"), false);
         assert_eq!(
             (c.status, c.scenario),
-            (Status::Warn, Some("role-delivery-imdsv1-denied"))
+            (Status::Warn, Some(ScenarioId::RoleDeliveryImdsv1Denied))
         );
         assert_eq!(
             c.fix.as_deref(),
@@ -585,12 +590,12 @@ mod tests {
         let c = check(options("optional", 1, "enabled"), true);
         assert_eq!(
             (c.status, c.scenario),
-            (Status::Warn, Some("imds-hop-limit"))
+            (Status::Warn, Some(ScenarioId::ImdsHopLimit))
         );
         let c = check(options("required", 2, "disabled"), true);
         assert_eq!(
             (c.status, c.scenario),
-            (Status::Fail, Some("imds-disabled"))
+            (Status::Fail, Some(ScenarioId::ImdsDisabled))
         );
     }
 
@@ -617,7 +622,10 @@ mod tests {
             false,
             &no_proxy(),
         );
-        assert_eq!((c.status, c.scenario), (Status::Fail, Some("clock-skew")));
+        assert_eq!(
+            (c.status, c.scenario),
+            (Status::Fail, Some(ScenarioId::ClockSkew))
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub(crate) fn assign(checks: &mut [Check], verdicts: &[(ScenarioId, Vec<&'static
             continue;
         }
         if let Some((id, _)) = verdicts.iter().find(|(_, rows)| rows.contains(&check.id)) {
-            check.scenario = Some(id.as_str());
+            check.scenario = Some(*id);
         }
     }
 }

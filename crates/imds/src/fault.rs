@@ -4,6 +4,7 @@
 //! id of `spec/scenarios.md`. Several faults can be combined; [`crate::EmulatorConfig`]
 //! documents the order in which they take effect.
 
+use authdoctor_kb::ScenarioId;
 use std::fmt;
 use std::str::FromStr;
 
@@ -131,16 +132,16 @@ impl Fault {
     }
 
     /// The `spec/scenarios.md` id this fault reproduces, if any.
-    pub fn scenario(self) -> Option<&'static str> {
+    pub fn scenario(self) -> Option<ScenarioId> {
         match self {
-            Fault::V2Required => Some("imds-token-invalid"),
-            Fault::HopLimit => Some("imds-hop-limit"),
-            Fault::NoRole | Fault::TrustBroken => Some("imds-credentials-not-found"),
-            Fault::ExpiredCredentials => Some("expired-token"),
-            Fault::Throttle | Fault::Slow => Some("imds-throttled"),
-            Fault::Disabled => Some("imds-disabled"),
-            Fault::Blackhole | Fault::Refused => Some("imds-unreachable"),
-            Fault::Proxy | Fault::Proxy407 | Fault::Proxy502 => Some("imds-proxy"),
+            Fault::V2Required => Some(ScenarioId::ImdsTokenInvalid),
+            Fault::HopLimit => Some(ScenarioId::ImdsHopLimit),
+            Fault::NoRole | Fault::TrustBroken => Some(ScenarioId::ImdsCredentialsNotFound),
+            Fault::ExpiredCredentials => Some(ScenarioId::ExpiredToken),
+            Fault::Throttle | Fault::Slow => Some(ScenarioId::ImdsThrottled),
+            Fault::Disabled => Some(ScenarioId::ImdsDisabled),
+            Fault::Blackhole | Fault::Refused => Some(ScenarioId::ImdsUnreachable),
+            Fault::Proxy | Fault::Proxy407 | Fault::Proxy502 => Some(ScenarioId::ImdsProxy),
             Fault::None
             | Fault::V1Only
             | Fault::V1Only404

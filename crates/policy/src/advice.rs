@@ -2,6 +2,7 @@
 //! a condition needs, or the statement a layer is missing. Also names the catalogue
 //! scenario the denial fits, when one does.
 
+use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -61,7 +62,7 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Advice {
     /// Catalogue scenario id, when one fits.
-    pub scenario: Option<&'static str>,
+    pub scenario: Option<ScenarioId>,
     /// Changes that together turn the decision into Allow (when `verified`).
     pub changes: Vec<Change>,
     /// Whether re-evaluating with the changes gives Allow.
@@ -269,27 +270,27 @@ fn scenario(
     req: &Request,
     ex: &Explanation,
     facts: &BTreeMap<String, String>,
-) -> Option<&'static str> {
+) -> Option<ScenarioId> {
     let action = req.action.to_ascii_lowercase();
     let key = facts
         .get("condition_key")
         .map(|k| k.to_ascii_lowercase())
         .unwrap_or_default();
     if action == "iam:passrole" {
-        return Some("passrole-denied");
+        return Some(ScenarioId::PassroleDenied);
     }
     // Data Lifecycle Manager assuming its execution role: the role's trust policy.
     if req.principal_kind == PrincipalKind::Service && req.principal.starts_with("dlm.") {
-        return Some("dlm-role-insufficient");
+        return Some(ScenarioId::DlmRoleInsufficient);
     }
     if action.starts_with("sts:assumerole") {
-        return Some("assume-role-denied");
+        return Some(ScenarioId::AssumeRoleDenied);
     }
     if key == "ec2:roledelivery" || involves_key(ex, "ec2:roledelivery") {
-        return Some("role-delivery-imdsv1-denied");
+        return Some(ScenarioId::RoleDeliveryImdsv1Denied);
     }
     if key == "ec2:metadatahttptokens" || involves_key(ex, "ec2:metadatahttptokens") {
-        return Some("launch-requires-imdsv2");
+        return Some(ScenarioId::LaunchRequiresImdsv2);
     }
     let create_action = req
         .context
@@ -300,7 +301,7 @@ fn scenario(
         || action == "ec2:requestspotinstances"
         || create_action == "RequestSpotInstances"
     {
-        return Some("spot-request-tags-denied");
+        return Some(ScenarioId::SpotRequestTagsDenied);
     }
     let dlm_principal = match &req.principal_kind {
         PrincipalKind::RoleSession { role, .. } | PrincipalKind::Role { name: role } => {
@@ -311,7 +312,7 @@ fn scenario(
         _ => false,
     };
     if dlm_principal && action.starts_with("ec2:") {
-        return Some("dlm-role-insufficient");
+        return Some(ScenarioId::DlmRoleInsufficient);
     }
     let grants_delete_fleets = set.identity.iter().flat_map(|p| &p.statements).any(|s| {
         !s.actions.negated
@@ -321,17 +322,17 @@ fn scenario(
                 .any(|(a, _)| a.eq_ignore_ascii_case("ec2:DeleteFleets"))
     });
     if action == "ec2:terminateinstances" && grants_delete_fleets {
-        return Some("fleet-delete-missing-terminate");
+        return Some(ScenarioId::FleetDeleteMissingTerminate);
     }
     let layer = match ex.decision {
         Decision::ExplicitDeny => ex.deciding.first().map(|d| d.layer),
         _ => ex.missing_allow.as_ref().map(|m| m.layer),
     };
     match (ex.decision, layer) {
-        (_, Some("scp")) => Some("access-denied-scp"),
-        (_, Some("boundary")) => Some("access-denied-boundary"),
-        (_, Some("resource")) => Some("access-denied-resource-policy"),
-        (Decision::ImplicitDeny, _) => Some("access-denied-missing-allow"),
+        (_, Some("scp")) => Some(ScenarioId::AccessDeniedScp),
+        (_, Some("boundary")) => Some(ScenarioId::AccessDeniedBoundary),
+        (_, Some("resource")) => Some(ScenarioId::AccessDeniedResourcePolicy),
+        (Decision::ImplicitDeny, _) => Some(ScenarioId::AccessDeniedMissingAllow),
         _ => None,
     }
 }
@@ -355,7 +356,10 @@ mod tests {
             "request": {"principal": "dlm.amazonaws.com", "action": "sts:AssumeRole",
                 "resource": "arn:aws:iam::111122223333:role/AWSDataLifecycleManagerDefaultRole"}
         }));
-        assert_eq!(a.scenario, Some("dlm-role-insufficient"));
+        assert_eq!(
+            a.scenario.map(ScenarioId::as_str),
+            Some("dlm-role-insufficient")
+        );
         assert!(a.verified, "{a:?}");
         assert!(matches!(
             &a.changes[0],
@@ -375,7 +379,10 @@ mod tests {
             "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "sts:AssumeRole",
                 "resource": "arn:aws:iam::111122223333:role/Admin"}
         }));
-        assert_eq!(a.scenario, Some("assume-role-denied"));
+        assert_eq!(
+            a.scenario.map(ScenarioId::as_str),
+            Some("assume-role-denied")
+        );
     }
 
     #[test]
@@ -388,7 +395,10 @@ mod tests {
                 "resource": "arn:aws:ec2:eu-north-1:111122223333:instance/*",
                 "context": {"ec2:MetadataHttpTokens": "optional"}}
         }));
-        assert_eq!(a.scenario, Some("launch-requires-imdsv2"));
+        assert_eq!(
+            a.scenario.map(ScenarioId::as_str),
+            Some("launch-requires-imdsv2")
+        );
         assert!(a.verified, "{a:?}");
         assert_eq!(
             a.changes,
@@ -407,7 +417,10 @@ mod tests {
             "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "sqs:SendMessage",
                 "resource": "arn:aws:sqs:us-east-1:111122223333:q"}
         }));
-        assert_eq!(a.scenario, Some("access-denied-boundary"));
+        assert_eq!(
+            a.scenario.map(ScenarioId::as_str),
+            Some("access-denied-boundary")
+        );
         assert!(a.verified);
     }
 }

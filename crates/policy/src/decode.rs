@@ -7,6 +7,7 @@
 //! values, but never the policy, its layer, or the condition operator. What can be
 //! inferred from the request's values is marked `inferred`.
 
+use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -60,7 +61,7 @@ pub struct Decoded {
     pub notes: Vec<String>,
     /// Catalogue scenario the message fits, when one does.
     #[serde(skip)]
-    pub scenario: Option<&'static str>,
+    pub scenario: Option<ScenarioId>,
 }
 
 fn err(text: &str, message: String) -> PolicyError {
@@ -406,7 +407,7 @@ fn launch_without_imdsv2(d: &Decoded) -> bool {
             .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("optional")))
 }
 
-fn scenario(d: &Decoded) -> Option<&'static str> {
+fn scenario(d: &Decoded) -> Option<ScenarioId> {
     let a = d.action.to_ascii_lowercase();
     let keys: Vec<String> = d
         .matched_statements
@@ -415,23 +416,23 @@ fn scenario(d: &Decoded) -> Option<&'static str> {
         .collect();
     let has = |k: &str| keys.iter().any(|x| x == k);
     if a == "iam:passrole" {
-        Some("passrole-denied")
+        Some(ScenarioId::PassroleDenied)
     } else if a.starts_with("sts:assumerole") {
-        Some("assume-role-denied")
+        Some(ScenarioId::AssumeRoleDenied)
     } else if has("ec2:roledelivery") {
-        Some("role-delivery-imdsv1-denied")
+        Some(ScenarioId::RoleDeliveryImdsv1Denied)
     } else if has("ec2:metadatahttptokens") || launch_without_imdsv2(d) {
-        Some("launch-requires-imdsv2")
+        Some(ScenarioId::LaunchRequiresImdsv2)
     } else if d.resource.contains(":spot-instances-request/")
         || d.context
             .get("ec2:CreateAction")
             .is_some_and(|v| v.iter().any(|x| x == "RequestSpotInstances"))
     {
-        Some("spot-request-tags-denied")
+        Some(ScenarioId::SpotRequestTagsDenied)
     } else if a == "ec2:terminateinstances" && !d.explicit_deny {
-        Some("fleet-delete-missing-terminate")
+        Some(ScenarioId::FleetDeleteMissingTerminate)
     } else if !d.explicit_deny {
-        Some("access-denied-missing-allow")
+        Some(ScenarioId::AccessDeniedMissingAllow)
     } else {
         None
     }
@@ -479,7 +480,10 @@ mod tests {
     fn an_implicitly_denied_launch_allowing_imdsv1_names_launch_requires_imdsv2() {
         let d = parse_decoded(&implicit_run_instances("optional")).unwrap();
         assert!(!d.explicit_deny);
-        assert_eq!(d.scenario, Some("launch-requires-imdsv2"));
+        assert_eq!(
+            d.scenario.map(ScenarioId::as_str),
+            Some("launch-requires-imdsv2")
+        );
         assert!(
             d.notes.iter().any(|n| n.contains("HttpTokens=required")),
             "{:?}",
@@ -487,7 +491,10 @@ mod tests {
         );
         // The same denial of a launch that already requires IMDSv2 is a plain missing Allow.
         let d = parse_decoded(&implicit_run_instances("required")).unwrap();
-        assert_eq!(d.scenario, Some("access-denied-missing-allow"));
+        assert_eq!(
+            d.scenario.map(ScenarioId::as_str),
+            Some("access-denied-missing-allow")
+        );
         assert!(!d.notes.iter().any(|n| n.contains("HttpTokens=required")));
     }
 

@@ -74,7 +74,10 @@ fn e_passrole_and_the_cli_wrapper() {
     let wrapped = serde_json::json!({"DecodedMessage": E}).to_string();
     let d = parse_decoded(&wrapped).unwrap();
     assert_eq!(d.action, "iam:PassRole");
-    assert_eq!(d.scenario, Some("passrole-denied"));
+    assert_eq!(
+        d.scenario.map(authdoctor_kb::ScenarioId::as_str),
+        Some("passrole-denied")
+    );
     assert!(d.notes.iter().any(|n| n.contains("iam:PassRole")));
 }
 
@@ -86,5 +89,8 @@ fn role_delivery_infers_numeric_less_than() {
         d.matched_statements[0].conditions[0].operator,
         "NumericLessThan"
     );
-    assert_eq!(d.scenario, Some("role-delivery-imdsv1-denied"));
+    assert_eq!(
+        d.scenario.map(authdoctor_kb::ScenarioId::as_str),
+        Some("role-delivery-imdsv1-denied")
+    );
 }

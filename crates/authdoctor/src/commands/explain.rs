@@ -1,5 +1,6 @@
 //! `authdoctor explain`: diagnose pasted error output.
 
+use authdoctor_kb::ScenarioId;
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ pub struct Args {
         long,
         value_name = "SCENARIO",
         num_args = 0..=1,
-        default_missing_value = "imds-hop-limit",
+        default_missing_value = ScenarioId::ImdsHopLimit.as_str(),
         conflicts_with_all = ["inputs", "text"]
     )]
     example: Option<String>,

@@ -2,6 +2,7 @@
 //! come from flags or from case files (`--case`, `--cases FILE.jsonl`); the engine is
 //! `authdoctor-policy`; this module reads files, builds findings and prints.
 
+use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -178,12 +179,12 @@ fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option
     if let Some(m) = &ex.missing_allow {
         facts.insert("layer".into(), m.layer.into());
     }
-    let confidence = if matches!(id, "access-denied-missing-allow") {
+    let confidence = if matches!(id, ScenarioId::AccessDeniedMissingAllow) {
         0.7
     } else {
         0.9
     };
-    let mut f = knowledge_base().finding(id, confidence, evidence, facts)?;
+    let mut f = knowledge_base().finding(id.as_str(), confidence, evidence, facts)?;
     for (i, c) in advice.changes.iter().enumerate() {
         let mut step = format!("Minimal change: {}", c.describe());
         if advice.verified && i + 1 == advice.changes.len() {
@@ -349,7 +350,9 @@ fn human(
     if let Some(m) = &ex.missing_allow {
         out.push_str(&format!("denied because {}\n", m.message));
     }
-    let id = advice.and_then(|a| a.scenario).unwrap_or("policy");
+    let id = advice
+        .and_then(|a| a.scenario)
+        .map_or("policy", ScenarioId::as_str);
     for (src, m, title) in marks(&loaded.policies, &loaded.request, ex) {
         out.push('\n');
         out.push_str(&underline(
