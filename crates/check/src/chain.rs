@@ -6,6 +6,7 @@
 //! The reference chain for the `credentials` block is botocore's (the AWS CLI's), the
 //! most common client on EC2 hosts.
 
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::path::Path;
 
@@ -243,7 +244,7 @@ pub(crate) fn analyse(
                 .iter()
                 .find(|c| c.status == Status::Fail)
                 .map(|c| c.id)
-                .unwrap_or("imds.credentials");
+                .unwrap_or(CheckId::ImdsCredentials);
             format!("the instance role gave no credentials (see {failing})")
         }
     };
@@ -260,7 +261,7 @@ pub(crate) fn analyse(
     let mut checks = Vec::new();
     // chain.source
     {
-        let mut check = Check::new("chain.source", Status::Pass, "");
+        let mut check = Check::new(CheckId::ChainSource, Status::Pass, "");
         for p in &picks {
             let value = match (p.source, works(p)) {
                 (Some(s), true) => s.label().to_owned(),
@@ -454,13 +455,13 @@ fn shadowing(
 ) -> Check {
     let Some(probe) = probe else {
         return Check::skip(
-            "chain.shadowing",
+            CheckId::ChainShadowing,
             "IMDS was not probed, so no instance role is known",
         );
     };
     let Some(role) = &probe.role else {
         return Check::new(
-            "chain.shadowing",
+            CheckId::ChainShadowing,
             Status::Pass,
             "no instance role was found, so nothing shadows one",
         );
@@ -471,7 +472,7 @@ fn shadowing(
         .collect();
     if shadowed.is_empty() {
         return Check::new(
-            "chain.shadowing",
+            CheckId::ChainShadowing,
             Status::Pass,
             format!("every SDK reaches the instance role `{role}`"),
         );
@@ -497,7 +498,7 @@ fn shadowing(
         },
     };
     let mut check = Check::new(
-        "chain.shadowing",
+        CheckId::ChainShadowing,
         Status::Warn,
         format!(
             "the instance role `{role}` is shadowed: {} use {} first",
@@ -546,11 +547,17 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
                 active.and_then(|p| p.get("role_arn")).map(str::to_owned),
                 "web_identity_token_file",
             ),
-            None => return Check::skip("chain.web-identity", "no web identity token configured"),
+            None => {
+                return Check::skip(
+                    CheckId::ChainWebIdentity,
+                    "no web identity token configured",
+                );
+            }
         },
     };
     let shown: String = authdoctor_redact::clean(&file).chars().take(200).collect();
-    let check = Check::new("chain.web-identity", Status::Pass, "").ev("token_file", shown.clone());
+    let check =
+        Check::new(CheckId::ChainWebIdentity, Status::Pass, "").ev("token_file", shown.clone());
     let fail = |check: Check, summary: String| Check {
         status: Status::Fail,
         summary: authdoctor_redact::clean(&summary).into_owned(),
@@ -649,9 +656,12 @@ fn container(env: &Env, fs: &dyn Fs) -> Check {
     let relative = get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
     let full = get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     if relative.is_none() && full.is_none() {
-        return Check::skip("chain.container", "no container credential variables set");
+        return Check::skip(
+            CheckId::ChainContainer,
+            "no container credential variables set",
+        );
     }
-    let mut check = Check::new("chain.container", Status::Pass, "");
+    let mut check = Check::new(CheckId::ChainContainer, Status::Pass, "");
     let mut problems: Vec<(Status, String)> = Vec::new();
     let mut target = String::new();
     if let Some(rel) = relative {
@@ -747,11 +757,11 @@ fn expiry_check(
     probe: Option<&Probe>,
 ) -> Check {
     let Some(source) = winner else {
-        return Check::skip("credentials.expiry", "no credentials were resolved");
+        return Check::skip(CheckId::CredentialsExpiry, "no credentials were resolved");
     };
     let Some((expires, what)) = expiry else {
         return Check::skip(
-            "credentials.expiry",
+            CheckId::CredentialsExpiry,
             format!(
                 "the expiry of {} credentials is not known without calling AWS",
                 source.label()
@@ -772,7 +782,7 @@ fn expiry_check(
     } else {
         ScenarioId::ExpiredToken
     };
-    let check = Check::new("credentials.expiry", Status::Pass, "")
+    let check = Check::new(CheckId::CredentialsExpiry, Status::Pass, "")
         .ev("source", source.label())
         .ev("expires_at", expires.to_string())
         .ev("seconds_left", left.as_secs());

@@ -4,6 +4,7 @@
 //! contacted. The Time Sync address answers only on EC2 instances, so pointing a host at
 //! it is proposed only when IMDS answered as EC2 ([`answered_as_ec2`]).
 
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::path::Path;
 
@@ -17,18 +18,21 @@ const WARN_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
 pub(crate) fn skew(probe: Option<&Probe>) -> Check {
     let Some(probe) = probe else {
         return Check::skip(
-            "clock.skew",
+            CheckId::ClockSkew,
             "IMDS was not probed, so there is no reference clock",
         );
     };
     if probe.state == State::Proxy {
         return Check::skip(
-            "clock.skew",
+            CheckId::ClockSkew,
             "a proxy answered instead of IMDS; its clock is no reference",
         );
     }
     let Some(sample) = &probe.clock else {
-        return Check::skip("clock.skew", "no answer from IMDS carried a Date header");
+        return Check::skip(
+            CheckId::ClockSkew,
+            "no answer from IMDS carried a Date header",
+        );
     };
     // Positive: the local clock is ahead of the service.
     let skew = sample.local.duration_since(sample.service);
@@ -38,7 +42,7 @@ pub(crate) fn skew(probe: Option<&Probe>) -> Check {
     } else {
         "ahead of"
     };
-    let check = Check::new("clock.skew", Status::Pass, "")
+    let check = Check::new(CheckId::ClockSkew, Status::Pass, "")
         .ev(
             "local",
             sample
@@ -158,7 +162,7 @@ pub(crate) fn ntp(fs: &dyn Fs, on_ec2: bool) -> Check {
             }
         }
     }
-    let check = Check::new("clock.ntp", Status::Pass, "").ev("configs", found.clone());
+    let check = Check::new(CheckId::ClockNtp, Status::Pass, "").ev("configs", found.clone());
     if !amazon.is_empty() {
         Check {
             summary: format!(
@@ -169,7 +173,7 @@ pub(crate) fn ntp(fs: &dyn Fs, on_ec2: bool) -> Check {
         }
     } else if found.is_empty() {
         Check::skip(
-            "clock.ntp",
+            CheckId::ClockNtp,
             "no chrony, ntpd or timesyncd configuration found",
         )
     } else if !on_ec2 {

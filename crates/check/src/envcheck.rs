@@ -5,6 +5,7 @@
 
 use crate::http::{Endpoint, EndpointError};
 use crate::{Check, Env, Status};
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 
 pub(crate) const IMDS_V4: &str = "169.254.169.254";
@@ -154,7 +155,7 @@ fn proxy(env: &Env, endpoint: Option<&Endpoint>) -> Check {
     let no_proxy = get(env, "no_proxy")
         .or_else(|| get(env, "NO_PROXY"))
         .unwrap_or("");
-    let mut check = Check::new("env.proxy", Status::Pass, "");
+    let mut check = Check::new(CheckId::EnvProxy, Status::Pass, "");
     if !https_set.is_empty() {
         check = check.ev("https_or_all_proxy", https_set.join(", "));
     }
@@ -241,7 +242,7 @@ fn imds_settings_check(
     settings: &ImdsSettings,
     endpoint: Result<&Endpoint, &EndpointError>,
 ) -> Check {
-    let mut check = Check::new("env.imds-settings", Status::Pass, "");
+    let mut check = Check::new(CheckId::EnvImdsSettings, Status::Pass, "");
     let mut problems: Vec<(Status, String)> = Vec::new();
     for var in [
         "AWS_EC2_METADATA_DISABLED",
@@ -364,7 +365,7 @@ fn static_keys(env: &Env) -> Check {
     let key = get(env, "AWS_ACCESS_KEY_ID");
     let secret = get(env, "AWS_SECRET_ACCESS_KEY");
     let token = get(env, "AWS_SESSION_TOKEN").or_else(|| get(env, "AWS_SECURITY_TOKEN"));
-    let mut check = Check::new("env.static-keys", Status::Pass, "");
+    let mut check = Check::new(CheckId::EnvStaticKeys, Status::Pass, "");
     if let Some(k) = key {
         check = check.ev("access_key_id", authdoctor_redact::shorten_key_id(k.trim()));
     }
@@ -458,7 +459,7 @@ pub(crate) fn valid_region(region: &str) -> bool {
 fn region(env: &Env) -> Check {
     let region = get(env, "AWS_REGION").map(str::trim);
     let default = get(env, "AWS_DEFAULT_REGION").map(str::trim);
-    let mut check = Check::new("env.region", Status::Pass, "");
+    let mut check = Check::new(CheckId::EnvRegion, Status::Pass, "");
     if let Some(r) = region {
         check = check.ev("AWS_REGION", r.to_owned());
     }

@@ -6,6 +6,7 @@
 //! problem is reported with its file and line. Values that could be secrets (keys,
 //! cached SSO tokens) are never copied into a check.
 
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::path::{Path, PathBuf};
 
@@ -445,7 +446,7 @@ fn summarise(check: &mut Check, problems: &[(Status, String)], ok: String) {
 
 fn config_check(loaded: &Loaded, env: &Env) -> Check {
     let path = shown(&loaded.config_path);
-    let check = Check::new("files.config", Status::Pass, "").ev("path", path.clone());
+    let check = Check::new(CheckId::FilesConfig, Status::Pass, "").ev("path", path.clone());
     let file = match &loaded.config {
         FileState::Missing => {
             let explicit = env.contains_key("AWS_CONFIG_FILE");
@@ -506,7 +507,8 @@ fn config_check(loaded: &Loaded, env: &Env) -> Check {
 
 fn credentials_check(loaded: &Loaded, env: &Env) -> Check {
     let path = shown(&loaded.credentials_path);
-    let mut check = Check::new("files.credentials", Status::Pass, "").ev("path", path.clone());
+    let mut check =
+        Check::new(CheckId::FilesCredentials, Status::Pass, "").ev("path", path.clone());
     let file = match &loaded.credentials {
         FileState::Missing => {
             if env.contains_key("AWS_SHARED_CREDENTIALS_FILE") {
@@ -712,14 +714,14 @@ fn scan_sso_cache(loaded: &Loaded, fs: &dyn Fs, start_url: &str) -> SsoCacheScan
 fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
     let Some(url) = sso_start_url(loaded) else {
         return Check::skip(
-            "files.sso-cache",
+            CheckId::FilesSsoCache,
             format!(
                 "the active profile `{}` does not use IAM Identity Center (SSO)",
                 clip(&loaded.active)
             ),
         );
     };
-    let check = Check::new("files.sso-cache", Status::Pass, "").ev("start_url", url.clone());
+    let check = Check::new(CheckId::FilesSsoCache, Status::Pass, "").ev("start_url", url.clone());
     let login = format!("aws sso login --profile {}", clip(&loaded.active));
     let scan = scan_sso_cache(loaded, fs, &url);
     let check = match scan.token {

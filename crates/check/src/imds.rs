@@ -16,6 +16,7 @@
 //! XHTML 404 body, credentials delivered as a 200 with a `Code`. The credentials' secret
 //! and token are kept only in [`ImdsCredentials`] (for `--online`), never in a check.
 
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::time::Duration;
 
@@ -29,16 +30,16 @@ use crate::verdict;
 use crate::{Check, Secret, Status};
 
 /// Every check id this group can emit, in output order.
-pub(crate) const CHECK_IDS: [&str; 9] = [
-    "imds.reachable",
-    "imds.token",
-    "imds.v1",
-    "imds.invalid-token",
-    "imds.role",
-    "imds.credentials",
-    "imds.identity",
-    "imds.throttle",
-    "imds.proxy",
+pub(crate) const CHECK_IDS: [CheckId; 9] = [
+    CheckId::ImdsReachable,
+    CheckId::ImdsToken,
+    CheckId::ImdsV1,
+    CheckId::ImdsInvalidToken,
+    CheckId::ImdsRole,
+    CheckId::ImdsCredentials,
+    CheckId::ImdsIdentity,
+    CheckId::ImdsThrottle,
+    CheckId::ImdsProxy,
 ];
 
 const TOKEN_PATH: &str = "/latest/api/token";
@@ -268,7 +269,11 @@ pub(crate) async fn probe(
         }
         None => {
             let why = ctx.why_no_reads();
-            for id in ["imds.role", "imds.credentials", "imds.identity"] {
+            for id in [
+                CheckId::ImdsRole,
+                CheckId::ImdsCredentials,
+                CheckId::ImdsIdentity,
+            ] {
                 probe.checks.push(Check::skip(id, why.clone()));
             }
         }
@@ -281,8 +286,12 @@ pub(crate) async fn probe(
     // that only a doctor makes are left out where their answer is the healthy one (a
     // token-less or a deliberately wrong token refused with 401).
     let is_proxy = |e: &Exchange| e.response().and_then(proxy_marker).is_some();
-    let general = ["imds.reachable", "imds.throttle", "imds.proxy"];
-    let rows = |own: &'static str| {
+    let general = [
+        CheckId::ImdsReachable,
+        CheckId::ImdsThrottle,
+        CheckId::ImdsProxy,
+    ];
+    let rows = |own: CheckId| {
         let mut rows = vec![own];
         rows.extend(general);
         rows
@@ -290,35 +299,39 @@ pub(crate) async fn probe(
     let mut observed = vec![verdict::exchange(
         &token,
         is_proxy(&token),
-        &rows("imds.token"),
+        &rows(CheckId::ImdsToken),
     )];
     if session_token.is_none() || v1.status() != Some(401) {
-        observed.push(verdict::exchange(&v1, is_proxy(&v1), &rows("imds.v1")));
+        observed.push(verdict::exchange(
+            &v1,
+            is_proxy(&v1),
+            &rows(CheckId::ImdsV1),
+        ));
     }
     if invalid.status() != Some(401) {
         observed.push(verdict::exchange(
             &invalid,
             is_proxy(&invalid),
-            &rows("imds.invalid-token"),
+            &rows(CheckId::ImdsInvalidToken),
         ));
     }
     if let Some(p) = &phase2 {
         observed.push(verdict::exchange(
             &p.list,
             is_proxy(&p.list),
-            &rows("imds.role"),
+            &rows(CheckId::ImdsRole),
         ));
         if let Some(creds) = &p.creds {
             observed.push(verdict::exchange(
                 creds,
                 is_proxy(creds),
-                &rows("imds.credentials"),
+                &rows(CheckId::ImdsCredentials),
             ));
         }
         observed.push(verdict::exchange(
             &p.identity,
             is_proxy(&p.identity),
-            &rows("imds.identity"),
+            &rows(CheckId::ImdsIdentity),
         ));
         observed.push(verdict::exchange(&p.info, is_proxy(&p.info), &general));
     }
@@ -369,7 +382,7 @@ fn with_exchange(check: Check, e: &Exchange) -> Check {
 
 impl Ctx<'_> {
     /// A skip for checks that cannot say anything because of the overall state.
-    fn state_skip(&self, id: &'static str) -> Option<Check> {
+    fn state_skip(&self, id: CheckId) -> Option<Check> {
         let why = match self.state {
             State::Answering => return None,
             State::Unreachable => "IMDS did not answer (see imds.reachable)",
@@ -391,7 +404,7 @@ impl Ctx<'_> {
                 if took > SDK_TIMEOUT {
                     // botocore, the JS SDK and Java give each IMDS request 1 s by default.
                     return Check::new(
-                        "imds.reachable",
+                        CheckId::ImdsReachable,
                         Status::Warn,
                         format!(
                             "the metadata service at {ep} took {} ms to answer: most SDKs give up after 1 s and report no credentials",
@@ -403,7 +416,7 @@ impl Ctx<'_> {
                     .ev("endpoint", ep);
                 }
                 Check::new(
-                    "imds.reachable",
+                    CheckId::ImdsReachable,
                     Status::Pass,
                     format!("the metadata service at {ep} answered in {} ms", ms(took)),
                 )
@@ -437,7 +450,7 @@ impl Ctx<'_> {
                     None => format!("cannot reach {ep}"),
                 };
                 with_exchange(
-                    Check::new("imds.reachable", Status::Fail, summary),
+                    Check::new(CheckId::ImdsReachable, Status::Fail, summary),
                     e,
                 )
                 .ev("endpoint", ep)
@@ -445,7 +458,7 @@ impl Ctx<'_> {
             }
             State::Disabled => with_exchange(
                 Check::new(
-                    "imds.reachable",
+                    CheckId::ImdsReachable,
                     Status::Fail,
                     format!(
                         "{ep} answered 403 Forbidden to the token PUT and to GETs: the metadata endpoint is switched off (HttpEndpoint=disabled)"
@@ -458,7 +471,7 @@ impl Ctx<'_> {
                 let (e, marker) = self.proxy.as_ref().map(|(e, m)| (*e, m.clone())).unwrap_or((self.v1, String::new()));
                 with_exchange(
                     Check::new(
-                        "imds.reachable",
+                        CheckId::ImdsReachable,
                         Status::Fail,
                         format!("an HTTP proxy answered at {ep} instead of the metadata service ({marker})"),
                     ),
@@ -470,12 +483,13 @@ impl Ctx<'_> {
     }
 
     fn token_check(&self) -> Check {
-        if let Some(skip) = self.state_skip("imds.token") {
+        if let Some(skip) = self.state_skip(CheckId::ImdsToken) {
             return skip;
         }
         let e = self.token;
-        let base =
-            |status, summary: String| with_exchange(Check::new("imds.token", status, summary), e);
+        let base = |status, summary: String| {
+            with_exchange(Check::new(CheckId::ImdsToken, status, summary), e)
+        };
         match &e.result {
             Ok(r) if r.status == 200 && self.session_token => {
                 match r.header(TTL_HEADER) {
@@ -552,12 +566,13 @@ impl Ctx<'_> {
     }
 
     fn v1_check(&self) -> Check {
-        if let Some(skip) = self.state_skip("imds.v1") {
+        if let Some(skip) = self.state_skip(CheckId::ImdsV1) {
             return skip;
         }
         let e = self.v1;
-        let base =
-            |status, summary: String| with_exchange(Check::new("imds.v1", status, summary), e);
+        let base = |status, summary: String| {
+            with_exchange(Check::new(CheckId::ImdsV1, status, summary), e)
+        };
         match e.status() {
             Some(status @ (200 | 404)) => base(
                 Status::Warn,
@@ -580,12 +595,12 @@ impl Ctx<'_> {
     }
 
     fn invalid_token_check(&self) -> Check {
-        if let Some(skip) = self.state_skip("imds.invalid-token") {
+        if let Some(skip) = self.state_skip(CheckId::ImdsInvalidToken) {
             return skip;
         }
         let e = self.invalid;
         let base = |status, summary: String| {
-            with_exchange(Check::new("imds.invalid-token", status, summary), e)
+            with_exchange(Check::new(CheckId::ImdsInvalidToken, status, summary), e)
         };
         match e.status() {
             Some(401) => base(
@@ -609,7 +624,7 @@ impl Ctx<'_> {
                 self.v1.outcome()
             ),
             _ => self
-                .state_skip("imds.role")
+                .state_skip(CheckId::ImdsRole)
                 .map(|c| c.summary)
                 .unwrap_or_default(),
         }
@@ -634,7 +649,7 @@ impl Ctx<'_> {
         let role_check = {
             let e = &p.list;
             let base = |status, summary: String| {
-                with_exchange(Check::new("imds.role", status, summary), e)
+                with_exchange(Check::new(CheckId::ImdsRole, status, summary), e)
             };
             match (e.status(), &p.role) {
                 (Some(200), Some(role)) => {
@@ -653,7 +668,7 @@ impl Ctx<'_> {
                 (Some(200), None) => {
                     probe
                         .observed
-                        .push(verdict::provider(Outcome::NotFound, "imds.role"));
+                        .push(verdict::provider(Outcome::NotFound, CheckId::ImdsRole));
                     base(
                         Status::Fail,
                         format!("GET {ROLES_PATH} answered 200 without a role name"),
@@ -699,7 +714,7 @@ impl Ctx<'_> {
         let creds_check = match (&p.role, &p.creds) {
             (Some(role), Some(e)) => self.credentials_check(role, e, p.via_v1, service_now, probe),
             _ => Check::skip(
-                "imds.credentials",
+                CheckId::ImdsCredentials,
                 "no role to read credentials for (see imds.role)",
             ),
         };
@@ -715,7 +730,7 @@ impl Ctx<'_> {
         probe: &mut Probe,
     ) -> Check {
         let base = |status, summary: String| {
-            with_exchange(Check::new("imds.credentials", status, summary), e)
+            with_exchange(Check::new(CheckId::ImdsCredentials, status, summary), e)
                 .ev("role", role.to_owned())
         };
         let r = match &e.result {
@@ -765,9 +780,10 @@ impl Ctx<'_> {
             } else {
                 ""
             };
-            probe
-                .observed
-                .push(verdict::provider(Outcome::NotFound, "imds.credentials"));
+            probe.observed.push(verdict::provider(
+                Outcome::NotFound,
+                CheckId::ImdsCredentials,
+            ));
             return base(
                 Status::Fail,
                 format!("IMDS could not get credentials for `{role}`: Code {code}{hint}"),
@@ -832,18 +848,20 @@ impl Ctx<'_> {
         };
         if left.is_negative() {
             check.status = Status::Fail;
-            probe
-                .observed
-                .push(verdict::provider(Outcome::Expired, "imds.credentials"));
+            probe.observed.push(verdict::provider(
+                Outcome::Expired,
+                CheckId::ImdsCredentials,
+            ));
             check.summary = format!(
                 "IMDS serves credentials for `{role}` that expired at {expiration} ({} ago {clock}); SDKs will be refused with ExpiredToken",
                 human_duration(left.unsigned_abs())
             );
         } else if left < jiff::SignedDuration::from_mins(5) {
             check.status = Status::Warn;
-            probe
-                .observed
-                .push(verdict::provider(Outcome::Expired, "imds.credentials"));
+            probe.observed.push(verdict::provider(
+                Outcome::Expired,
+                CheckId::ImdsCredentials,
+            ));
             check.summary = format!(
                 "credentials for `{role}` expire at {expiration}, in {} {clock}: IMDS should have rotated them at least 5 minutes before expiry",
                 human_duration(left.unsigned_abs())
@@ -861,7 +879,7 @@ impl Ctx<'_> {
     fn identity_check(&self, p: &Phase2, probe: &mut Probe) -> Check {
         let e = &p.identity;
         let base = |status, summary: String| {
-            with_exchange(Check::new("imds.identity", status, summary), e)
+            with_exchange(Check::new(CheckId::ImdsIdentity, status, summary), e)
         };
         match &e.result {
             Ok(r) if r.status == 200 => match serde_json::from_slice::<IdentityDocument>(&r.body) {
@@ -905,19 +923,19 @@ impl Ctx<'_> {
     }
 
     fn throttle_check(&self, all: &[&Exchange]) -> Check {
-        if let Some(skip) = self.state_skip("imds.throttle") {
+        if let Some(skip) = self.state_skip(CheckId::ImdsThrottle) {
             return skip;
         }
         let throttled: Vec<&&Exchange> = all.iter().filter(|e| e.status() == Some(429)).collect();
         if throttled.is_empty() {
             Check::new(
-                "imds.throttle",
+                CheckId::ImdsThrottle,
                 Status::Pass,
                 format!("no 429 Too Many Requests in {} requests", all.len()),
             )
         } else {
             Check::new(
-                "imds.throttle",
+                CheckId::ImdsThrottle,
                 Status::Fail,
                 format!(
                     "{} of {} requests got 429 Too Many Requests: IMDS is throttling this instance",
@@ -944,7 +962,7 @@ impl Ctx<'_> {
                 };
                 let mut check = with_exchange(
                     Check::new(
-                        "imds.proxy",
+                        CheckId::ImdsProxy,
                         Status::Fail,
                         format!("the answer came from an HTTP proxy, not IMDS: {marker}"),
                     ),
@@ -960,9 +978,10 @@ impl Ctx<'_> {
                 }
                 check
             }
-            State::Unreachable => {
-                Check::skip("imds.proxy", "IMDS did not answer (see imds.reachable)")
-            }
+            State::Unreachable => Check::skip(
+                CheckId::ImdsProxy,
+                "IMDS did not answer (see imds.reachable)",
+            ),
             _ => {
                 let server = [self.token, self.v1, self.invalid]
                     .into_iter()
@@ -972,7 +991,7 @@ impl Ctx<'_> {
                             .map(str::to_owned)
                     });
                 Check::new(
-                    "imds.proxy",
+                    CheckId::ImdsProxy,
                     Status::Pass,
                     match &server {
                         Some(s) => format!(

@@ -36,6 +36,7 @@ pub mod profile;
 pub mod render;
 mod verdict;
 
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -203,7 +204,7 @@ impl fmt::Display for Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
     /// An id from [`authdoctor_kb::KNOWN_CHECKS`].
-    pub id: &'static str,
+    pub id: CheckId,
     pub status: Status,
     /// One line; strings from outside were cleaned before they got here.
     pub summary: String,
@@ -218,11 +219,7 @@ pub struct Check {
 }
 
 impl Check {
-    pub(crate) fn new(id: &'static str, status: Status, summary: impl Into<String>) -> Check {
-        debug_assert!(
-            authdoctor_kb::KNOWN_CHECKS.contains(&id),
-            "unknown check id {id}"
-        );
+    pub(crate) fn new(id: CheckId, status: Status, summary: impl Into<String>) -> Check {
         Check {
             id,
             status,
@@ -261,7 +258,7 @@ impl Check {
         self
     }
 
-    pub(crate) fn skip(id: &'static str, summary: impl Into<String>) -> Check {
+    pub(crate) fn skip(id: CheckId, summary: impl Into<String>) -> Check {
         Check::new(id, Status::Skip, summary)
     }
 }
@@ -477,19 +474,19 @@ pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckErr
                     .unwrap_or_else(|_| {
                         let why = "the call did not finish within the time budget";
                         vec![
-                            Check::new("online.sts", Status::Fail, why),
-                            Check::new("online.ec2-metadata-options", Status::Fail, why),
+                            Check::new(CheckId::OnlineSts, Status::Fail, why),
+                            Check::new(CheckId::OnlineEc2MetadataOptions, Status::Fail, why),
                         ]
                     })
             });
             checks.extend(online);
         } else {
             checks.push(Check::skip(
-                "online.sts",
+                CheckId::OnlineSts,
                 "not run: pass --online to call STS GetCallerIdentity",
             ));
             checks.push(Check::skip(
-                "online.ec2-metadata-options",
+                CheckId::OnlineEc2MetadataOptions,
                 "not run: pass --online to read this instance's metadata options",
             ));
         }
@@ -652,8 +649,8 @@ fn probe_evidence(check: &Check) -> Evidence {
             .map(str::to_owned)
     };
     Evidence::Probe(ProbeEvidence {
-        check: check.id.to_owned(),
-        probe: text("request").unwrap_or_else(|| check.id.to_owned()),
+        check: check.id.as_str().to_owned(),
+        probe: text("request").unwrap_or_else(|| check.id.as_str().to_owned()),
         outcome: text("outcome").unwrap_or_else(|| check.status.as_str().to_owned()),
         elapsed_ms: check.duration_ms,
         label: check.summary.clone(),
@@ -769,10 +766,11 @@ mod tests {
     #[test]
     fn findings_rank_failures_first_then_by_priority() {
         let checks = vec![
-            Check::new("imds.v1", Status::Warn, "v1")
+            Check::new(CheckId::ImdsV1, Status::Warn, "v1")
                 .scenario(ScenarioId::RoleDeliveryImdsv1Denied),
-            Check::new("chain.source", Status::Fail, "none").scenario(ScenarioId::NoCredentials),
-            Check::new("imds.token", Status::Fail, "hop").scenario(ScenarioId::ImdsHopLimit),
+            Check::new(CheckId::ChainSource, Status::Fail, "none")
+                .scenario(ScenarioId::NoCredentials),
+            Check::new(CheckId::ImdsToken, Status::Fail, "hop").scenario(ScenarioId::ImdsHopLimit),
         ];
         let findings = build_findings(&checks, &Facts::new());
         let kb = knowledge_base();

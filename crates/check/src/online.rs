@@ -23,6 +23,7 @@
 //! The loopback guard (`AUTHDOCTOR_TEST_GUARD`) is applied by `crate::run` before this is
 //! called, and again by the client (`Client::from_env`).
 
+use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::time::Instant;
 
@@ -36,8 +37,8 @@ use tokio::time::timeout_at;
 use crate::envcheck::{Bypass, bypass, proxy_host};
 use crate::{Check, Env, OnlineContext, Status};
 
-const STS: &str = "online.sts";
-const EC2: &str = "online.ec2-metadata-options";
+const STS: CheckId = CheckId::OnlineSts;
+const EC2: CheckId = CheckId::OnlineEc2MetadataOptions;
 
 /// STS has a global endpoint family: with no region configured anywhere, sign for
 /// `us-east-1`, as the CLI's legacy global endpoint does.

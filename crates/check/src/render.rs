@@ -42,7 +42,7 @@ fn mark(status: Status, color: bool) -> String {
 }
 
 fn group_of(check: &Check) -> &str {
-    check.id.split('.').next().unwrap_or_default()
+    check.id.as_str().split('.').next().unwrap_or_default()
 }
 
 /// The human view.
@@ -60,7 +60,12 @@ pub fn human(report: &Report, color: bool) -> String {
         count(Status::Pass),
         count(Status::Skip)
     ));
-    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(10);
+    let width = report
+        .checks
+        .iter()
+        .map(|c| c.id.as_str().len())
+        .max()
+        .unwrap_or(10);
     for (group, title) in GROUPS {
         let checks: Vec<&Check> = report
             .checks

@@ -8,7 +8,7 @@
 
 use authdoctor_diagnosis::engine::{self, Clue, RuleRef};
 use authdoctor_diagnosis::{Method, Observation, Outcome, ScenarioId};
-use authdoctor_kb::knowledge_base;
+use authdoctor_kb::{CheckId, knowledge_base};
 
 use crate::http::{Exchange, Failure};
 use crate::{Check, Status};
@@ -16,13 +16,13 @@ use crate::{Check, Status};
 /// An observation and the check rows it bears on.
 #[derive(Debug, Clone)]
 pub(crate) struct Observed {
-    pub rows: Vec<&'static str>,
+    pub rows: Vec<CheckId>,
     pub observation: Observation,
 }
 
 /// The observation a client would have made of this exchange; `proxy` when the answer
 /// came from an HTTP proxy.
-pub(crate) fn exchange(e: &Exchange, proxy: bool, rows: &[&'static str]) -> Observed {
+pub(crate) fn exchange(e: &Exchange, proxy: bool, rows: &[CheckId]) -> Observed {
     let outcome = match &e.result {
         Ok(_) if proxy => Outcome::Proxy,
         Ok(r) => Outcome::Status(r.status),
@@ -50,7 +50,7 @@ pub(crate) fn exchange(e: &Exchange, proxy: bool, rows: &[&'static str]) -> Obse
 
 /// What the metadata service's credential provider concluded (no role to read, a
 /// credentials document that says it failed, credentials past their expiry).
-pub(crate) fn provider(outcome: Outcome, row: &'static str) -> Observed {
+pub(crate) fn provider(outcome: Outcome, row: CheckId) -> Observed {
     Observed {
         rows: vec![row],
         observation: Observation::ProviderAttempt {
@@ -62,7 +62,7 @@ pub(crate) fn provider(outcome: Outcome, row: &'static str) -> Observed {
 
 /// The engine's verdicts over the probes, best first: each scenario with the rows its
 /// evidence came from.
-pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<&'static str>)> {
+pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<CheckId>)> {
     let kb = knowledge_base();
     let mut clues = Vec::new();
     for (at, o) in observed.iter().enumerate() {
@@ -81,7 +81,7 @@ pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<&'static str
     engine::apply_precedence(engine::score(&clues))
         .into_iter()
         .map(|s| {
-            let mut rows: Vec<&'static str> = s
+            let mut rows: Vec<CheckId> = s
                 .evidence
                 .iter()
                 .filter_map(|(_, _, at, _)| observed.get(*at))
@@ -96,7 +96,7 @@ pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<&'static str
 
 /// Gives each failing or warning check that names no scenario yet the best verdict its
 /// own probes support.
-pub(crate) fn assign(checks: &mut [Check], verdicts: &[(ScenarioId, Vec<&'static str>)]) {
+pub(crate) fn assign(checks: &mut [Check], verdicts: &[(ScenarioId, Vec<CheckId>)]) {
     for check in checks.iter_mut() {
         if check.scenario.is_some() || !matches!(check.status, Status::Fail | Status::Warn) {
             continue;

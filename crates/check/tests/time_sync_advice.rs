@@ -43,7 +43,7 @@ fn ntp_check(endpoint: &str, root: &std::path::Path) -> Check {
     report
         .checks
         .into_iter()
-        .find(|c| c.id == "clock.ntp")
+        .find(|c| c.id.as_str() == "clock.ntp")
         .unwrap_or_else(|| panic!("no clock.ntp check in the report"))
 }
 
