@@ -231,6 +231,9 @@ def normalise(text, imds_port, api_port, api_host, imds_case, paths):
         r"Starting new HTTPS connection \1: \2",
         text,
     )
+    # The client's own end of a connection (Go prints `read tcp <local>-><remote>`): an
+    # address in a default VPC, as on an instance.
+    text = re.sub(r"127\.0\.0\.1:(\d+)->", r"172.31.5.17:\1->", text)
     bare = "169.254.169.254" if imds_case else api_host
     text = text.replace("127.0.0.1", bare)
     for local, shown in paths:
@@ -319,7 +322,6 @@ def run_one(authdoctor, case, client, debug, workdir):
         scenario = label
     shutil.rmtree(run_dir, ignore_errors=True)
     return {
-        "case": case,
         "kind": "imds" if imds_case else "api",
         "operation": operation,
         "exit_code": proc.returncode,

@@ -133,6 +133,8 @@ def parse_amz_date(value: str):
 class Handler(http.server.BaseHTTPRequestHandler):
     mode = "sts-ok"
     protocol_version = "HTTP/1.1"
+    # Buffered: status line, headers and body leave in one write, as from a real front end.
+    wbufsize = 1 << 16
     server_version = "AmazonS3"  # overwritten per service in send()
     sys_version = ""
 

@@ -6,6 +6,7 @@
 #   bash tools/transcripts/run.sh --only rust,go-v2    # some clients (manifest lines merged)
 #   bash tools/transcripts/run.sh --cases hop-limit    # some cases
 #   bash tools/transcripts/run.sh --install-system     # first apt-get the Debian clients
+#   bash tools/transcripts/run.sh --jobs 3             # runs in parallel (default 3)
 #
 # Every client runs inside a fresh network namespace whose only interface is loopback
 # (unshare --net); the driver checks that before the first run.
@@ -18,10 +19,12 @@ build="$here/.build"
 venv="$repo/.venv-transcripts"
 
 install_system=0
+partial=0
 driver_args=()
 for arg in "$@"; do
   case "$arg" in
     --install-system) install_system=1 ;;
+    --only | --only=* | --cases | --cases=*) partial=1; driver_args+=("$arg") ;;
     *) driver_args+=("$arg") ;;
   esac
 done
@@ -64,7 +67,7 @@ cargo build --quiet -p authdoctor --manifest-path "$repo/Cargo.toml"
 authdoctor="${CARGO_TARGET_DIR:-$repo/target}/debug/authdoctor"
 
 # A full run replaces the corpus; a partial one (--only/--cases) merges into it.
-if [ "${#driver_args[@]}" = 0 ]; then
+if [ "$partial" = 0 ]; then
   rm -rf "$out"
 fi
 mkdir -p "$out"

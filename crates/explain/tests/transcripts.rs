@@ -25,6 +25,26 @@ const MAX_TRANSCRIPT_BYTES: usize = 210_000;
 /// client's transcripts (issue 7).
 const DEBUG_TOP1_BAR: f64 = 0.95;
 
+/// What the responder answered in each API case: a failed run's transcript must show it,
+/// or the label would claim more than the text holds (e.g. a client that failed to read the
+/// error body).
+const API_ANSWERS: &[(&str, &str)] = &[
+    ("sts-expired-token", "ExpiredToken"),
+    ("ec2-request-expired", "RequestExpired"),
+    ("sts-invalid-client-token", "InvalidClientTokenId"),
+    ("sts-signature-mismatch", "SignatureDoesNotMatch"),
+    ("sts-signature-expired", "Signature expired"),
+    ("s3-request-time-too-skewed", "RequestTimeTooSkewed"),
+    (
+        "ec2-unauthorized-encoded",
+        "Encoded authorization failure message",
+    ),
+    (
+        "ec2-unauthorized-no-allow",
+        "because no identity-based policy allows",
+    ),
+];
+
 struct Transcript {
     file: String,
     client: String,
@@ -255,6 +275,17 @@ fn transcripts_are_read_and_explained() {
             t.text.len()
         );
         assert!(!t.text.trim().is_empty(), "{}: empty transcript", t.file);
+        let answer = API_ANSWERS.iter().find(|(case, _)| *case == t.fault);
+        if let Some((_, answer)) = answer
+            && t.scenario != SUCCEEDED
+        {
+            assert!(
+                t.text.contains(answer),
+                "{}: labelled {} but the text never shows `{answer}`",
+                t.file,
+                t.scenario
+            );
+        }
     }
     // Every client contributed both logging modes.
     let clients: BTreeSet<&str> = corpus.iter().map(|t| t.client.as_str()).collect();
