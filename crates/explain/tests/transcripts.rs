@@ -327,6 +327,68 @@ fn transcripts_on_disk(dir: &Path) -> Vec<String> {
     files
 }
 
+/// The secrets a transcript shows: debug logs print the credentials document the metadata
+/// service served (the emulator's fake canaries) and the session token the client sent (as
+/// a header, in the canonical request, in botocore's request dict).
+fn secrets_in(text: &str) -> BTreeSet<String> {
+    let mut secrets = BTreeSet::new();
+    for key in [
+        "\"SecretAccessKey\" : \"",
+        "\"Token\" : \"",
+        "X-Amz-Security-Token: ",
+        "x-amz-security-token:",
+        "'X-Amz-Security-Token': b'",
+    ] {
+        for (at, _) in text.match_indices(key) {
+            let value: String = text[at + key.len()..]
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\'' | '\r' | '\n' | ' ' | '\\'))
+                .collect();
+            if value.len() >= 16 {
+                secrets.insert(value);
+            }
+        }
+    }
+    secrets
+}
+
+#[test]
+fn no_finding_repeats_a_secret_of_the_transcript() {
+    let corpus = load_corpus();
+    let mut checked = 0;
+    for t in &corpus {
+        let secrets = secrets_in(&t.text);
+        if secrets.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let report = authdoctor_explain::explain_text(&t.text);
+        let findings: Vec<String> = report
+            .explained
+            .iter()
+            .map(|e| {
+                let lines: Vec<&str> = e.lines.iter().map(|l| l.text.as_str()).collect();
+                format!(
+                    "{}\n{}",
+                    serde_json::to_string(&e.finding).unwrap_or_default(),
+                    lines.join("\n")
+                )
+            })
+            .collect();
+        for secret in &secrets {
+            for finding in &findings {
+                assert!(
+                    !finding.contains(secret.as_str()),
+                    "{}: a finding repeats a secret of the input",
+                    t.file
+                );
+            }
+        }
+    }
+    assert!(checked > 0, "no transcript carries a secret to check");
+    println!("{checked} transcripts with secrets checked");
+}
+
 #[test]
 #[ignore = "bar of issue 7: enable when the diagnosis engine lands"]
 fn transcripts_meet_the_bars_of_issue_7() {
