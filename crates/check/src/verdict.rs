@@ -78,7 +78,7 @@ pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<CheckId>)> {
             }
         }
     }
-    engine::apply_precedence(engine::score(&clues))
+    engine::apply_precedence(engine::score(&clues), |_, _| true)
         .into_iter()
         .map(|s| {
             let mut rows: Vec<CheckId> = s

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use authdoctor_kb::{CheckId, Role, Scenario, ScenarioId, knowledge_base};
+use authdoctor_kb::{CheckId, Precedence, Role, Scenario, ScenarioId, knowledge_base};
 
 /// A cause must score at least this to take the lead from a symptom it explains.
 pub const CAUSE_FLOOR: f64 = 0.3;
@@ -24,7 +24,7 @@ pub const CAUSE_FLOOR: f64 = 0.3;
 /// two are ambiguous).
 pub const CANDIDATE_FLOOR: f64 = 0.3;
 /// Candidates named at most.
-const MAX_CANDIDATES: usize = 6;
+const MAX_CANDIDATES: usize = 8;
 
 /// Which rule of a scenario matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -196,16 +196,34 @@ pub fn combine(cause: f64, symptom: f64) -> f64 {
 
 /// Lets every symptom yield to the best cause that explains it and scored at least
 /// [`CAUSE_FLOOR`]: the cause absorbs the symptom's evidence (role `Symptom`) and
-/// score. Returns the list re-sorted, best first.
-pub fn apply_precedence<L: Copy>(mut scored: Vec<Scored<L>>) -> Vec<Scored<L>> {
+/// score. `before(a, b)` tells whether place `a` comes before place `b` on a line of
+/// its own (for causes whose `precedence` is `story`). Returns the list re-sorted, best
+/// first.
+pub fn apply_precedence<L: Copy>(
+    mut scored: Vec<Scored<L>>,
+    before: impl Fn(&L, &L) -> bool,
+) -> Vec<Scored<L>> {
+    let kb = knowledge_base();
     loop {
         let mut merge: Option<(usize, usize)> = None;
         for (si, symptom) in scored.iter().enumerate() {
+            // A `story` cause must have been seen somewhere before all of the symptom's
+            // evidence, not only inside the symptom's own message.
+            let seen_before = |c: &Scored<L>| match kb.scenario(c.scenario).precedence {
+                Precedence::Any => true,
+                Precedence::Story => c
+                    .evidence
+                    .iter()
+                    .any(|(_, _, at, _)| symptom.evidence.iter().all(|(_, _, s, _)| before(at, s))),
+            };
             let best_cause = scored
                 .iter()
                 .enumerate()
                 .filter(|(ci, c)| {
-                    *ci != si && c.score >= CAUSE_FLOOR && explains(c.scenario, symptom.scenario)
+                    *ci != si
+                        && c.score >= CAUSE_FLOOR
+                        && explains(c.scenario, symptom.scenario)
+                        && seen_before(c)
                 })
                 .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
             if let Some((ci, _)) = best_cause {
@@ -323,7 +341,7 @@ mod tests {
             scored[0].scenario, none,
             "the final line alone scores higher"
         );
-        let decided = apply_precedence(scored);
+        let decided = apply_precedence(scored, |a, b| a < b);
         assert_eq!(decided.len(), 1);
         assert_eq!(decided[0].scenario, hop);
         assert_eq!(decided[0].absorbed, vec![none]);
@@ -339,7 +357,7 @@ mod tests {
             rule: RuleRef::Signal(0),
             at: 1usize,
         }];
-        let scored = apply_precedence(score(&clues));
+        let scored = apply_precedence(score(&clues), |a, b| a < b);
         let (candidates, checks) = alternatives(none, scored[0].score, &scored, &[]);
         assert!(!candidates.is_empty());
         assert!(!checks.is_empty());

@@ -178,6 +178,10 @@ struct Collector {
     /// Causes that were too weak to report alone, most recent last.
     latent: VecDeque<Explained>,
     observations: Vec<LocatedObservation>,
+    /// What the readers carry from one block to the next.
+    reader: readers::ReaderState,
+    /// Findings folded into a cause that came after them (by index into `found`).
+    absorbed: BTreeSet<usize>,
     dropped: usize,
 }
 
@@ -210,7 +214,7 @@ impl Collector {
             }
             return;
         }
-        let outcome = analyse_block(index, block);
+        let outcome = analyse_block(index, block, &mut self.reader);
         let room = MAX_OBSERVATIONS.saturating_sub(self.observations.len());
         self.observations
             .extend(outcome.observations.into_iter().take(room));
@@ -246,6 +250,7 @@ impl Collector {
                 self.keys.insert(key, self.found.len());
                 positions.push((self.found.len(), occurrences));
                 self.found.push(item);
+                self.absorb_earlier_symptoms(self.found.len() - 1);
             } else {
                 self.dropped += 1;
             }
@@ -262,16 +267,22 @@ impl Collector {
         }
         let line = first_line(&item.finding);
         let in_story = |cause: &Explained| {
-            ScenarioId::parse(&cause.finding.scenario)
-                .is_some_and(|id| engine::explains(id, symptom))
-                && first_line(&cause.finding) <= line
-                && line - first_line(&cause.finding) <= STORY_LINES
+            let Some(id) = ScenarioId::parse(&cause.finding.scenario) else {
+                return false;
+            };
+            let at = first_line(&cause.finding);
+            // A `story` cause counts only when seen on a line before the symptom's.
+            let placed = match knowledge_base().scenario(id).precedence {
+                authdoctor_kb::Precedence::Any => at <= line,
+                authdoctor_kb::Precedence::Story => at < line,
+            };
+            engine::explains(id, symptom) && placed && line - at <= STORY_LINES
         };
         let reported = self
             .found
             .iter()
             .enumerate()
-            .filter(|(_, f)| in_story(f))
+            .filter(|(i, f)| !self.absorbed.contains(i) && in_story(f))
             .max_by(|a, b| a.1.finding.confidence.total_cmp(&b.1.finding.confidence))
             .map(|(at, _)| at);
         if reported.is_some() {
@@ -297,7 +308,44 @@ impl Collector {
         Some(self.found.len() - 1)
     }
 
+    /// A cause seen after symptoms it explains (a client that retries the token after
+    /// its fallback failed) still takes them in, within one story.
+    fn absorb_earlier_symptoms(&mut self, cause_at: usize) {
+        let Some(cause) = ScenarioId::parse(&self.found[cause_at].finding.scenario) else {
+            return;
+        };
+        if knowledge_base().scenario(cause).explains.is_empty() {
+            return;
+        }
+        let line = first_line(&self.found[cause_at].finding);
+        let story = knowledge_base().scenario(cause).precedence;
+        let symptoms: Vec<usize> = (0..cause_at)
+            .filter(|i| !self.absorbed.contains(i))
+            .filter(|&i| {
+                let f = &self.found[i].finding;
+                let at = first_line(f);
+                // A `story` cause must come before its symptom: never here.
+                story == authdoctor_kb::Precedence::Any
+                    && at <= line
+                    && line - at <= STORY_LINES
+                    && ScenarioId::parse(&f.scenario).is_some_and(|s| engine::explains(cause, s))
+            })
+            .collect();
+        for i in symptoms {
+            let symptom = self.found[i].clone();
+            absorb_symptom(&mut self.found[cause_at], symptom);
+            self.absorbed.insert(i);
+        }
+    }
+
     fn finish(mut self, lines: usize) -> Report {
+        let absorbed = std::mem::take(&mut self.absorbed);
+        let mut index = 0;
+        self.found.retain(|_| {
+            let keep = !absorbed.contains(&index);
+            index += 1;
+            keep
+        });
         // Stable: equal confidence keeps the order of appearance.
         self.found
             .sort_by(|a, b| b.finding.confidence.total_cmp(&a.finding.confidence));
@@ -389,7 +437,7 @@ struct Span {
 
 type Located = (ScenarioId, RuleRef, Span, Role);
 
-fn analyse_block(index: &Index, block: &[Line]) -> BlockOutcome {
+fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderState) -> BlockOutcome {
     let mut outcome = BlockOutcome {
         explained: Vec::new(),
         latent: Vec::new(),
@@ -451,7 +499,7 @@ fn analyse_block(index: &Index, block: &[Line]) -> BlockOutcome {
             });
         }
     }
-    for seen in readers::read(&cleaned) {
+    for seen in readers::read_with(&cleaned, reader) {
         let span = Span {
             line: seen.line,
             start: seen.start,
@@ -474,7 +522,7 @@ fn analyse_block(index: &Index, block: &[Line]) -> BlockOutcome {
         });
     }
 
-    let scored = engine::apply_precedence(engine::score(&clues));
+    let scored = engine::apply_precedence(engine::score(&clues), |a, b| a.line < b.line);
     let kb = knowledge_base();
 
     // Which scored scenarios become findings: the best one above the threshold, and

@@ -58,6 +58,9 @@ struct Patterns {
     proxy: Regex,
     put: Regex,
     api_error: Regex,
+    request_line: Regex,
+    response_line: Regex,
+    clock: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -90,9 +93,17 @@ fn patterns() -> &'static Patterns {
                 r"(?i)no route to host|network is unreachable|\bE(?:HOST|NET)UNREACH\b|host is unreachable",
             ),
             proxy: re(
-                r"(?i)\bVia: |\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b",
+                // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
+                // credentials via: env" does not.
+                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b",
             ),
             put: re(r"\bPUT\b"),
+            // An HTTP request line as debug dumps and `curl -v` print it.
+            request_line: re(
+                r"^\s*(?:> )?(PUT|GET) (/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/\S*|/api/token) HTTP/\d(?:\.\d)?\s*$",
+            ),
+            response_line: re(r"^\s*(?:< )?HTTP/\d(?:\.\d)? ([1-5]\d\d)\b"),
+            clock: re(r"\b([0-2]\d):([0-5]\d):([0-5]\d)(?:[.,](\d{1,6}))?\b"),
             api_error: re(
                 r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):",
             ),
@@ -139,13 +150,135 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
         .map(|m| (Outcome::Timeout, m.start(), m.end()))
 }
 
+/// A request line seen in a dump, not answered yet.
+#[derive(Debug, Clone)]
+struct OpenRequest {
+    method: Method,
+    path: String,
+    /// The clock time logged with the request, in seconds since midnight.
+    clock: Option<f64>,
+}
+
+/// What a reader carries from one block of a log to the next: a request dumped in one
+/// block is often answered (or not) in the next.
+#[derive(Debug, Default)]
+pub struct ReaderState {
+    open: Option<OpenRequest>,
+}
+
+/// Seconds since midnight of the clock time on a line, if it has one.
+fn clock_on(line: &str) -> Option<f64> {
+    let c = patterns().clock.captures(line)?;
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<f64>().ok());
+    let fraction = c
+        .get(4)
+        .and_then(|m| format!("0.{}", m.as_str()).parse::<f64>().ok())
+        .unwrap_or(0.0);
+    Some(num(1)? * 3600.0 + num(2)? * 60.0 + num(3)? + fraction)
+}
+
+/// How a request that no response followed ended, judged by the clock: the next event
+/// a second or more later means it waited for an answer that never came; the same
+/// instant means it failed at once (nothing listening). `None` without clock times.
+fn unanswered(request: &OpenRequest, next_clock: Option<f64>) -> Option<Outcome> {
+    let gap = next_clock? - request.clock?;
+    if gap >= 0.9 {
+        Some(Outcome::Timeout)
+    } else if (0.0..0.3).contains(&gap) {
+        Some(Outcome::Refused)
+    } else {
+        None
+    }
+}
+
 /// Observations in the lines of one block, in order.
 pub fn read(lines: &[String]) -> Vec<Seen> {
+    read_with(lines, &mut ReaderState::default())
+}
+
+/// Observations in the lines of one block, carrying state across blocks of one input.
+pub fn read_with(lines: &[String], state: &mut ReaderState) -> Vec<Seen> {
     let p = patterns();
     let mut out = Vec::new();
+    let mut open = state.open.take();
+    // The clock of the latest timestamped line, for requests dumped without one.
+    let mut last_clock: Option<f64> = None;
+    let close_unanswered =
+        |out: &mut Vec<Seen>, open: OpenRequest, at: usize, clock: Option<f64>| {
+            if let Some(outcome) = unanswered(&open, clock) {
+                out.push(Seen {
+                    observation: Observation::ImdsExchange {
+                        method: open.method,
+                        path: open.path,
+                        outcome,
+                        after_ms: None,
+                    },
+                    line: at,
+                    start: 0,
+                    end: lines.get(at).map_or(0, String::len),
+                });
+            }
+        };
     // The last metadata request seen without an outcome: (line, method, path).
     let mut pending: Option<(usize, Method, String)> = None;
     for (li, line) in lines.iter().enumerate() {
+        let clock = clock_on(line);
+        if clock.is_some() {
+            last_clock = clock;
+        }
+        // A dump of requests and responses: pair each response with its request; a
+        // request that the next request follows without a response was not answered.
+        if let Some(c) = p.request_line.captures(line) {
+            if let Some(previous) = open.take() {
+                // The request's own header line holds the next event's clock.
+                close_unanswered(&mut out, previous, li, last_clock);
+            }
+            let method = if c.get(1).is_some_and(|m| m.as_str() == "PUT") {
+                Method::Put
+            } else {
+                Method::Get
+            };
+            let path = c.get(2).map_or("", |m| m.as_str()).to_owned();
+            open = Some(OpenRequest {
+                method,
+                path,
+                clock: last_clock,
+            });
+            pending = None;
+            continue;
+        }
+        if let Some(request) = open.as_ref() {
+            let response = p
+                .response_line
+                .captures(line)
+                .and_then(|c| c.get(1))
+                .and_then(|m| m.as_str().parse::<u16>().ok());
+            let failure = if response.is_none() && p.imds.find(line).is_none() {
+                outcome_on(line)
+            } else {
+                None
+            };
+            let outcome = response
+                .map(|code| (Outcome::Status(code), 0, line.len()))
+                .or(failure);
+            if let Some((outcome, start, end)) = outcome {
+                if outcome != Outcome::Status(200) {
+                    out.push(Seen {
+                        observation: Observation::ImdsExchange {
+                            method: request.method,
+                            path: request.path.clone(),
+                            outcome,
+                            after_ms: None,
+                        },
+                        line: li,
+                        start,
+                        end,
+                    });
+                }
+                open = None;
+                continue;
+            }
+        }
         if let Some(c) = p.api_error.captures(line) {
             let code = c.get(1).or_else(|| c.get(3)).or_else(|| c.get(4));
             if let (Some(m), Some(code)) = (c.get(0), code) {
@@ -228,6 +361,7 @@ pub fn read(lines: &[String]) -> Vec<Seen> {
             }
         }
     }
+    state.open = open;
     out
 }
 
@@ -283,6 +417,44 @@ mod tests {
             "CredentialsProviderError: Error response received from instance metadata service\n    at ...\n  statusCode: 401,",
         );
         assert_eq!(got, ["GET (metadata service) → status-401"]);
+    }
+
+    #[test]
+    fn a_via_header_is_a_proxy_but_looking_for_credentials_via_is_not() {
+        assert_eq!(
+            one(
+                "< Via: 1.1 proxy.corp.example (squid/5.7) for http://169.254.169.254/latest/api/token"
+            ),
+            ["PUT /latest/api/token → proxy"]
+        );
+        assert!(one("DEBUG - IMDS ENDPOINT: http://169.254.169.254\nDEBUG - Looking for credentials via: env").is_empty());
+    }
+
+    #[test]
+    fn a_request_dump_pairs_responses_with_requests_and_times_the_unanswered() {
+        let dump = "2026/12/04 16:23:13 DEBUG: Request ec2metadata/GetToken Details:\n\
+                    PUT /latest/api/token HTTP/1.1\n\
+                    Host: 169.254.169.254\n\
+                    2026/12/04 16:23:15 DEBUG: Request ec2metadata/GetMetadata Details:\n\
+                    GET /latest/meta-data/iam/security-credentials/ HTTP/1.1\n\
+                    Host: 169.254.169.254\n\
+                    2026/12/04 16:23:15 DEBUG: Response ec2metadata/GetMetadata Details:\n\
+                    HTTP/1.1 404 Not Found";
+        assert_eq!(
+            one(dump),
+            [
+                "PUT /latest/api/token → timeout",
+                "GET /latest/meta-data/iam/security-credentials/ → status-404"
+            ]
+        );
+        let refused = "2026/12/04 16:23:29 DEBUG: Request ec2metadata/GetToken Details:\n\
+                       PUT /latest/api/token HTTP/1.1\n\
+                       2026/12/04 16:23:29 DEBUG: Request ec2metadata/GetToken Details:\n\
+                       PUT /latest/api/token HTTP/1.1\n\
+                       2026/12/04 16:23:29 NoCredentialProviders: no valid providers in chain.";
+        // The second request is still open at the end of this block: the next block
+        // of the same input decides it.
+        assert_eq!(one(refused), ["PUT /latest/api/token → refused"]);
     }
 
     #[test]

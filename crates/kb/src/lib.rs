@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use schema::{
     Category, CheckSpec, Example, Fix, FixCommand, ObservationKind, ObservationRule, Placeholder,
-    Reference, Scenario, Section, Signal,
+    Precedence, Reference, Scenario, Section, Signal,
 };
 
 /// The id used when the text is an authorization or credential error that no scenario explains.

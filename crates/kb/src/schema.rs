@@ -70,6 +70,12 @@ pub struct Scenario {
     /// leads and the symptom's evidence is kept in its finding, marked as symptom.
     #[serde(default)]
     pub explains: Vec<String>,
+    /// When this cause takes the lead from a symptom it explains: `any` (wherever it is
+    /// seen) or `story` (only when seen on lines of its own, before the symptom, as in a
+    /// debug trace — not when the client's final message merely quotes it, as every SDK
+    /// quotes the last provider of its chain).
+    #[serde(default)]
+    pub precedence: Precedence,
     /// Check ids whose results tell this scenario apart from the ones it is
     /// `ambiguous_with`; defaults to `related_checks` when empty.
     #[serde(default)]
@@ -83,6 +89,15 @@ pub struct Scenario {
     /// score like signals and may `require` signals or each other by name.
     #[serde(default)]
     pub observations: Vec<ObservationRule>,
+}
+
+/// See [`Scenario::precedence`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precedence {
+    #[default]
+    Any,
+    Story,
 }
 
 fn default_priority() -> u32 {
