@@ -62,7 +62,7 @@ pub struct SourceLine {
     pub number: usize,
     /// Characters of the physical line before this text (long lines come in pieces).
     pub char_offset: usize,
-    pub text: String,
+    pub text: authdoctor_redact::Redacted,
 }
 
 /// A finding plus the cleaned lines its evidence points into.
@@ -135,7 +135,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             if block.len() + gap.len() < MAX_BLOCK_LINES {
                 block.append(&mut gap);
             } else {
-                collector.add_block(index, &block);
+                collector.add_block(index, &block, gap.first());
                 block.clear();
                 gap.clear();
                 // A full block ends; the next one needs a line that may open one.
@@ -152,13 +152,13 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             }
             gap.push(line);
             if plain_gap > BLOCK_GAP || gap.len() > RECORD_GAP {
-                collector.add_block(index, &block);
+                collector.add_block(index, &block, gap.first());
                 block.clear();
                 gap.clear();
             }
         }
     }
-    collector.add_block(index, &block);
+    collector.add_block(index, &block, gap.first());
     Ok(collector.finish(lines))
 }
 
@@ -198,12 +198,14 @@ struct Collector {
 const MAX_SEEN_BLOCKS: usize = 4096;
 
 impl Collector {
-    fn add_block(&mut self, index: &Index, block: &[Line]) {
+    /// `next` is the line after the block, if read: a value cut by the line break at
+    /// the block's end goes on there, and redaction must see it to mask the block's part.
+    fn add_block(&mut self, index: &Index, block: &[Line], next: Option<&Line>) {
         if block.is_empty() {
             return;
         }
         let mut hasher = DefaultHasher::new();
-        for line in block {
+        for line in block.iter().chain(next) {
             line.text.hash(&mut hasher);
         }
         let hash = hasher.finish();
@@ -213,7 +215,7 @@ impl Collector {
             }
             return;
         }
-        let explained = analyse_block(index, block);
+        let explained = analyse_block(index, block, next);
         let positions = self.add(explained);
         // Blocks that explained nothing are remembered too: they repeat as often.
         if self.seen_blocks.len() < MAX_SEEN_BLOCKS {
@@ -294,14 +296,15 @@ struct ScenarioScore {
     evidence: Vec<(usize, Span)>,
 }
 
-fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
+fn analyse_block(index: &Index, block: &[Line], next: Option<&Line>) -> Vec<Explained> {
     if block.is_empty() {
         return Vec::new();
     }
-    let cleaned: Vec<String> = block
-        .iter()
-        .map(|l| authdoctor_redact::clean(&l.text).into_owned())
-        .collect();
+    // Cleaned together (with the line after the block), so a value cut by a line break
+    // is masked on every line.
+    let texts: Vec<&str> = block.iter().chain(next).map(|l| l.text.as_str()).collect();
+    let mut cleaned = authdoctor_redact::Redacted::lines(&texts);
+    cleaned.truncate(block.len());
 
     // Where each signal hit: (scenario, signal) → spans.
     let mut hits: BTreeMap<(usize, usize), Vec<Span>> = BTreeMap::new();
@@ -350,7 +353,13 @@ fn analyse_block(index: &Index, block: &[Line]) -> Vec<Explained> {
             .total_cmp(&a.score)
             .then(a.scenario.cmp(&b.scenario))
     });
-    let facts = facts::extract(&cleaned.join("\n"));
+    let facts = facts::extract(
+        &cleaned
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     let kb = knowledge_base();
 
     let mut out: Vec<Explained> = Vec::new();
@@ -538,7 +547,7 @@ fn add_candidates(
 
 fn located_evidence(
     block: &[Line],
-    cleaned: &[String],
+    cleaned: &[authdoctor_redact::Redacted],
     spans: &[(usize, Span)],
     describe: impl Fn(usize) -> (String, String),
 ) -> Vec<Evidence> {
@@ -573,7 +582,11 @@ fn finding_lines(spans: &[(usize, Span)]) -> BTreeSet<usize> {
     spans.iter().map(|(_, s)| s.line).collect()
 }
 
-fn source_lines(block: &[Line], cleaned: &[String], lines: &BTreeSet<usize>) -> Vec<SourceLine> {
+fn source_lines(
+    block: &[Line],
+    cleaned: &[authdoctor_redact::Redacted],
+    lines: &BTreeSet<usize>,
+) -> Vec<SourceLine> {
     lines
         .iter()
         .map(|&i| SourceLine {
