@@ -120,8 +120,9 @@ const ACCESS_KEY_ID_PREFIXES: &[&[u8]] = &[b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
 pub(crate) const MIN_SHAPE_RUN: usize = 16;
 /// IMDSv2 session tokens are URL-safe base64 starting `AQAE`, about 56 characters.
 const MIN_IMDS_TOKEN: usize = 32;
-/// A standard-base64 run this long without `-`/`_`, mixing cases and digits, is a
-/// credential blob (a session token whose prefix we do not know, a token cut in half).
+/// A standard-base64 run this long (with a `+` or `/`, without `-`/`_`), mixing cases and
+/// digits, is a credential blob (a session token whose prefix we do not know, a token
+/// cut in half).
 const LONG_BASE64: usize = 100;
 /// URL-safe base64 runs this long are opaque blobs (encoded authorization messages):
 /// a 40-character stretch inside one is not a secret key.
@@ -255,7 +256,16 @@ fn secret_keys_in(k: &[u8], offset: usize, out: &mut Vec<(usize, usize, Kind)>) 
             }
         }
     }
-    if k.len() >= LONG_BASE64 && mixed(k) && !all_hex(k) && !words(k) && random_looking(k, 4) {
+    // `+` or `/` marks standard base64: encoded authorization messages (URL-safe, to be
+    // decoded by the user) never hold one.
+    let standard = k.iter().any(|&c| c == b'+' || c == b'/');
+    if k.len() >= LONG_BASE64
+        && standard
+        && mixed(k)
+        && !all_hex(k)
+        && !words(k)
+        && random_looking(k, 4)
+    {
         out.push((offset, offset + k.len(), Kind::Token));
     }
 }
@@ -462,6 +472,14 @@ fn named_values(text: &str, out: &mut Vec<Mask>) {
             _ => {}
         }
         let xml_open = m.start() > 0 && b[m.start() - 1] == b'<';
+        // Prose words stand alone: not `RequestToken`/`NextToken` (request ids, paging),
+        // not `arn:aws:secretsmanager:…:secret:orders/db-AbCdEf` (a resource type).
+        if name == Name::Loose
+            && m.start() > 0
+            && (b[m.start() - 1].is_ascii_alphanumeric() || b[m.start() - 1] == b':')
+        {
+            continue;
+        }
         let mut i = skip(b, end, 3, is_quote);
         i = skip(b, i, 8, is_blank);
         let mut explicit = false;
@@ -528,9 +546,14 @@ fn named_values(text: &str, out: &mut Vec<Mask>) {
                 (v.len() >= 16 && mixed(v)).then_some((e, Kind::Secret))
             }
             Name::Loose if explicit => {
+                // `$imdsToken = Invoke-RestMethod`: a command, not a value. Tokens are
+                // random: mixed case with digits or symbols, or many digits.
                 let e = run_end(b, i, |c| is(c, VALUE));
                 let v = &b[i..e];
-                (v.len() >= 16 && !variable_name(v)).then_some((e, Kind::Secret))
+                let digits = v.iter().filter(|c| c.is_ascii_digit()).count();
+                let hex_id = v.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-');
+                let random = (mixed(v) || digits >= 4) && !hex_id;
+                (v.len() >= 16 && random && !variable_name(v)).then_some((e, Kind::Secret))
             }
             _ => None,
         };
