@@ -117,7 +117,10 @@ fn main() -> ExitCode {
             }
             // One line, user text neutralised: error messages may quote input.
             let message = format!("{error:#}").replace('\n', " ");
-            eprintln!("authdoctor: error: {}", authdoctor_redact::clean(&message));
+            eprintln!(
+                "authdoctor: error: {}",
+                authdoctor_redact::Redacted::new(&message)
+            );
             ExitCode::from(2)
         }
     }

@@ -12,7 +12,8 @@ pub struct SourceLine {
     pub number: usize,
     /// Characters of the physical line before this text (long lines come in pieces).
     pub char_offset: usize,
-    pub text: String,
+    /// Masked and neutralised: only redacted text can be rendered.
+    pub text: authdoctor_redact::Redacted,
 }
 
 /// A finding plus the cleaned lines its evidence points into.

@@ -118,7 +118,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             if block.len() + gap.len() < MAX_BLOCK_LINES {
                 block.append(&mut gap);
             } else {
-                collector.add_block(index, &block);
+                collector.add_block(index, &block, gap.first());
                 block.clear();
                 gap.clear();
                 // A full block ends; the next one needs a line that may open one.
@@ -135,13 +135,13 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             }
             gap.push(line);
             if plain_gap > BLOCK_GAP || gap.len() > RECORD_GAP {
-                collector.add_block(index, &block);
+                collector.add_block(index, &block, gap.first());
                 block.clear();
                 gap.clear();
             }
         }
     }
-    collector.add_block(index, &block);
+    collector.add_block(index, &block, gap.first());
     Ok(collector.finish(lines))
 }
 
@@ -199,12 +199,14 @@ struct BlockOutcome {
 }
 
 impl Collector {
-    fn add_block(&mut self, index: &Index, block: &[Line]) {
+    /// `next` is the line after the block, if read: a value cut by the line break at
+    /// the block's end goes on there, and redaction must see it to mask the block's part.
+    fn add_block(&mut self, index: &Index, block: &[Line], next: Option<&Line>) {
         if block.is_empty() {
             return;
         }
         let mut hasher = DefaultHasher::new();
-        for line in block {
+        for line in block.iter().chain(next) {
             line.text.hash(&mut hasher);
         }
         let hash = hasher.finish();
@@ -214,7 +216,7 @@ impl Collector {
             }
             return;
         }
-        let outcome = analyse_block(index, block, &mut self.reader);
+        let outcome = analyse_block(index, block, next, &mut self.reader);
         let room = MAX_OBSERVATIONS.saturating_sub(self.observations.len());
         self.observations
             .extend(outcome.observations.into_iter().take(room));
@@ -437,7 +439,12 @@ struct Span {
 
 type Located = (ScenarioId, RuleRef, Span, Role);
 
-fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderState) -> BlockOutcome {
+fn analyse_block(
+    index: &Index,
+    block: &[Line],
+    next: Option<&Line>,
+    reader: &mut readers::ReaderState,
+) -> BlockOutcome {
     let mut outcome = BlockOutcome {
         explained: Vec::new(),
         latent: Vec::new(),
@@ -446,10 +453,12 @@ fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderStat
     if block.is_empty() {
         return outcome;
     }
-    let cleaned: Vec<String> = block
-        .iter()
-        .map(|l| authdoctor_redact::clean(&l.text).into_owned())
-        .collect();
+    // Cleaned together (with the line after the block), so a value cut by a line break
+    // is masked on every line.
+    let texts: Vec<&str> = block.iter().chain(next).map(|l| l.text.as_str()).collect();
+    let mut redacted = authdoctor_redact::Redacted::lines(&texts);
+    redacted.truncate(block.len());
+    let cleaned: Vec<String> = redacted.iter().map(|r| r.as_str().to_owned()).collect();
 
     // Clues: every signal hit, then every observation rule that matches what the
     // readers saw.
@@ -568,7 +577,7 @@ fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderStat
             .filter(|c| c.scenario != candidate.scenario)
             .flat_map(|c| c.evidence.iter().map(|e| e.2.line))
             .collect();
-        let Some(mut explained) = explained_of(block, &cleaned, candidate, &others) else {
+        let Some(mut explained) = explained_of(block, &cleaned, &redacted, candidate, &others) else {
             continue;
         };
         let (candidates, separated_by) = engine::alternatives(
@@ -627,7 +636,7 @@ fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderStat
                 .filter(|l| !lines.contains(l))
                 .chain(others.iter().copied())
                 .collect();
-            let Some(mut part) = explained_of(block, &cleaned, &scored, &elsewhere) else {
+            let Some(mut part) = explained_of(block, &cleaned, &redacted, &scored, &elsewhere) else {
                 continue;
             };
             set_alternatives(&mut part.finding, &candidates, &separated_by);
@@ -643,7 +652,7 @@ fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderStat
         if reported || !is_cause || candidate.score < engine::CAUSE_FLOOR {
             continue;
         }
-        if let Some(explained) = explained_of(block, &cleaned, candidate, &BTreeSet::new()) {
+        if let Some(explained) = explained_of(block, &cleaned, &redacted, candidate, &BTreeSet::new()) {
             outcome.latent.push(explained);
         }
     }
@@ -679,7 +688,7 @@ fn analyse_block(index: &Index, block: &[Line], reader: &mut readers::ReaderStat
             .collect();
         set_alternatives(&mut finding, &candidates, &[]);
         outcome.explained.push(Explained {
-            lines: source_lines(block, &cleaned, &lines),
+            lines: source_lines(block, &redacted, &lines),
             finding,
         });
     }
@@ -704,6 +713,7 @@ fn error_signature(facts: &authdoctor_kb::Facts) -> Option<String> {
 fn explained_of(
     block: &[Line],
     cleaned: &[String],
+    redacted: &[authdoctor_redact::Redacted],
     scored: &Scored<Span>,
     other_lines: &BTreeSet<usize>,
 ) -> Option<Explained> {
@@ -715,7 +725,7 @@ fn explained_of(
     let facts = facts::extract(&fact_text(cleaned, &lines, other_lines));
     let finding = kb.finding(scored.scenario.as_str(), scored.score, evidence, facts)?;
     Some(Explained {
-        lines: source_lines(block, cleaned, &lines),
+        lines: source_lines(block, redacted, &lines),
         finding,
     })
 }
@@ -819,13 +829,17 @@ fn finding_lines(spans: &[Located]) -> BTreeSet<usize> {
     spans.iter().map(|e| e.2.line).collect()
 }
 
-fn source_lines(block: &[Line], cleaned: &[String], lines: &BTreeSet<usize>) -> Vec<SourceLine> {
+fn source_lines(
+    block: &[Line],
+    redacted: &[authdoctor_redact::Redacted],
+    lines: &BTreeSet<usize>,
+) -> Vec<SourceLine> {
     lines
         .iter()
         .map(|&i| SourceLine {
             number: block[i].number,
             char_offset: block[i].char_offset,
-            text: cleaned[i].clone(),
+            text: redacted[i].clone(),
         })
         .collect()
 }

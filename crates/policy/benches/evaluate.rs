@@ -9,13 +9,20 @@
 //! differential test's generator, another seed). Policies are parsed once, as a
 //! long-running process would; requests are prepared once ("prepared") or per
 //! evaluation ("with request setup").
+//!
+//! Last, whole processes on one file of 4,000 generated cases: `authdoctor simulate
+//! --cases FILE` (JSON and human output, start-up, reading, parsing, tracing, advice,
+//! redaction and printing included) against the peer's one-process driver
+//! `tools/iam-peer/eval.mjs` on the same file (Node start-up and loading included). It
+//! needs the release binary: `cargo build --release -p authdoctor` first.
+//! `BENCH_WHOLE_PROCESS_ONLY=1` skips the in-process part.
 
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
 
 use std::hint::black_box;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -77,6 +84,10 @@ fn main() {
         generated.len(),
         statements as f64 / generated.len() as f64
     );
+    if std::env::var_os("BENCH_WHOLE_PROCESS_ONLY").is_some() {
+        whole_process(&root);
+        return;
+    }
     let min = Duration::from_secs(2);
 
     time("decide, examples, prepared request", min, || {
@@ -158,5 +169,104 @@ fn main() {
     );
     if peer > 0.0 {
         println!("ratio (ours prepared / peer): {:.0}x", ours / peer);
+    }
+    whole_process(&root);
+}
+
+/// Cases in the whole-process comparison.
+const WHOLE_PROCESS_CASES: usize = 4000;
+
+/// Best of three wall-clock runs of `command` with `input` on stdin and stdout discarded;
+/// `None` when it cannot be started.
+fn best_of_three(mut command: impl FnMut() -> Command, input: Option<&Path>) -> Option<f64> {
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let mut c = command();
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        if let Some(path) = input {
+            c.stdin(std::fs::File::open(path).ok()?);
+        }
+        let start = Instant::now();
+        c.status().ok()?;
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    Some(best)
+}
+
+/// `authdoctor simulate --cases` against the peer's driver, whole processes, same file.
+fn whole_process(root: &Path) {
+    // The bench runs as target/release/deps/evaluate-…; the binary is target/release/authdoctor.
+    let Some(bin) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("authdoctor")))
+        .filter(|bin| bin.exists())
+    else {
+        println!("whole process: skipped (run `cargo build --release -p authdoctor` first)");
+        return;
+    };
+    let cases = std::env::temp_dir().join(format!(
+        "authdoctor-bench-cases-{}.jsonl",
+        std::process::id()
+    ));
+    let text: String = corpus::corpus(11, WHOLE_PROCESS_CASES)
+        .iter()
+        .map(|v| format!("{v}\n"))
+        .collect();
+    if std::fs::write(&cases, text.as_bytes()).is_err() {
+        println!("whole process: cannot write {}", cases.display());
+        return;
+    }
+    println!(
+        "whole process, {WHOLE_PROCESS_CASES} generated cases ({} KiB), best of 3:",
+        text.len() / 1024
+    );
+    let mut rates = Vec::new();
+    for format in ["json", "human"] {
+        let seconds = best_of_three(
+            || {
+                let mut c = Command::new(&bin);
+                c.args(["simulate", "--format", format, "--cases"])
+                    .arg(&cases);
+                c
+            },
+            None,
+        );
+        if let Some(s) = seconds {
+            let rate = WHOLE_PROCESS_CASES as f64 / s;
+            println!(
+                "{:<58} {rate:>14.0} cases/s ({s:.3} s)",
+                format!("authdoctor simulate --cases --format {format}")
+            );
+            rates.push((format, rate));
+        }
+    }
+    let peer = if root
+        .join("node_modules/@cloud-copilot/iam-simulate")
+        .exists()
+    {
+        best_of_three(
+            || {
+                let mut c = Command::new("node");
+                c.arg(root.join("tools/iam-peer/eval.mjs"))
+                    .current_dir(root);
+                c
+            },
+            Some(&cases),
+        )
+    } else {
+        None
+    };
+    let _ = std::fs::remove_file(&cases);
+    let Some(peer_seconds) = peer else {
+        println!("peer whole process: skipped (needs node and `npm install`)");
+        return;
+    };
+    let peer_rate = WHOLE_PROCESS_CASES as f64 / peer_seconds;
+    println!(
+        "{:<58} {peer_rate:>14.0} cases/s ({peer_seconds:.3} s)",
+        "node tools/iam-peer/eval.mjs (iam-simulate)"
+    );
+    for (format, rate) in rates {
+        println!("ratio {format} / peer: {:.0}x", rate / peer_rate);
     }
 }

@@ -2,8 +2,8 @@
 //! manner of rustc, then cause and fix), `json` (the CLI contract) and `markdown`.
 //!
 //! Strings that came from outside were cleaned by the engine already; every renderer
-//! still passes its final text through [`authdoctor_redact::clean`], so a secret can
-//! only reach the terminal if both layers miss it.
+//! still cleans its final text and returns it as [`Redacted`], the type whose only
+//! constructors clean, so a secret can only reach the terminal if both layers miss it.
 
 // Library code reports failures as values: no unwrap/expect/panic outside tests.
 #![cfg_attr(
@@ -17,6 +17,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use anstyle::{AnsiColor, Effects, Style};
 use authdoctor_diagnosis::{Explained, LocatedObservation};
 use authdoctor_kb::{Finding, Role, Scenario, Shell, TextEvidence, UNKNOWN};
+pub use authdoctor_redact::Redacted;
 use serde::Serialize;
 
 pub use text::wrap;
@@ -73,7 +74,7 @@ fn role_label(e: &TextEvidence) -> String {
 }
 
 /// The human view of `explain`'s findings.
-pub fn human(explained: &[Explained], options: &Options) -> String {
+pub fn human(explained: &[Explained], options: &Options) -> Redacted {
     let mut out = String::new();
     for (i, item) in explained.iter().enumerate() {
         if i > 0 {
@@ -81,7 +82,7 @@ pub fn human(explained: &[Explained], options: &Options) -> String {
         }
         out.push_str(&human_finding(item, options));
     }
-    authdoctor_redact::clean_keeping_style(&out).into_owned()
+    Redacted::keeping_style(&out)
 }
 
 fn human_finding(item: &Explained, options: &Options) -> String {
@@ -246,7 +247,7 @@ struct ExplainDocument<'a> {
 }
 
 /// The JSON document of findings alone (`{"version":1,"findings":[…]}`).
-pub fn json_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+pub fn json_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Redacted {
     json_explain(findings, [])
 }
 
@@ -254,7 +255,7 @@ pub fn json_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Str
 pub fn json_explain<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
     observations: impl IntoIterator<Item = &'a LocatedObservation>,
-) -> String {
+) -> Redacted {
     let doc = ExplainDocument {
         version: 1,
         findings: findings.into_iter().collect(),
@@ -265,9 +266,9 @@ pub fn json_explain<'a>(
 
 /// The story a log tells, in order: each observation with its line, the ones a finding
 /// rests on as cause marked. Empty when the readers saw no exchange.
-pub fn human_story(observations: &[LocatedObservation], options: &Options) -> String {
+pub fn human_story(observations: &[LocatedObservation], options: &Options) -> Redacted {
     if observations.is_empty() {
-        return String::new();
+        return Redacted::new("");
     }
     let painter = Painter {
         color: options.color,
@@ -281,40 +282,59 @@ pub fn human_story(observations: &[LocatedObservation], options: &Options) -> St
         ));
     }
     out.push('\n');
-    authdoctor_redact::clean_keeping_style(&out).into_owned()
+    Redacted::keeping_style(&out)
 }
 
-/// Pretty JSON of any document, secrets masked.
-pub fn to_json<T: Serialize>(value: &T) -> String {
+/// Pretty JSON of any document, secrets masked (decided on the unescaped strings).
+pub fn to_json<T: Serialize>(value: &T) -> Redacted {
     let text =
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    authdoctor_redact::clean(&text).into_owned()
+    Redacted::from_string(text)
 }
 
-/// Cleans every string of a JSON document in place, object keys included: for
-/// documents built from user input (policies, decoded messages) rather than findings.
+/// Compact one-line JSON of any document, secrets masked (JSON Lines output).
+pub fn to_json_line<T: Serialize>(value: &T) -> Redacted {
+    let text = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    Redacted::from_string(text)
+}
+
+/// Neutralises control sequences in every string of a JSON document, object keys
+/// included: for documents built from user input (policies, decoded messages). Secrets
+/// are masked afterwards on the serialised document ([`to_json`], [`to_json_line`]),
+/// where a value is seen next to its key (`"SessionToken": "…"`) and escapes are decoded.
 pub fn clean_json(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::String(s) => {
-            if let std::borrow::Cow::Owned(cleaned) = authdoctor_redact::clean(s) {
+            if let std::borrow::Cow::Owned(cleaned) = authdoctor_redact::neutralise_controls(s) {
                 *s = cleaned;
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(clean_json),
         serde_json::Value::Object(map) => {
-            let entries: Vec<(String, serde_json::Value)> =
-                std::mem::take(map).into_iter().collect();
-            for (key, mut item) in entries {
-                clean_json(&mut item);
-                map.insert(authdoctor_redact::clean(&key).into_owned(), item);
+            let dirty = map.keys().any(|k| {
+                matches!(
+                    authdoctor_redact::neutralise_controls(k),
+                    std::borrow::Cow::Owned(_)
+                )
+            });
+            if dirty {
+                let entries: Vec<(String, serde_json::Value)> =
+                    std::mem::take(map).into_iter().collect();
+                for (key, item) in entries {
+                    map.insert(
+                        authdoctor_redact::neutralise_controls(&key).into_owned(),
+                        item,
+                    );
+                }
             }
+            map.values_mut().for_each(clean_json);
         }
         _ => {}
     }
 }
 
 /// The Markdown view: one section per finding, the evidence as a quoted log.
-pub fn markdown(explained: &[Explained], options: &Options) -> String {
+pub fn markdown(explained: &[Explained], options: &Options) -> Redacted {
     let mut out = String::new();
     for item in explained {
         out.push_str(&markdown_finding(&item.finding, options));
@@ -341,7 +361,7 @@ pub fn markdown(explained: &[Explained], options: &Options) -> String {
         }
         out.push('\n');
     }
-    authdoctor_redact::clean(&out).into_owned()
+    Redacted::from_string(out)
 }
 
 fn markdown_finding(finding: &Finding, options: &Options) -> String {
@@ -411,7 +431,7 @@ pub fn unwrap_paragraphs(text: &str) -> String {
 
 /// One scenario in full, like `rustc --explain`: symptom, example log, cause, fix,
 /// references.
-pub fn human_scenario(scenario: &Scenario, options: &Options) -> String {
+pub fn human_scenario(scenario: &Scenario, options: &Options) -> Redacted {
     let painter = Painter {
         color: options.color,
     };
@@ -476,11 +496,11 @@ pub fn human_scenario(scenario: &Scenario, options: &Options) -> String {
             out.push_str(&format!("  {}: {}\n", r.title, r.url));
         }
     }
-    authdoctor_redact::clean_keeping_style(&out).into_owned()
+    Redacted::keeping_style(&out)
 }
 
 /// One scenario in Markdown.
-pub fn markdown_scenario(scenario: &Scenario) -> String {
+pub fn markdown_scenario(scenario: &Scenario) -> Redacted {
     let mut out = format!(
         "## `{}`: {}\n\n*Symptom:* {}\n\n{}\n\n",
         scenario.id,
@@ -519,5 +539,5 @@ pub fn markdown_scenario(scenario: &Scenario) -> String {
             out.push_str(&format!("- [{}]({})\n", r.title, r.url));
         }
     }
-    authdoctor_redact::clean(&out).into_owned()
+    Redacted::from_string(out)
 }

@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use authdoctor_kb::{Finding, knowledge_base};
 use authdoctor_policy::decode::{Decoded, parse_decoded};
 use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
-use authdoctor_redact::clean;
+use authdoctor_redact::{Redacted, clean};
 
 use crate::Outcome;
 use crate::output::{Format, Output};
@@ -142,7 +142,7 @@ pub(crate) fn finding(d: &Decoded) -> Option<Finding> {
     Some(f)
 }
 
-fn human(d: &Decoded, f: Option<&Finding>) -> String {
+fn human(d: &Decoded, f: Option<&Finding>) -> Redacted {
     let mut o = String::new();
     let verdict = if d.allowed {
         "allowed"
@@ -201,7 +201,7 @@ fn human(d: &Decoded, f: Option<&Finding>) -> String {
             o.push_str(&format!("  - {}\n", s.replace('\n', " ")));
         }
     }
-    clean(&o).into_owned()
+    Redacted::from_string(o)
 }
 
 pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
@@ -227,7 +227,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
                 "findings": findings,
             });
             authdoctor_report::clean_json(&mut v);
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
+            writeln!(stdout, "{}", authdoctor_report::to_json(&v))?;
         }
         _ => write!(stdout, "{}", human(&decoded, findings.first()))?,
     }

@@ -16,7 +16,7 @@ use authdoctor_policy::explain::Explanation;
 use authdoctor_policy::parse::Effect;
 use authdoctor_policy::render::underline;
 use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
-use authdoctor_redact::clean;
+use authdoctor_redact::{Redacted, clean};
 
 use crate::Outcome;
 
@@ -285,30 +285,85 @@ fn evidence_of(marks: &Marks) -> Vec<Evidence> {
     ev
 }
 
-fn json_result(
-    name: Option<&str>,
-    ex: &Explanation,
-    advice: Option<&Advice>,
-    findings: &[Finding],
-) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "version": 1,
-        "name": name,
-        "decision": ex.decision,
-        "layers": ex.layers,
-        "deciding": ex.deciding,
-        "trace": ex.trace,
-        "findings": findings,
-    });
-    if let Some(m) = &ex.missing_allow {
-        v["missing_allow"] = serde_json::to_value(m).unwrap_or_default();
+/// The JSON result of one case (the contract's `simulate` document), serialised straight
+/// from the engine's structures. The top-level keys keep the alphabetical order of the
+/// `serde_json::Value` this document used to be built as; nested objects now print their
+/// keys in declaration order (the same JSON).
+#[derive(serde::Serialize)]
+struct JsonResult<'a> {
+    decision: Decision,
+    deciding: &'a [authdoctor_policy::explain::StatementRef],
+    findings: &'a [Finding],
+    layers: &'a authdoctor_policy::explain::Layers,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing_allow: Option<&'a authdoctor_policy::explain::Missing>,
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proposal: Option<Proposal<'a>>,
+    trace: &'a [authdoctor_policy::explain::StatementTrace],
+    version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct Proposal<'a> {
+    changes: &'a [authdoctor_policy::advice::Change],
+    scenario: Option<authdoctor_kb::ScenarioId>,
+    verified: bool,
+}
+
+fn json_result<'a>(
+    name: Option<&'a str>,
+    ex: &'a Explanation,
+    advice: Option<&'a Advice>,
+    findings: &'a [Finding],
+) -> JsonResult<'a> {
+    JsonResult {
+        decision: ex.decision,
+        deciding: &ex.deciding,
+        findings,
+        layers: &ex.layers,
+        missing_allow: ex.missing_allow.as_ref(),
+        name,
+        proposal: advice.map(|a| Proposal {
+            changes: &a.changes,
+            scenario: a.scenario,
+            verified: a.verified,
+        }),
+        trace: &ex.trace,
+        version: 1,
     }
-    if let Some(a) = advice {
-        v["proposal"] = serde_json::json!({"changes": a.changes, "verified": a.verified, "scenario": a.scenario});
-    }
-    // Every string in the document came from the user's files: clean them all.
-    authdoctor_report::clean_json(&mut v);
-    v
+}
+
+/// The JSON of one case: secrets masked on the serialised text (where a value is seen
+/// next to its key and escapes are decoded). With `careful` (the input may carry a
+/// control character or a bidirectional override, see [`may_carry_controls`]) every
+/// string is neutralised first, through a `Value`; otherwise, the common case, the
+/// document is serialised straight from the engine's structures.
+fn json_text(doc: &JsonResult<'_>, careful: bool, pretty: bool) -> anyhow::Result<Redacted> {
+    let text = if careful {
+        let mut v = serde_json::to_value(doc)?;
+        authdoctor_report::clean_json(&mut v);
+        if pretty {
+            serde_json::to_string_pretty(&v)?
+        } else {
+            serde_json::to_string(&v)?
+        }
+    } else if pretty {
+        serde_json::to_string_pretty(doc)?
+    } else {
+        serde_json::to_string(doc)?
+    };
+    Ok(Redacted::from_string(text))
+}
+
+/// Raw control bytes, a `\u` escape, or the lead byte of a C1 control or bidirectional
+/// override (`C2`, `D8`, `E2`) anywhere in `input`.
+fn may_carry_controls(input: &str) -> bool {
+    input.contains("\\u")
+        || input.bytes().any(|b| {
+            (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+                || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)
+        })
 }
 
 fn human(
@@ -317,7 +372,7 @@ fn human(
     advice: Option<&Advice>,
     finding: Option<&Finding>,
     output: &Output,
-) -> String {
+) -> Redacted {
     let req = &loaded.request;
     let mut out = String::new();
     if let Some(n) = &loaded.name {
@@ -397,7 +452,7 @@ fn human(
         }
     }
     // Keep our own colours; every other control sequence from the policies is removed.
-    authdoctor_redact::clean_keeping_style(&out).into_owned()
+    Redacted::keeping_style(&out)
 }
 
 fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
@@ -433,8 +488,8 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let v = json_result(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
+            let doc = json_result(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(stdout, "{}", json_text(&doc, true, true)?)?;
         }
         Format::Human | Format::Markdown => {
             let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
@@ -452,14 +507,22 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     })
 }
 
-/// Reads `path` line by line (each line bounded) and hands every case to `each`.
+/// Whether [`for_each_case`] goes on.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Reads `path` line by line (each line bounded), skips the first `skip` lines, and
+/// hands every case to `each` with its line number and text, until `each` says stop.
 fn for_each_case(
     path: &Path,
-    mut each: impl FnMut(Loaded) -> anyhow::Result<()>,
+    skip: usize,
+    mut each: impl FnMut(usize, &str, Loaded) -> anyhow::Result<Flow>,
 ) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut reader = std::io::BufReader::new(file);
+    let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
     let mut line = Vec::new();
     let mut number = 0usize;
     loop {
@@ -473,6 +536,9 @@ fn for_each_case(
         )?;
         if n == 0 {
             return Ok(());
+        }
+        if number <= skip {
+            continue;
         }
         if line.len() > MAX_DOCUMENT_BYTES {
             bail!(
@@ -495,54 +561,93 @@ fn for_each_case(
                 e.message
             )
         })?;
-        each(Loaded {
+        let loaded = Loaded {
             name: case.name,
             policies: case.policies,
             request: case.request,
-        })?;
+        };
+        if let Flow::Stop = each(number, text, loaded)? {
+            return Ok(());
+        }
     }
 }
 
-/// `--cases`: one result line per case. The file is read twice so that a bad line fails
-/// the whole run (exit 2, with its line and column) before anything is printed, while
-/// memory stays bounded by one case whatever the file's length.
+/// Output of `--cases` held back while the file is still being checked: a bad line
+/// must fail the run (exit 2, with its line and column) before anything is printed.
+/// Up to this much is kept in memory, so most files are read, parsed and evaluated
+/// once; a file whose results are longer is checked to its end before the rest of it
+/// is evaluated, and memory stays bounded whatever its length.
+const HELD_OUTPUT: usize = 32 * 1024 * 1024;
+
+/// `--cases`: one result line per case.
 fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
-    for_each_case(path, |_| Ok(()))?;
-    let mut stdout = std::io::stdout().lock();
     let mut all_allowed = true;
-    for_each_case(path, |l| {
-        let (ex, advice, findings) = evaluate(&l);
-        all_allowed &= ex.decision == Decision::Allow;
-        match output.format {
-            Format::Json => {
-                let v = json_result(l.name.as_deref(), &ex, advice.as_ref(), &findings);
-                writeln!(stdout, "{}", serde_json::to_string(&v)?)?;
-            }
-            _ => {
-                let deciding: Vec<String> = ex
-                    .deciding
-                    .iter()
-                    .map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement))
-                    .collect();
-                let why = ex
-                    .missing_allow
-                    .as_ref()
-                    .map(|m| m.message.clone())
-                    .unwrap_or_else(|| deciding.join(", "));
-                let line = format!(
-                    "{}: {:?} {}",
-                    l.name.as_deref().unwrap_or("-"),
-                    ex.decision,
-                    why
-                );
-                writeln!(stdout, "{}", clean(&line))?;
-            }
+    let mut held: Vec<u8> = Vec::new();
+    // The last line evaluated into `held`, when it filled up before the end.
+    let mut stopped_after = None;
+    for_each_case(path, 0, |number, text, case| {
+        if held.len() >= HELD_OUTPUT {
+            stopped_after = Some(number - 1);
+            return Ok(Flow::Stop);
         }
-        Ok(())
+        all_allowed &= case_line(&mut held, text, &case, output)?;
+        Ok(Flow::Continue)
     })?;
+    if let Some(evaluated) = stopped_after {
+        for_each_case(path, evaluated, |_, _, _| Ok(Flow::Continue))?;
+    }
+    let mut stdout = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+    stdout.write_all(&held)?;
+    drop(held);
+    if let Some(evaluated) = stopped_after {
+        for_each_case(path, evaluated, |_, text, case| {
+            all_allowed &= case_line(&mut stdout, text, &case, output)?;
+            Ok(Flow::Continue)
+        })?;
+    }
+    stdout.flush()?;
     Ok(if all_allowed {
         Outcome::Good
     } else {
         Outcome::Bad
     })
+}
+
+/// Evaluates one case of `--cases` and writes its result line; whether it was allowed.
+fn case_line(
+    out: &mut impl Write,
+    text: &str,
+    l: &Loaded,
+    output: &Output,
+) -> anyhow::Result<bool> {
+    match output.format {
+        Format::Json => {
+            let (ex, advice, findings) = evaluate(l);
+            let doc = json_result(l.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(out, "{}", json_text(&doc, may_carry_controls(text), false)?)?;
+            Ok(ex.decision == Decision::Allow)
+        }
+        _ => {
+            // One line per case names the decision and why: no advice or finding needed.
+            let ex = l.policies.explain(&l.request);
+            let deciding: Vec<String> = ex
+                .deciding
+                .iter()
+                .map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement))
+                .collect();
+            let why = ex
+                .missing_allow
+                .as_ref()
+                .map(|m| m.message.clone())
+                .unwrap_or_else(|| deciding.join(", "));
+            let line = format!(
+                "{}: {:?} {}",
+                l.name.as_deref().unwrap_or("-"),
+                ex.decision,
+                why
+            );
+            writeln!(out, "{}", Redacted::from_string(line))?;
+            Ok(ex.decision == Decision::Allow)
+        }
+    }
 }
