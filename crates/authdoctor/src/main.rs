@@ -46,6 +46,8 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Explain a decoded (or, with --online, encoded) authorization message
     Decode(commands::decode::Args),
+    /// CloudTrail logs: refused calls by cause, and instances still using IMDSv1 credentials
+    Scan(commands::scan::Args),
 }
 
 /// What a command concluded, mapped onto the exit codes of the CLI contract.
@@ -82,6 +84,10 @@ fn main() -> ExitCode {
         }
     };
     let output = cli.output.resolve();
+    if output.csv && !matches!(cli.command, Command::Scan(_)) {
+        eprintln!("authdoctor: error: --format csv is only available for `scan` (see --help)");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Explain(args) => commands::explain::run(args, &output),
         Command::Scenarios(args) => commands::scenarios::run(args, &output),
@@ -91,6 +97,7 @@ fn main() -> ExitCode {
         Command::Emulate(args) => commands::emulate::run(args, &output),
         Command::Simulate(args) => commands::simulate::run(args, &output),
         Command::Decode(args) => commands::decode::run(args, &output),
+        Command::Scan(args) => commands::scan::run(args, &output),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

@@ -7,5 +7,6 @@ pub mod emulate;
 pub mod explain;
 pub mod guide;
 pub mod run;
+pub mod scan;
 pub mod scenarios;
 pub mod simulate;
