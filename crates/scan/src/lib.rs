@@ -11,6 +11,7 @@
 //! - [`sql`]: the same report as Athena/Trino or CloudTrail Lake SQL.
 
 pub mod classify;
+pub mod corpus;
 pub mod engine;
 pub mod record;
 pub mod render;

@@ -85,7 +85,10 @@ impl ValueScan {
     fn run(&mut self, buf: &[u8]) -> Option<usize> {
         loop {
             if self.in_string {
-                let found = memchr::memchr2(b'"', b'\\', &buf[self.pos..])?;
+                let Some(found) = memchr::memchr2(b'"', b'\\', &buf[self.pos..]) else {
+                    self.pos = buf.len();
+                    return None;
+                };
                 let at = self.pos + found;
                 if buf[at] == b'\\' {
                     if at + 1 >= buf.len() {
