@@ -215,16 +215,30 @@ pub fn lake(eds: &str, options: &Options) -> Result<String, String> {
     Ok(out)
 }
 
+/// Adapts [`athena`]'s Trino SQL to DuckDB, which the tests use as an independent SQL
+/// engine over the same files. The two places where the dialects differ, and nothing
+/// else: Trino's `element_at(array, -1)` (DuckDB's `element_at` is for maps only) and
+/// Trino's `slice(array, start, length)` (DuckDB: `list_slice(list, begin, end)`, the
+/// same for a start of 1).
+pub fn duckdb_dialect(sql: &str) -> String {
+    sql.replace(
+        "element_at(split(useridentity.arn, '/'), -1)",
+        "list_extract(string_split(useridentity.arn, '/'), -1)",
+    )
+    .replace("slice(array_agg(", "list_slice(array_agg(")
+}
+
 /// Splits the text of [`athena`] into its two statements (failures, IMDSv1).
 pub fn statements(sql: &str) -> Vec<String> {
-    sql.split(';')
-        .map(|s| {
-            s.lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .filter(|s| !s.trim().is_empty())
+    let code: Vec<&str> = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    code.join("\n")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
         .collect()
 }
 
