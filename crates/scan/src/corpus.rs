@@ -41,6 +41,10 @@ impl Rng {
         &items[self.below(items.len() as u64) as usize]
     }
 
+    fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
     fn hex(&mut self, len: usize) -> String {
         let mut s = String::with_capacity(len);
         while s.len() < len {
@@ -294,7 +298,15 @@ fn record(out: &mut String, rng: &mut Rng, ctx: &Ctx, fleet: &Fleet, expected: &
         80..=89 => {
             let inst = &fleet.instances[rng.below(3) as usize];
             let id = role_identity(rng, &inst.0, &inst.1, &inst.2, &inst.3, Some("1.0"));
-            head(out, &id, ctx, source, name, &ip(rng), *rng.pick(OLD_AGENTS));
+            head(
+                out,
+                &id,
+                ctx,
+                source,
+                name,
+                &ip(rng),
+                rng.pick_str(OLD_AGENTS),
+            );
             out.push_str(r#","requestParameters":null,"responseElements":null"#);
             tail(out, rng, ctx, source, read_only, "AwsApiCall");
             *expected
@@ -465,7 +477,7 @@ fn record(out: &mut String, rng: &mut Rng, ctx: &Ctx, fleet: &Fleet, expected: &
             let user = rng.pick(&fleet.users).clone();
             let id = user_identity(rng, account, &user);
             head(out, &id, ctx, source, name, &ip(rng), USER_AGENTS[1]);
-            let code = if roll % 2 == 0 {
+            let code = if roll.is_multiple_of(2) {
                 "ThrottlingException"
             } else {
                 "Client.InvalidRouteTableID.NotFound"
@@ -530,7 +542,7 @@ fn record(out: &mut String, rng: &mut Rng, ctx: &Ctx, fleet: &Fleet, expected: &
                 source,
                 name,
                 &ip(rng),
-                *rng.pick(USER_AGENTS),
+                rng.pick_str(USER_AGENTS),
             );
             let _ = write!(
                 out,
@@ -551,7 +563,7 @@ fn record(out: &mut String, rng: &mut Rng, ctx: &Ctx, fleet: &Fleet, expected: &
                 source,
                 name,
                 &ip(rng),
-                *rng.pick(USER_AGENTS),
+                rng.pick_str(USER_AGENTS),
             );
             out.push_str(r#","requestParameters":{"roleSessionName":"x","durationSeconds":3600},"responseElements":null"#);
             tail(out, rng, ctx, source, read_only, "AwsApiCall");
@@ -615,7 +627,7 @@ pub fn generate(root: &Path, spec: &Spec) -> io::Result<Expected> {
                     write_file(&dir, &name, body.as_bytes(), spec.gzip)?;
                     expected.files += 1;
                     file_index += 1;
-                    if spec.digests && file_index % 7 == 0 {
+                    if spec.digests && file_index.is_multiple_of(7) {
                         let digest_dir = root
                             .join("AWSLogs")
                             .join(account)
