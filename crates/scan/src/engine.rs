@@ -493,7 +493,7 @@ fn read_json(mut reader: impl Read, options: &Options, gzip: bool) -> Result<Agg
     let mut values = 0u64;
     let mut non_space = false;
     let result: Result<(), String> = rayon::in_place_scope(|scope| {
-        let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
+        let mut buf: Vec<u8> = Vec::with_capacity(256 << 10);
         let mut splitter = Splitter::default();
         let mut ranges: Vec<Range<usize>> = Vec::new();
         let mut eof = false;
