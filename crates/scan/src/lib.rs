@@ -286,3 +286,53 @@ pub fn scan(
 pub fn parse_time_now(text: &str) -> Result<Timestamp, String> {
     parse_time(text, Timestamp::now())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_and_absolute_times() {
+        let now: Timestamp = "2026-12-04T12:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_time("24h", now).unwrap(),
+            "2026-12-03T12:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(
+            parse_time("7d", now).unwrap(),
+            "2026-11-27T12:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(
+            parse_time("2026-11-01T00:00:00+01:00", now).unwrap(),
+            "2026-10-31T23:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert!(parse_time("yesterday", now).is_err());
+        assert!(parse_time("5y", now).is_err());
+        assert!(parse_time("99999999999999d", now).is_err());
+    }
+
+    #[test]
+    fn record_filters() {
+        let o = Options::new(
+            Some("2026-11-01T00:00:00Z".parse().unwrap()),
+            Some("2026-11-01T23:59:59Z".parse().unwrap()),
+            Some("111122223333".into()),
+            None,
+        );
+        assert!(o.keeps(
+            Some("2026-11-01T10:00:00Z"),
+            Some("us-east-1"),
+            Some("111122223333")
+        ));
+        assert!(
+            o.keeps(Some("2026-11-01T10:00:00Z"), None, None),
+            "no recipient account: kept"
+        );
+        assert!(!o.keeps(Some("2026-11-02T00:00:00Z"), None, None));
+        assert!(
+            !o.keeps(None, None, None),
+            "no eventTime is outside any window"
+        );
+        assert!(!o.keeps(Some("2026-11-01T10:00:00Z"), None, Some("444455556666")));
+    }
+}
