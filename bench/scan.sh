@@ -27,28 +27,37 @@ trap 'rm -rf "$work"' EXIT
 codes=$(python3 -c 'import json,sys; c=["AccessDenied","AccessDeniedException","UnauthorizedOperation","UnauthorizedException","AuthFailure","AuthorizationError","NotAuthorized","ExpiredToken","ExpiredTokenException","RequestExpired","InvalidClientTokenId","UnrecognizedClientException","InvalidAccessKeyId","InvalidToken","SignatureDoesNotMatch","IncompleteSignature","InvalidSignatureException"]; print(json.dumps(c+["Client."+x for x in c]))')
 filter='(if type == "object" then .Records else . end)[] | select(.errorCode as $c | $codes | index([$c])) | select(.errorMessage != "IAM user access not activated") | [.errorCode, .eventSource, .eventName, ([.userIdentity.arn, .userIdentity.invokedBy, .userIdentity.principalId, "unknown"] | map(select(. != null and . != "")) | first)] | @tsv'
 
-secs() { python3 -c 'import sys,time; print(f"{time.time():.3f}")'; }
-rate() { python3 -c "import sys; b=$1; t=$2; print(f'{b/t/1e6:8.1f} MB/s ({t:.2f} s)')"; }
+# measure LABEL CMD...: wall-clock MB/s, and MB per CPU-second (user+sys of the whole
+# pipeline), which the load of a shared machine distorts far less than wall time.
+measure() {
+  local label=$1; shift
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" || true
+  python3 - "$label" "$bytes" "$work/time" <<'PY'
+import sys
+label, b = sys.argv[1], int(sys.argv[2])
+wall, user, sys_ = map(float, open(sys.argv[3]).read().split()[-3:])
+print(f"{label:34s} {b/wall/1e6:8.1f} MB/s wall ({wall:.2f} s)   {b/(user+sys_)/1e6:8.1f} MB per CPU-second")
+PY
+}
 
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== generating $MB MiB (uncompressed) .json.gz and .json corpora"
 "$gen" "$work/gz" --mb "$MB" --seed 1
 "$gen" "$work/plain" --mb "$MB" --seed 1 --plain
 bytes=$(python3 -c "import json; print(json.load(open('$work/gz/expected.json'))['uncompressed_bytes'])")
-files=$(find "$work/gz/AWSLogs" -path '*CloudTrail/*' -name '*.json.gz' | sort)
+files=$(find "$work/gz/AWSLogs" -path '*/CloudTrail/*' -name '*.json.gz' | sort)
 echo "   $(echo "$files" | wc -l) files, $bytes bytes uncompressed, $(du -sb "$work/gz/AWSLogs" | cut -f1) bytes on disk"
-cat $files > /dev/null  # warm the page cache
+echo "$files" | xargs cat > /dev/null  # warm the page cache
 
 echo "== .json.gz: uncompressed MB/s"
-t0=$(secs); echo "$files" | xargs zcat > /dev/null; t1=$(secs)
-echo "zcat > /dev/null (1 core):     $(rate "$bytes" "$(python3 -c "print($t1-$t0)")")"
-t0=$(secs); "$bin" scan --format json --threads 1 "$work/gz/AWSLogs" > "$work/scan1.json" || true; t1=$(secs)
-echo "scan --threads 1:              $(rate "$bytes" "$(python3 -c "print($t1-$t0)")")"
-t0=$(secs); "$bin" scan --format json "$work/gz/AWSLogs" > "$work/scan.json" || true; t1=$(secs)
-echo "scan ($(nproc) threads):            $(rate "$bytes" "$(python3 -c "print($t1-$t0)")")"
+echo "$files" > "$work/list"
+measure "zcat > /dev/null" sh -c "xargs zcat < $work/list > /dev/null"
+measure "scan --threads 1" sh -c "$bin scan --format json --threads 1 $work/gz/AWSLogs > $work/scan1.json"
+measure "scan ($(nproc) threads)" sh -c "$bin scan --format json $work/gz/AWSLogs > $work/scan.json"
 if command -v jq > /dev/null; then
-  t0=$(secs); echo "$files" | xargs zcat | jq -r --argjson codes "$codes" "$filter" | sort | uniq -c > "$work/jq.txt"; t1=$(secs)
-  echo "zcat | jq one-liner (1 core):  $(rate "$bytes" "$(python3 -c "print($t1-$t0)")")"
+  printf '%s' "$codes" > "$work/codes.json"
+  printf '%s' "$filter" > "$work/filter.jq"
+  measure "zcat | jq one-liner" sh -c "xargs zcat < $work/list | jq -r --argjson codes \"\$(cat $work/codes.json)\" -f $work/filter.jq | sort | uniq -c > $work/jq.txt"
   python3 - "$work/scan.json" "$work/jq.txt" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -59,9 +68,9 @@ PY
 fi
 
 echo "== .json (plain): MB/s"
-cat $(find "$work/plain/AWSLogs" -name '*.json') > /dev/null
-t0=$(secs); "$bin" scan --format json "$work/plain/AWSLogs" > /dev/null || true; t1=$(secs)
-echo "scan ($(nproc) threads):            $(rate "$bytes" "$(python3 -c "print($t1-$t0)")")"
+find "$work/plain/AWSLogs" -name '*.json' -print0 | xargs -0 cat > /dev/null
+measure "scan ($(nproc) threads)" sh -c "$bin scan --format json $work/plain/AWSLogs > /dev/null"
+measure "scan --threads 1" sh -c "$bin scan --format json --threads 1 $work/plain/AWSLogs > /dev/null"
 
 echo "== peak memory as the corpus grows 10x"
 "$gen" "$work/small" --mb $((MB / 10)) --seed 2 > /dev/null

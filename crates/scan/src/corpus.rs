@@ -348,7 +348,8 @@ fn record(out: &mut String, rng: &mut Rng, ctx: &Ctx, fleet: &Fleet, expected: &
         // EC2 denial, 2023 generation: only the encoded blob.
         93..=96 => {
             let role = rng.pick(&fleet.roles).clone();
-            let session = format!("aws-go-sdk-{}", rng.below(1 << 40));
+            // An SDK process names its session once: a few sessions per role, not one per call.
+            let session = format!("aws-go-sdk-16889900825233100{:02}", rng.below(8));
             let key = format!("ASIA{}", rng.upper(16));
             let id = role_identity(rng, account, &role, &session, &key, None);
             head(

@@ -85,7 +85,7 @@ impl ValueScan {
     fn run(&mut self, buf: &[u8]) -> Option<usize> {
         loop {
             if self.in_string {
-                let Some(found) = memchr::memchr2(b'"', b'\\', &buf[self.pos..]) else {
+                let Some(found) = find_string_end(&buf[self.pos..]) else {
                     self.pos = buf.len();
                     return None;
                 };
@@ -119,7 +119,7 @@ impl ValueScan {
                     }
                 };
             };
-            let Some(found) = memchr::memchr3(b'"', open, close, &buf[self.pos..]) else {
+            let Some(found) = find_structural(&buf[self.pos..], open, close) else {
                 self.pos = buf.len();
                 return None;
             };
@@ -137,6 +137,34 @@ impl ValueScan {
             }
         }
     }
+}
+
+/// How far the short inline searches look before handing over to `memchr`: CloudTrail
+/// strings and the gaps between them are mostly shorter, and a plain loop over a few
+/// bytes beats the setup of a vectorised search.
+const INLINE: usize = 24;
+
+/// The first `"` or `\\`.
+#[inline(always)]
+fn find_string_end(hay: &[u8]) -> Option<usize> {
+    let head = hay.len().min(INLINE);
+    if let Some(i) = hay[..head].iter().position(|&b| b == b'"' || b == b'\\') {
+        return Some(i);
+    }
+    memchr::memchr2(b'"', b'\\', &hay[head..]).map(|i| i + head)
+}
+
+/// The first `"`, `open` or `close`.
+#[inline(always)]
+fn find_structural(hay: &[u8], open: u8, close: u8) -> Option<usize> {
+    let head = hay.len().min(INLINE);
+    if let Some(i) = hay[..head]
+        .iter()
+        .position(|&b| b == b'"' || b == open || b == close)
+    {
+        return Some(i);
+    }
+    memchr::memchr3(b'"', open, close, &hay[head..]).map(|i| i + head)
 }
 
 /// Splits a stream held in a growing buffer; see the module docs.
