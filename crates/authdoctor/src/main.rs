@@ -59,6 +59,8 @@ enum Command {
     /// Print the manual page (roff), or write every page into a directory
     #[command(hide = true)]
     Man(commands::generate::ManArgs),
+    /// CloudTrail logs: refused calls by cause, and instances still using IMDSv1 credentials
+    Scan(commands::scan::Args),
 }
 
 /// What a command concluded, mapped onto the exit codes of the CLI contract.
@@ -95,6 +97,10 @@ fn main() -> ExitCode {
         }
     };
     let output = cli.output.resolve();
+    if output.csv && !matches!(cli.command, Command::Scan(_)) {
+        eprintln!("authdoctor: error: --format csv is only available for `scan` (see --help)");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Explain(args) => commands::explain::run(args, &output),
         Command::Scenarios(args) => commands::scenarios::run(args, &output),
@@ -106,6 +112,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => commands::decode::run(args, &output),
         Command::Completions(args) => commands::generate::completions(args),
         Command::Man(args) => commands::generate::man(args),
+        Command::Scan(args) => commands::scan::run(args, &output),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

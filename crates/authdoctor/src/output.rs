@@ -12,6 +12,16 @@ pub enum Format {
     Markdown,
 }
 
+/// `--format` as typed: the shared formats, plus `csv` (tables; `scan` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FormatArg {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+    Csv,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ColorChoice {
     #[default]
@@ -22,9 +32,9 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format; `json` prints one JSON document on stdout and nothing else
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format; `json` prints one JSON document on stdout and nothing else (`csv`: scan only)
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
     /// Colour: `auto` honours NO_COLOR and whether stdout is a terminal
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -36,6 +46,8 @@ pub struct Output {
     pub format: Format,
     /// Whether to emit ANSI styles on stdout.
     pub color: bool,
+    /// `--format csv`: tables as CSV (only `scan` has tables; `format` is then `Human`).
+    pub csv: bool,
 }
 
 impl OutputArgs {
@@ -49,9 +61,15 @@ impl OutputArgs {
                 !no_color && std::io::stdout().is_terminal()
             }
         };
+        let format = match self.format {
+            FormatArg::Human | FormatArg::Csv => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        };
         Output {
-            format: self.format,
-            color: color && self.format == Format::Human,
+            format,
+            color: color && self.format == FormatArg::Human,
+            csv: self.format == FormatArg::Csv,
         }
     }
 }

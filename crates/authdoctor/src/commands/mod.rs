@@ -8,5 +8,6 @@ pub mod explain;
 pub mod generate;
 pub mod guide;
 pub mod run;
+pub mod scan;
 pub mod scenarios;
 pub mod simulate;
