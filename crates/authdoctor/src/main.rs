@@ -46,6 +46,8 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Explain a decoded (or, with --online, encoded) authorization message
     Decode(commands::decode::Args),
+    /// The troubleshooter as a local web page and JSON API
+    Serve(commands::serve::Args),
 }
 
 /// What a command concluded, mapped onto the exit codes of the CLI contract.
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Emulate(args) => commands::emulate::run(args, &output),
         Command::Simulate(args) => commands::simulate::run(args, &output),
         Command::Decode(args) => commands::decode::run(args, &output),
+        Command::Serve(args) => commands::serve::run(args, &output),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

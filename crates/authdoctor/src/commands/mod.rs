@@ -8,4 +8,5 @@ pub mod explain;
 pub mod guide;
 pub mod run;
 pub mod scenarios;
+pub mod serve;
 pub mod simulate;
