@@ -407,7 +407,7 @@ pub async fn simulate_result(body: Result<Bytes, BytesRejection>) -> Response {
         "Simulate again",
         SIMULATE_INTRO,
         "Case document (JSON)",
-        &form_text_copy,
+        &render::clean_text(&form_text_copy),
     );
     document_result("Simulation", form, doc, |doc| {
         let decision = doc.get("decision").and_then(|d| d.as_str()).unwrap_or("");
@@ -443,7 +443,7 @@ pub async fn decode_result(body: Result<Bytes, BytesRejection>) -> Response {
         "Decode another",
         DECODE_INTRO,
         "Decoded message (JSON)",
-        &form_text_copy,
+        &render::clean_text(&form_text_copy),
     );
     document_result("Decoded message", form, doc, |doc| {
         let allowed = doc

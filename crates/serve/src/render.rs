@@ -93,12 +93,78 @@ const CONTEXT_LINES: usize = 3;
 /// Characters of one line shown when no evidence points into it.
 const LINE_CHARS: usize = 2000;
 
+/// Values that redaction masked somewhere in the text. The page shows the whole text,
+/// not only the evidence lines, so a token masked where a keyword announced it
+/// (`X-aws-ec2-metadata-token: …`) must stay masked where it recurs bare.
+pub fn masked_values(text: &str) -> Vec<String> {
+    let mut secrets: BTreeSet<String> = BTreeSet::new();
+    for line in text.lines() {
+        let cleaned = authdoctor_redact::clean(line);
+        if cleaned == line {
+            continue;
+        }
+        for word in line.split(|c: char| c.is_whitespace() || "\"',;=:()[]{}<>`".contains(c)) {
+            if word.chars().count() >= 16 && !cleaned.contains(word) {
+                secrets.insert(word.to_owned());
+            }
+        }
+    }
+    // Longest first, so a value that contains another is replaced whole.
+    let mut secrets: Vec<String> = secrets.into_iter().collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+/// A line with every masked value replaced, then cleaned.
+fn clean_line(line: &str, secrets: &[String]) -> String {
+    let mut line = line.to_owned();
+    for secret in secrets {
+        if line.contains(secret.as_str()) {
+            line = line.replace(secret.as_str(), "[redacted secret]");
+        }
+    }
+    authdoctor_redact::clean(&line).into_owned()
+}
+
+/// A whole text cleaned for echoing back (a form's own content): every line cleaned,
+/// and every value masked on one line masked on all.
+pub fn clean_text(text: &str) -> String {
+    let secrets = masked_values(text);
+    text.lines()
+        .map(|line| clean_line(line, &secrets))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Evidence spans of one engine piece of a line. When masking changed the piece, the
+/// columns no longer hold: each evidence text is looked up in the masked piece instead.
+fn piece_spans(piece: &str, shown: &str, offset: usize, evidence: &[&TextEvidence]) -> Vec<Span> {
+    evidence
+        .iter()
+        .filter_map(|e| {
+            let start = if piece == shown {
+                e.column.checked_sub(1 + offset)?
+            } else {
+                let at = shown.find(e.text.as_str())?;
+                shown[..at].chars().count()
+            };
+            Some(Span {
+                start,
+                len: e.length,
+                role: e.role,
+                label: e.label.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The user's own text, cleaned, with the evidence of every finding marked.
 pub fn user_text(
     text: &str,
     explained: &[Explained],
     observations: &[LocatedObservation],
 ) -> Markup {
+    let secrets = masked_values(text);
     // Evidence by line number, and the engine's cleaned pieces of those lines.
     let mut evidence: BTreeMap<usize, Vec<&TextEvidence>> = BTreeMap::new();
     let mut pieces: BTreeMap<usize, BTreeMap<usize, &str>> = BTreeMap::new();
@@ -145,17 +211,14 @@ pub fn user_text(
                     @let mut last_end = 0usize;
                     @for (offset, piece) in parts {
                         @if *offset > last_end { span.gap { "…" } }
-                        @let spans: Vec<Span> = evidence.get(&number).into_iter().flatten()
-                            .filter_map(|e| {
-                                let start = e.column.checked_sub(1 + offset)?;
-                                Some(Span { start, len: e.length, role: e.role, label: e.label.clone() })
-                            })
-                            .collect();
-                        (marked_line(piece, &spans))
+                        @let shown = clean_line(piece, &secrets);
+                        @let here: Vec<&TextEvidence> = evidence.get(&number).into_iter().flatten().copied().collect();
+                        @let spans = piece_spans(piece, &shown, *offset, &here);
+                        (marked_line(&shown, &spans))
                         ({ last_end = offset + piece.chars().count(); "" })
                     }
                 } @else {
-                    @let cleaned = authdoctor_redact::clean(raw);
+                    @let cleaned = clean_line(raw, &secrets);
                     @let shown_text: String = cleaned.chars().take(LINE_CHARS).collect();
                     (shown_text)
                     @if cleaned.chars().count() > LINE_CHARS { span.gap { "…" } }

@@ -24,6 +24,9 @@ pub struct Args {
     /// Open the page in the default browser
     #[arg(long)]
     open: bool,
+    /// Longest time one request may take, body upload included (seconds)
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
 }
 
 fn resolve(listen: &str) -> anyhow::Result<(SocketAddr, String)> {
@@ -48,6 +51,7 @@ pub fn run(args: Args, _output: &Output) -> anyhow::Result<Outcome> {
     }
     let mut config = authdoctor_serve::Config::new(addr);
     config.listen_host = Some(host);
+    config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
