@@ -295,9 +295,22 @@ fn cross_origin_posts_are_refused() {
     let host = s.host();
     let own = format!("http://{host}");
     let body = explain_body("An error occurred (ExpiredToken)");
-    let cases: [(&[(&str, &str)], u16); 7] = [
+    let cases: [(&[(&str, &str)], u16); 10] = [
         (&[("Origin", "http://evil.example")], 403),
         (&[("Origin", "null")], 403),
+        (&[("Origin", "null"), ("Sec-Fetch-Site", "cross-site")], 403),
+        (
+            &[
+                ("Origin", "http://evil.example"),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
+            403,
+        ),
+        // What Chrome sends for the page's own form under `Referrer-Policy: no-referrer`.
+        (
+            &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
+            200,
+        ),
         (&[("Origin", "https://127.0.0.1")], 403),
         (&[("Sec-Fetch-Site", "cross-site")], 403),
         (&[("Sec-Fetch-Site", "same-site")], 403),

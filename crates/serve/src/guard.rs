@@ -5,7 +5,8 @@
 //!   or the host given to `--listen`): a page on another site that rebinds its own
 //!   name to 127.0.0.1 sends its own name, and gets 403.
 //! - A `POST` from a browser must come from this origin: `Origin`, when sent, must be
-//!   ours, and `Sec-Fetch-Site`, when sent, must be `same-origin` or `none`. Clients
+//!   ours (`null` only when `Sec-Fetch-Site` vouches for it), and `Sec-Fetch-Site`,
+//!   when sent, must be `same-origin` or `none`. Clients
 //!   that send neither (curl, scripts) are not browsers driven by another site.
 //! - Each request has a deadline, body upload included.
 
@@ -67,25 +68,24 @@ fn host_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
 }
 
 fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        let Ok(site) = site.to_str() else {
-            return false;
-        };
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
-    }
-    match headers.get(header::ORIGIN) {
+    // Browsers that send `Sec-Fetch-Site` compute it themselves, whatever the page's
+    // referrer policy: it is the first word.
+    let site = match headers.get("sec-fetch-site").map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(site @ ("same-origin" | "none"))) => Some(site),
+        Some(_) => return false,
+    };
+    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
         None => true,
-        Some(origin) => {
-            let Ok(origin) = origin.to_str() else {
-                return false;
-            };
-            origin
-                .to_ascii_lowercase()
-                .strip_prefix("http://")
-                .is_some_and(|host| allowed.iter().any(|a| a == host))
-        }
+        // `Referrer-Policy: no-referrer` makes Chrome send `Origin: null` on our own
+        // form posts; without `Sec-Fetch-Site` to vouch for it, `null` (a sandboxed
+        // frame, a data: page) is refused.
+        Some(Ok("null")) => site.is_some(),
+        Some(Ok(origin)) => origin
+            .to_ascii_lowercase()
+            .strip_prefix("http://")
+            .is_some_and(|host| allowed.iter().any(|a| a == host)),
+        Some(Err(_)) => false,
     }
 }
 

@@ -159,7 +159,7 @@ pub async fn index() -> Response {
         }
         section aria-labelledby="quick-title" {
             h2 #quick-title { "Quick reference" }
-            div.table-wrap tabindex="0" role="region" aria-labelledby="quick-title" {
+            div.table-wrap tabindex="0" role="region" aria-label="Quick-reference table, scrolls sideways on small screens" {
                 table {
                     thead { tr { th scope="col" { "#" } th scope="col" { "Scenario" } th scope="col" { "Key error signal" } th scope="col" { "Root cause" } th scope="col" { "The fix" } } }
                     tbody {
