@@ -168,8 +168,8 @@ pub async fn index() -> Response {
                                 td { (n + 1) }
                                 td { a href=(format!("/scenarios/{}", s.id)) { (s.title) } }
                                 td { code { (key_signal(s)) } }
-                                td { (first_sentence(&s.summary)) }
-                                td { (s.fix.steps.first().map(|f| first_sentence(f)).unwrap_or_default()) }
+                                td { (render::prose(&first_sentence(&s.summary))) }
+                                td { (render::prose(&s.fix.steps.first().map(|f| first_sentence(f)).unwrap_or_default())) }
                             }
                         }
                     }
@@ -203,10 +203,10 @@ pub async fn scenario(Path(id): Path<String>) -> Response {
             pre.log #(format!("example-{i}")) aria-label=(format!("Example log from {}", example.client)) tabindex="0" { (render::marked_example(&example.log, &example.evidence)) }
         }
         h2 { "Root cause" }
-        p { (s.summary) }
-        @for para in s.root_cause.split("\n\n") { p { (para) } }
+        p { (render::prose(&s.summary)) }
+        (render::paragraphs(&s.root_cause))
         h2 { "The fix" }
-        ol { @for step in &s.fix.steps { li { (step) } } }
+        ol { @for step in &s.fix.steps { li { (render::prose(step)) } } }
         (render::shell_tabs("fix", &commands))
         @if !s.related_checks.is_empty() {
             h2 { "Confirm it on the host" }

@@ -7,6 +7,25 @@ use authdoctor_diagnosis::{Explained, LocatedObservation};
 use authdoctor_kb::{Finding, Role, Shell, TextEvidence};
 use maud::{Markup, html};
 
+/// Knowledge-base prose: `code` spans become <code>, `**` emphasis marks are dropped,
+/// hard line breaks inside a paragraph are joined.
+pub fn prose(text: &str) -> Markup {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let joined = joined.replace("**", "");
+    html! {
+        @for (i, part) in joined.split('`').enumerate() {
+            @if i % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
+}
+
+/// Paragraphs of knowledge-base prose.
+pub fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for para in text.split("\n\n").filter(|p| !p.trim().is_empty()) { p { (prose(para)) } }
+    }
+}
+
 /// One marked stretch of a line, in characters of the shown text.
 #[derive(Debug, Clone)]
 pub struct Span {
@@ -337,9 +356,9 @@ pub fn finding(index: usize, finding: &Finding) -> Markup {
                 " confidence " (format!("{:.2}", finding.confidence))
                 @if finding.occurrences > 1 { ", seen " (finding.occurrences) " times" }
             }
-            @if let Some(summary) = &finding.summary { p { (summary) } }
+            @if let Some(summary) = &finding.summary { p { (prose(summary)) } }
             h3 { "Why" }
-            p { (finding.root_cause) }
+            (paragraphs(&finding.root_cause))
             @let facts: Vec<_> = finding.facts.iter().filter(|(k, _)| !matches!(k.as_str(), "signed_at" | "server_time")).collect();
             @if !facts.is_empty() {
                 h3 { "Found in your text" }
@@ -348,7 +367,7 @@ pub fn finding(index: usize, finding: &Finding) -> Markup {
                 }
             }
             h3 { "Fix" }
-            ol { @for step in &finding.fix.steps { li { (step) } } }
+            ol { @for step in &finding.fix.steps { li { (prose(step)) } } }
             (shell_tabs(&format!("f{index}"), &finding_commands(finding)))
             @if !finding.candidates.is_empty() {
                 h3 { "Other candidates" }
@@ -362,10 +381,10 @@ pub fn finding(index: usize, finding: &Finding) -> Markup {
                 }
                 @if !finding.separated_by.is_empty() {
                     p { strong { "What tells them apart: " } }
-                    ul { @for s in &finding.separated_by { li { (s) } } }
+                    ul { @for s in &finding.separated_by { li { code { (s) } } } }
                 }
             }
-            @for note in &finding.notes { p.hint { strong { "Note: " } (note) } }
+            @for note in &finding.notes { p.hint { strong { "Note: " } (prose(note)) } }
             @if !finding.related_checks.is_empty() {
                 p { "Confirm on the host: " code { "authdoctor check" } " (checks: "
                     @for (i, c) in finding.related_checks.iter().enumerate() {

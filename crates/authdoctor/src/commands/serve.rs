@@ -52,8 +52,12 @@ pub fn run(args: Args, _output: &Output) -> anyhow::Result<Outcome> {
     let mut config = authdoctor_serve::Config::new(addr);
     config.listen_host = Some(host);
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
+    // Diagnosis is CPU work on the blocking pool: as many threads as cores keeps memory
+    // flat under load (each extra thread is another allocator arena) and loses nothing.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(cores.max(2))
         .build()?;
     runtime.block_on(async move {
         let server = match authdoctor_serve::Server::bind(config).await {
