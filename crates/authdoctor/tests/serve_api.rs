@@ -134,6 +134,9 @@ fn scenarios_api_is_the_cli_document() {
     let unknown = s.get("/api/scenarios/no-such-thing");
     assert_eq!(unknown.status, 404);
     assert!(unknown.json()["error"].as_str().is_some());
+    let no_endpoint = s.get("/api/nothing-here");
+    assert_eq!(no_endpoint.status, 404);
+    assert!(no_endpoint.json()["error"].as_str().is_some());
 }
 
 /// Every example log of the knowledge base gives, through the API, exactly the

@@ -148,7 +148,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/simulate", post(api::simulate))
         .route("/api/decode", post(api::decode))
         .route("/assets/{name}", get(assets::asset))
-        .fallback(pages::not_found)
+        .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(state.body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -75,6 +75,15 @@ pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
 }
 
+/// Unknown addresses: a JSON error under `/api/`, a page elsewhere.
+pub async fn fallback(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::api::error(StatusCode::NOT_FOUND, "no such API endpoint")
+    } else {
+        not_found().await
+    }
+}
+
 /// The user-facing group of a scenario outside the troubleshooter table.
 fn group_of(category: Category) -> &'static str {
     match category {
