@@ -464,6 +464,24 @@ fn slow_requests_time_out() {
     assert!(started.elapsed() < Duration::from_secs(25));
 }
 
+/// A client that never finishes its request headers is cut off too.
+#[test]
+fn trickled_headers_time_out() {
+    let s = Served::start(&["--listen", "127.0.0.1:0", "--request-timeout", "1"]);
+    let mut stream = std::net::TcpStream::connect(s.addr).unwrap_or_else(|e| panic!("{e}"));
+    write!(stream, "GET / HTTP/1.1\r\nHost: {}\r\nX-Slow: ", s.host())
+        .unwrap_or_else(|e| panic!("{e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    // The server closes the connection: read_to_end returns instead of timing out.
+    let read = std::io::Read::read_to_end(&mut stream, &mut buf);
+    assert!(read.is_ok(), "{read:?}");
+    assert!(started.elapsed() < Duration::from_secs(25));
+}
+
 #[test]
 fn non_loopback_listen_warns() {
     let mut s = Served::start(&["--listen", "0.0.0.0:0"]);

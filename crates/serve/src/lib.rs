@@ -63,6 +63,7 @@ pub struct AppState {
 pub struct Server {
     listener: tokio::net::TcpListener,
     app: Router,
+    request_timeout: Duration,
     pub local_addr: SocketAddr,
 }
 
@@ -79,6 +80,7 @@ impl Server {
         Ok(Server {
             listener,
             app: router(state),
+            request_timeout: config.request_timeout,
             local_addr,
         })
     }
@@ -89,9 +91,29 @@ impl Server {
         url_of(self.local_addr)
     }
 
-    /// Serves until the process stops.
+    /// Serves until the process stops. Each connection is HTTP/1.1 with a deadline for
+    /// its request headers (the guard's deadline starts only once they are in), so a
+    /// client that trickles headers cannot hold a connection open for ever.
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.app).await
+        loop {
+            let stream = match self.listener.accept().await {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a moment, keep serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(self.app.clone());
+            let header_timeout = self.request_timeout;
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
     }
 }
 
