@@ -61,6 +61,8 @@ enum Command {
     Man(commands::generate::ManArgs),
     /// CloudTrail logs: refused calls by cause, and instances still using IMDSv1 credentials
     Scan(commands::scan::Args),
+    /// The troubleshooter as a local web page and JSON API
+    Serve(commands::serve::Args),
 }
 
 /// What a command concluded, mapped onto the exit codes of the CLI contract.
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::generate::completions(args),
         Command::Man(args) => commands::generate::man(args),
         Command::Scan(args) => commands::scan::run(args, &output),
+        Command::Serve(args) => commands::serve::run(args, &output),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use authdoctor_kb::{Finding, knowledge_base};
+use authdoctor_documents::decode::finding;
+use authdoctor_kb::Finding;
 use authdoctor_policy::decode::{Decoded, parse_decoded};
 use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
-use authdoctor_redact::{Redacted, clean};
+use authdoctor_redact::Redacted;
 
 use crate::Outcome;
 use crate::output::{Format, Output};
@@ -120,28 +121,6 @@ fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
     }
 }
 
-pub(crate) fn finding(d: &Decoded) -> Option<Finding> {
-    let id = d.scenario?;
-    let mut facts = BTreeMap::new();
-    facts.insert("action".to_owned(), clean(&d.action).into_owned());
-    facts.insert("resource".to_owned(), clean(&d.resource).into_owned());
-    if let Some(arn) = &d.principal.arn {
-        facts.insert("principal".to_owned(), clean(arn).into_owned());
-    }
-    if let Some(c) = d
-        .matched_statements
-        .iter()
-        .flat_map(|s| &s.conditions)
-        .next()
-    {
-        facts.insert("condition_key".to_owned(), clean(&c.key).into_owned());
-    }
-    let confidence = if d.explicit_deny { 0.85 } else { 0.6 };
-    let mut f = knowledge_base().finding(id.as_str(), confidence, Vec::new(), facts)?;
-    f.notes = d.notes.iter().map(|n| clean(n).into_owned()).collect();
-    Some(f)
-}
-
 fn human(d: &Decoded, f: Option<&Finding>) -> Redacted {
     let mut o = String::new();
     let verdict = if d.allowed {
@@ -214,19 +193,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let mut v = serde_json::json!({
-                "version": 1,
-                "allowed": decoded.allowed,
-                "explicit_deny": decoded.explicit_deny,
-                "action": decoded.action,
-                "resource": decoded.resource,
-                "principal": decoded.principal,
-                "matched_statements": decoded.matched_statements,
-                "context": decoded.context,
-                "notes": decoded.notes,
-                "findings": findings,
-            });
-            authdoctor_report::clean_json(&mut v);
+            let v = authdoctor_documents::decode::document(&decoded, &findings);
             writeln!(stdout, "{}", authdoctor_report::to_json(&v))?;
         }
         _ => write!(stdout, "{}", human(&decoded, findings.first()))?,

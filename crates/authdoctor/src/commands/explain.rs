@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use authdoctor_diagnosis::LocatedObservation;
+use authdoctor_documents::explain::explain_input;
 use authdoctor_explain::{Explained, Report};
 use authdoctor_kb::{Finding, Shell};
 
@@ -133,72 +134,6 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Good
     })
-}
-
-/// Inputs up to this size are also tried as a decoded authorization message.
-const DECODED_MESSAGE_MAX: usize = 1024 * 1024;
-
-/// Explains one input. A small input that is a decoded authorization message (the JSON of
-/// `aws sts decode-authorization-message`) is handed to `decode`, which reads it far
-/// better than pattern matching; everything else streams through the engine.
-fn explain_input(mut reader: impl Read, origin: &str) -> io::Result<Report> {
-    let mut head = Vec::new();
-    (&mut reader)
-        .take(DECODED_MESSAGE_MAX as u64 + 1)
-        .read_to_end(&mut head)?;
-    if head.len() <= DECODED_MESSAGE_MAX
-        && let Ok(text) = std::str::from_utf8(&head)
-        && looks_decoded(text)
-        && let Ok(decoded) = authdoctor_policy::decode::parse_decoded(text)
-        && !decoded.allowed
-    {
-        // A deny no scenario names (an identity-policy Deny, say) is still an
-        // authorization error: `unknown`, with the decoded facts.
-        let mut finding = crate::commands::decode::finding(&decoded).unwrap_or_else(|| {
-            let mut facts = authdoctor_kb::Facts::new();
-            facts.insert(
-                "action".to_owned(),
-                authdoctor_redact::clean(&decoded.action).into_owned(),
-            );
-            facts.insert(
-                "resource".to_owned(),
-                authdoctor_redact::clean(&decoded.resource).into_owned(),
-            );
-            Finding::unknown(Vec::new(), facts, 0.6)
-        });
-        finding.notes.push(format!(
-            "`{origin}` is a decoded authorization message: `authdoctor decode` shows the matched statements and context keys in full."
-        ));
-        return Ok(Report {
-            explained: vec![Explained {
-                finding,
-                lines: Vec::new(),
-            }],
-            observations: Vec::new(),
-            lines: text.lines().count(),
-            dropped: 0,
-        });
-    }
-    let mut report = authdoctor_explain::explain_reader(head.as_slice().chain(reader))?;
-    for item in &mut report.explained {
-        if item.finding.facts.contains_key("encoded_message") {
-            item.finding.notes.push(
-                "The encoded message holds the exact action, resource and matched statements: \
-                 `authdoctor decode --online --text <encoded-message>` decodes it through STS (needs \
-                 sts:DecodeAuthorizationMessage) and explains it; or pipe the output of \
-                 `aws sts decode-authorization-message` into `authdoctor decode`."
-                    .to_owned(),
-            );
-        }
-    }
-    Ok(report)
-}
-
-fn looks_decoded(text: &str) -> bool {
-    let t = text.trim_start();
-    (t.starts_with('{') || t.starts_with('"'))
-        && (text.contains("DecodedMessage")
-            || (text.contains("\"allowed\"") && text.contains("\"context\"")))
 }
 
 fn print(

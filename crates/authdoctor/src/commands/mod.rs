@@ -10,4 +10,5 @@ pub mod guide;
 pub mod run;
 pub mod scan;
 pub mod scenarios;
+pub mod serve;
 pub mod simulate;

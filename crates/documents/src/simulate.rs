@@ -1,0 +1,192 @@
+//! `simulate`: a case evaluated with its trace, the proposed minimal change, the finding
+//! and the JSON document `simulate --format json` prints.
+
+use std::collections::BTreeMap;
+
+use authdoctor_kb::{Evidence, Finding, Role, TextEvidence, knowledge_base};
+use authdoctor_policy::advice::{Advice, advise};
+use authdoctor_policy::error::line_column;
+use authdoctor_policy::eval::PolicySet;
+use authdoctor_policy::explain::Explanation;
+use authdoctor_policy::parse::Effect;
+use authdoctor_policy::{Decision, PolicyError, Request, parse_case};
+use authdoctor_redact::clean;
+
+/// A policy source with underline marks (span, label) and a title.
+pub type Marks = Vec<(
+    authdoctor_policy::Source,
+    Vec<(std::ops::Range<usize>, String)>,
+    String,
+)>;
+/// A case ready to evaluate: its name, the policies of every layer and the request.
+pub struct Loaded {
+    pub name: Option<String>,
+    pub policies: PolicySet,
+    pub request: Request,
+}
+
+/// Reads a case document (the `--case` file shape).
+pub fn load_case(origin: &str, text: &str) -> Result<Loaded, PolicyError> {
+    let case = parse_case(origin, text)?;
+    Ok(Loaded {
+        name: case.name,
+        policies: case.policies,
+        request: case.request,
+    })
+}
+
+/// The evaluation, the advice and the finding of a loaded case.
+pub fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
+    let ex = loaded.policies.explain(&loaded.request);
+    let advice = advise(&loaded.policies, &loaded.request, &ex);
+    let ev = evidence_of(&marks(&loaded.policies, &loaded.request, &ex));
+    let findings: Vec<Finding> = advice
+        .as_ref()
+        .and_then(|a| finding(a, &ex, ev))
+        .into_iter()
+        .collect();
+    (ex, advice, findings)
+}
+
+/// The finding for a denied request, with the proposed change first in the fix.
+pub fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option<Finding> {
+    let id = advice.scenario?;
+    let mut facts: BTreeMap<String, String> = advice
+        .facts
+        .iter()
+        .map(|(k, v)| (k.clone(), clean(v).into_owned()))
+        .collect();
+    if let Some(m) = &ex.missing_allow {
+        facts.insert("layer".into(), m.layer.into());
+    }
+    let confidence = if matches!(id, authdoctor_kb::ScenarioId::AccessDeniedMissingAllow) {
+        0.7
+    } else {
+        0.9
+    };
+    let mut f = knowledge_base().finding(id.as_str(), confidence, evidence, facts)?;
+    for (i, c) in advice.changes.iter().enumerate() {
+        let mut step = format!("Minimal change: {}", c.describe());
+        if advice.verified && i + 1 == advice.changes.len() {
+            step.push_str(" (checked: with this the simulated decision becomes Allow)");
+        }
+        f.fix.steps.insert(i, clean(&step).into_owned());
+    }
+    Some(f)
+}
+
+/// Underline marks and evidence for the deciding pieces of the policies.
+pub fn marks(set: &PolicySet, req: &Request, ex: &Explanation) -> Marks {
+    let mut out: Marks = Vec::new();
+    let wanted: Vec<&authdoctor_policy::explain::StatementTrace> = match ex.decision {
+        Decision::ExplicitDeny => ex
+            .trace
+            .iter()
+            .filter(|t| t.applies && t.effect == Effect::Deny)
+            .take(3)
+            .collect(),
+        Decision::ImplicitDeny => {
+            let layer = ex
+                .missing_allow
+                .as_ref()
+                .map(|m| m.layer)
+                .unwrap_or("identity");
+            ex.trace
+                .iter()
+                .filter(|t| {
+                    t.layer == layer
+                        && t.effect == Effect::Allow
+                        && t.action_match
+                        && t.resource_match
+                        && !t.applies
+                })
+                .take(3)
+                .collect()
+        }
+        Decision::Allow => Vec::new(),
+    };
+    for t in wanted {
+        let Some((policy, stmt)) = set.statement(t.at) else {
+            continue;
+        };
+        let mut m = Vec::new();
+        for (ct, c) in t.conditions.iter().zip(&stmt.conditions) {
+            let show = if t.effect == Effect::Deny {
+                ct.matches
+            } else {
+                !ct.matches
+            };
+            if show {
+                m.push((c.span.clone(), ct.reason.clone()));
+            }
+        }
+        if m.is_empty() {
+            m.push((
+                stmt.actions.span.clone(),
+                format!("matches `{}` (no condition)", req.action),
+            ));
+        }
+        let title = match t.effect {
+            Effect::Deny => format!(
+                "statement `{}` of {} policy `{}` explicitly denies",
+                t.statement, t.layer, t.policy
+            ),
+            Effect::Allow => format!(
+                "statement `{}` of {} policy `{}` would allow, but a condition fails",
+                t.statement, t.layer, t.policy
+            ),
+        };
+        let src = authdoctor_policy::Source {
+            origin: policy.source.origin.clone(),
+            text: policy.source.text.clone(),
+        };
+        out.push((src, m, title));
+    }
+    out
+}
+
+pub fn evidence_of(marks: &Marks) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    for (src, m, _) in marks {
+        for (span, label) in m {
+            let (line, column) = line_column(&src.text, span.start);
+            let text = src.text.get(span.clone()).unwrap_or("");
+            ev.push(Evidence::Text(TextEvidence {
+                line,
+                column,
+                length: text.chars().count(),
+                text: clean(text).into_owned(),
+                signal: "policy-condition".into(),
+                label: clean(label).into_owned(),
+                role: Role::Cause,
+            }));
+        }
+    }
+    ev
+}
+
+pub fn json_result(
+    name: Option<&str>,
+    ex: &Explanation,
+    advice: Option<&Advice>,
+    findings: &[Finding],
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "version": 1,
+        "name": name,
+        "decision": ex.decision,
+        "layers": ex.layers,
+        "deciding": ex.deciding,
+        "trace": ex.trace,
+        "findings": findings,
+    });
+    if let Some(m) = &ex.missing_allow {
+        v["missing_allow"] = serde_json::to_value(m).unwrap_or_default();
+    }
+    if let Some(a) = advice {
+        v["proposal"] = serde_json::json!({"changes": a.changes, "verified": a.verified, "scenario": a.scenario});
+    }
+    // Every string in the document came from the user's files: clean them all.
+    authdoctor_report::clean_json(&mut v);
+    v
+}
