@@ -372,10 +372,13 @@ fn canary_secrets_are_absent_from_every_answer() {
         imds_token,
         "AKIAIOSFODNN7CANARY",
     ];
+    // The secret goes into the request context only: a condition value of a numeric
+    // operator must be a number, or the case is refused before it is evaluated.
     let case = include_str!("../../../examples/role-delivery-imdsv1-denied.json").replace(
-        "\"ec2:RoleDelivery\"",
-        &format!("\"aws:userid\": \"{secret_key}\", \"ec2:RoleDelivery\""),
+        "\"context\": {\"ec2:RoleDelivery\"",
+        &format!("\"context\": {{\"aws:userid\": \"{secret_key}\", \"ec2:RoleDelivery\""),
     );
+    assert!(case.contains(secret_key), "the case carries the canary");
     let replies = [
         s.post("/api/explain", JSON, &explain_body(&log)),
         s.post("/explain", FORM, &form_body(&log)),

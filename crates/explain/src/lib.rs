@@ -577,7 +577,8 @@ fn analyse_block(
             .filter(|c| c.scenario != candidate.scenario)
             .flat_map(|c| c.evidence.iter().map(|e| e.2.line))
             .collect();
-        let Some(mut explained) = explained_of(block, &cleaned, &redacted, candidate, &others) else {
+        let Some(mut explained) = explained_of(block, &cleaned, &redacted, candidate, &others)
+        else {
             continue;
         };
         let (candidates, separated_by) = engine::alternatives(
@@ -636,7 +637,8 @@ fn analyse_block(
                 .filter(|l| !lines.contains(l))
                 .chain(others.iter().copied())
                 .collect();
-            let Some(mut part) = explained_of(block, &cleaned, &redacted, &scored, &elsewhere) else {
+            let Some(mut part) = explained_of(block, &cleaned, &redacted, &scored, &elsewhere)
+            else {
                 continue;
             };
             set_alternatives(&mut part.finding, &candidates, &separated_by);
@@ -652,7 +654,9 @@ fn analyse_block(
         if reported || !is_cause || candidate.score < engine::CAUSE_FLOOR {
             continue;
         }
-        if let Some(explained) = explained_of(block, &cleaned, &redacted, candidate, &BTreeSet::new()) {
+        if let Some(explained) =
+            explained_of(block, &cleaned, &redacted, candidate, &BTreeSet::new())
+        {
             outcome.latent.push(explained);
         }
     }
