@@ -465,6 +465,9 @@ fn analyse_block(
     let mut clues: Vec<Clue<Span>> = Vec::new();
     let mut regex_lines: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     let mut markers: Vec<Span> = Vec::new();
+    // Whether any line names the metadata service: only then do the readers look for
+    // the exchanges of a story (the common single API error costs no reader work).
+    let mut exchanges_mentioned = reader.is_open();
     for (li, text) in cleaned.iter().enumerate() {
         for (needle, start, end) in index.occurrences(text) {
             let spec = &index.needles[needle];
@@ -487,7 +490,7 @@ fn analyse_block(
                         regex_lines.insert((scenario, signal, li));
                     }
                     NeedleUse::Marker { .. } => markers.push(span),
-                    NeedleUse::Reader => {}
+                    NeedleUse::Reader => exchanges_mentioned = true,
                 }
             }
         }
@@ -508,7 +511,12 @@ fn analyse_block(
             });
         }
     }
-    for seen in readers::read_with(&cleaned, reader) {
+    let seen_all = if exchanges_mentioned {
+        readers::read_with(&cleaned, reader)
+    } else {
+        Vec::new()
+    };
+    for seen in seen_all {
         let span = Span {
             line: seen.line,
             start: seen.start,
