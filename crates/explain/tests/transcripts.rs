@@ -6,8 +6,9 @@
 //!
 //! `transcripts_are_read_and_explained` runs the engine over every transcript and prints the
 //! accuracy table per client and logging mode; it asserts only that the corpus is complete
-//! and that every transcript is explained. The bars of issue 7 are asserted by the ignored
-//! tests below, to be enabled when the diagnosis engine lands:
+//! and that every transcript is explained. Without debug logging the fault is named or a
+//! candidate for every client (asserted). The debug bar of issue 7 and silence on successful
+//! runs are asserted by the ignored tests below, not met yet for every client:
 //! `cargo test -p authdoctor-explain --test transcripts -- --include-ignored --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -389,8 +390,26 @@ fn no_finding_repeats_a_secret_of_the_transcript() {
     println!("{checked} transcripts with secrets checked");
 }
 
+/// Without debug logging a client prints one generic line for many faults: the fault's
+/// scenario must be the finding or among the candidates it names, for every client.
 #[test]
-#[ignore = "bar of issue 7: enable when the diagnosis engine lands"]
+fn without_debug_logging_the_fault_is_named_or_a_candidate() {
+    let tallies = measure(&load_corpus());
+    let failures: Vec<String> = tallies
+        .iter()
+        .filter(|((_, debug), t)| !*debug && t.top1_or_candidate < t.scored)
+        .map(|((client, _), t)| {
+            format!(
+                "{client}: top-1 or named candidate {}",
+                percent(t.top1_or_candidate, t.scored)
+            )
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+#[ignore = "bar of issue 7, not met yet for every client: the JS SDK v3's debug log carries no trace of the metadata exchange, and the slow and blackhole faults print the same text"]
 fn transcripts_meet_the_bars_of_issue_7() {
     let tallies = measure(&load_corpus());
     print_table(&tallies);
@@ -419,7 +438,7 @@ fn transcripts_meet_the_bars_of_issue_7() {
 }
 
 #[test]
-#[ignore = "bar of issue 7: enable when the diagnosis engine lands"]
+#[ignore = "not met yet: debug logs of successful runs still give an `unknown` finding on generic markers"]
 fn runs_that_succeeded_give_no_finding() {
     let tallies = measure(&load_corpus());
     let noisy: Vec<String> = tallies
