@@ -1041,6 +1041,8 @@ fn no_proxy_verdicts_agree_with_botocore() {
          .venv/bin/pip install -r ci/requirements.txt` in the workspace root)",
         python.display()
     );
+    // `should_bypass_proxies` is a pure function of the URL and NO_PROXY: the address is
+    // only text here, nothing is sent.
     let script = "from botocore.utils import should_bypass_proxies\nprint(should_bypass_proxies('http://169.254.169.254/latest/api/token'))\n";
     for no_proxy in [
         "169.254.169.254",

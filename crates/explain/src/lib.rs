@@ -458,7 +458,7 @@ fn analyse_block(
     let texts: Vec<&str> = block.iter().chain(next).map(|l| l.text.as_str()).collect();
     let mut redacted = authdoctor_redact::Redacted::lines(&texts);
     redacted.truncate(block.len());
-    let cleaned: Vec<String> = redacted.iter().map(|r| r.as_str().to_owned()).collect();
+    let cleaned: Vec<&str> = redacted.iter().map(|r| r.as_str()).collect();
 
     // Clues: every signal hit, then every observation rule that matches what the
     // readers saw.
@@ -612,7 +612,7 @@ fn analyse_block(
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut unmarked: Vec<usize> = Vec::new();
         for &line in &repeats {
-            match error_signature(&facts::extract(&cleaned[line])) {
+            match error_signature(&facts::extract(cleaned[line])) {
                 Some(signature) => groups.entry(signature).or_default().push(line),
                 // A line that names no action or operation (a retry message, the
                 // final line of a retry loop) belongs to the error around it.
@@ -724,7 +724,7 @@ fn error_signature(facts: &authdoctor_kb::Facts) -> Option<String> {
 /// facts read from its own part of the block (not from lines of other findings).
 fn explained_of(
     block: &[Line],
-    cleaned: &[String],
+    cleaned: &[&str],
     redacted: &[authdoctor_redact::Redacted],
     scored: &Scored<Span>,
     other_lines: &BTreeSet<usize>,
@@ -745,7 +745,7 @@ fn explained_of(
 /// The text facts are read from: the finding's evidence lines, widened over the
 /// neighbouring lines of the same paragraph (a pretty-printed record, a multi-line
 /// error) but never across a blank line or into lines of another finding.
-fn fact_text(cleaned: &[String], lines: &BTreeSet<usize>, others: &BTreeSet<usize>) -> String {
+fn fact_text(cleaned: &[&str], lines: &BTreeSet<usize>, others: &BTreeSet<usize>) -> String {
     let (Some(&first), Some(&last)) = (lines.first(), lines.last()) else {
         return String::new();
     };
@@ -805,7 +805,7 @@ fn set_alternatives(
 
 fn located_evidence(
     block: &[Line],
-    cleaned: &[String],
+    cleaned: &[&str],
     spans: &[Located],
     describe: impl Fn(ScenarioId, RuleRef) -> (String, String),
 ) -> Vec<authdoctor_kb::Evidence> {

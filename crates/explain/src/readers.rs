@@ -157,6 +157,29 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
         .map(|m| (Outcome::Timeout, m.start(), m.end()))
 }
 
+impl Seen {
+    fn exchange(
+        method: Method,
+        path: String,
+        outcome: Outcome,
+        line: usize,
+        start: usize,
+        end: usize,
+    ) -> Seen {
+        Seen {
+            observation: Observation::ImdsExchange {
+                method,
+                path,
+                outcome,
+                after_ms: None,
+            },
+            line,
+            start,
+            end,
+        }
+    }
+}
+
 /// A request line seen in a dump, not answered yet.
 #[derive(Debug, Clone)]
 struct OpenRequest {
@@ -206,12 +229,12 @@ fn unanswered(request: &OpenRequest, next_clock: Option<f64>) -> Option<Outcome>
 }
 
 /// Observations in the lines of one block, in order.
-pub fn read(lines: &[String]) -> Vec<Seen> {
+pub fn read(lines: &[&str]) -> Vec<Seen> {
     read_with(lines, &mut ReaderState::default())
 }
 
 /// Observations in the lines of one block, carrying state across blocks of one input.
-pub fn read_with(lines: &[String], state: &mut ReaderState) -> Vec<Seen> {
+pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     let p = patterns();
     let mut out = Vec::new();
     let mut open = state.open.take();
@@ -220,17 +243,8 @@ pub fn read_with(lines: &[String], state: &mut ReaderState) -> Vec<Seen> {
     let close_unanswered =
         |out: &mut Vec<Seen>, open: OpenRequest, at: usize, clock: Option<f64>| {
             if let Some(outcome) = unanswered(&open, clock) {
-                out.push(Seen {
-                    observation: Observation::ImdsExchange {
-                        method: open.method,
-                        path: open.path,
-                        outcome,
-                        after_ms: None,
-                    },
-                    line: at,
-                    start: 0,
-                    end: lines.get(at).map_or(0, String::len),
-                });
+                let end = lines.get(at).map_or(0, |l| l.len());
+                out.push(Seen::exchange(open.method, open.path, outcome, at, 0, end));
             }
         };
     // The last metadata request seen without an outcome: (line, method, path).
@@ -277,17 +291,14 @@ pub fn read_with(lines: &[String], state: &mut ReaderState) -> Vec<Seen> {
                 .or(failure);
             if let Some((outcome, start, end)) = outcome {
                 if outcome != Outcome::Status(200) {
-                    out.push(Seen {
-                        observation: Observation::ImdsExchange {
-                            method: request.method,
-                            path: request.path.clone(),
-                            outcome,
-                            after_ms: None,
-                        },
-                        line: li,
+                    out.push(Seen::exchange(
+                        request.method,
+                        request.path.clone(),
+                        outcome,
+                        li,
                         start,
                         end,
-                    });
+                    ));
                 }
                 open = None;
                 continue;
@@ -324,17 +335,7 @@ pub fn read_with(lines: &[String], state: &mut ReaderState) -> Vec<Seen> {
                 match outcome {
                     Some((outcome, start, end)) => {
                         pending = None;
-                        out.push(Seen {
-                            observation: Observation::ImdsExchange {
-                                method,
-                                path,
-                                outcome,
-                                after_ms: None,
-                            },
-                            line: li,
-                            start,
-                            end,
-                        });
+                        out.push(Seen::exchange(method, path, outcome, li, start, end));
                     }
                     None => {
                         // Keep the most specific request: a later line naming only the
@@ -352,17 +353,7 @@ pub fn read_with(lines: &[String], state: &mut ReaderState) -> Vec<Seen> {
                 if let Some((at, method, path)) = pending.take()
                     && li - at <= CARRY_LINES
                 {
-                    out.push(Seen {
-                        observation: Observation::ImdsExchange {
-                            method,
-                            path,
-                            outcome,
-                            after_ms: None,
-                        },
-                        line: li,
-                        start,
-                        end,
-                    });
+                    out.push(Seen::exchange(method, path, outcome, li, start, end));
                 }
             }
             (None, None) => {
@@ -384,7 +375,7 @@ mod tests {
     use super::*;
 
     fn one(text: &str) -> Vec<String> {
-        read(&text.lines().map(str::to_owned).collect::<Vec<_>>())
+        read(&text.lines().collect::<Vec<_>>())
             .into_iter()
             .map(|s| s.observation.describe())
             .collect()

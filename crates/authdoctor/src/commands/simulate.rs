@@ -3,30 +3,23 @@
 //! `authdoctor-policy`; this module reads files, builds findings and prints.
 
 use authdoctor_kb::ScenarioId;
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use authdoctor_kb::{Evidence, Finding, Role, TextEvidence, knowledge_base};
-use authdoctor_policy::advice::{Advice, advise};
-use authdoctor_policy::error::{MAX_DOCUMENT_BYTES, line_column};
+use authdoctor_kb::Finding;
+use authdoctor_policy::advice::Advice;
+use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_policy::eval::PolicySet;
 use authdoctor_policy::explain::Explanation;
-use authdoctor_policy::parse::Effect;
 use authdoctor_policy::render::underline;
 use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
-use authdoctor_redact::{Redacted, clean};
+use authdoctor_redact::Redacted;
 
 use crate::Outcome;
 
-/// A policy source with underline marks (span, label) and a title.
-type Marks = Vec<(
-    authdoctor_policy::Source,
-    Vec<(std::ops::Range<usize>, String)>,
-    String,
-)>;
 use crate::output::{Format, Output};
+use authdoctor_documents::simulate::{Loaded, evaluate, marks};
 
 /// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
@@ -95,12 +88,6 @@ fn read_capped(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(buf).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
 
-struct Loaded {
-    name: Option<String>,
-    policies: PolicySet,
-    request: Request,
-}
-
 fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
     let policy = |kind: PolicyKind, path: &PathBuf| -> anyhow::Result<authdoctor_policy::Policy> {
         let text = read_capped(path)?;
@@ -166,123 +153,6 @@ fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
             ctx,
         ),
     })
-}
-
-/// The finding for a denied request, with the proposed change first in the fix.
-fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Option<Finding> {
-    let id = advice.scenario?;
-    let mut facts: BTreeMap<String, String> = advice
-        .facts
-        .iter()
-        .map(|(k, v)| (k.clone(), clean(v).into_owned()))
-        .collect();
-    if let Some(m) = &ex.missing_allow {
-        facts.insert("layer".into(), m.layer.into());
-    }
-    let confidence = if matches!(id, ScenarioId::AccessDeniedMissingAllow) {
-        0.7
-    } else {
-        0.9
-    };
-    let mut f = knowledge_base().finding(id.as_str(), confidence, evidence, facts)?;
-    for (i, c) in advice.changes.iter().enumerate() {
-        let mut step = format!("Minimal change: {}", c.describe());
-        if advice.verified && i + 1 == advice.changes.len() {
-            step.push_str(" (checked: with this the simulated decision becomes Allow)");
-        }
-        f.fix.steps.insert(i, clean(&step).into_owned());
-    }
-    Some(f)
-}
-
-/// Underline marks and evidence for the deciding pieces of the policies.
-fn marks(set: &PolicySet, req: &Request, ex: &Explanation) -> Marks {
-    let mut out: Marks = Vec::new();
-    let wanted: Vec<&authdoctor_policy::explain::StatementTrace> = match ex.decision {
-        Decision::ExplicitDeny => ex
-            .trace
-            .iter()
-            .filter(|t| t.applies && t.effect == Effect::Deny)
-            .take(3)
-            .collect(),
-        Decision::ImplicitDeny => {
-            let layer = ex
-                .missing_allow
-                .as_ref()
-                .map(|m| m.layer)
-                .unwrap_or("identity");
-            ex.trace
-                .iter()
-                .filter(|t| {
-                    t.layer == layer
-                        && t.effect == Effect::Allow
-                        && t.action_match
-                        && t.resource_match
-                        && !t.applies
-                })
-                .take(3)
-                .collect()
-        }
-        Decision::Allow => Vec::new(),
-    };
-    for t in wanted {
-        let Some((policy, stmt)) = set.statement(t.at) else {
-            continue;
-        };
-        let mut m = Vec::new();
-        for (ct, c) in t.conditions.iter().zip(&stmt.conditions) {
-            let show = if t.effect == Effect::Deny {
-                ct.matches
-            } else {
-                !ct.matches
-            };
-            if show {
-                m.push((c.span.clone(), ct.reason.clone()));
-            }
-        }
-        if m.is_empty() {
-            m.push((
-                stmt.actions.span.clone(),
-                format!("matches `{}` (no condition)", req.action),
-            ));
-        }
-        let title = match t.effect {
-            Effect::Deny => format!(
-                "statement `{}` of {} policy `{}` explicitly denies",
-                t.statement, t.layer, t.policy
-            ),
-            Effect::Allow => format!(
-                "statement `{}` of {} policy `{}` would allow, but a condition fails",
-                t.statement, t.layer, t.policy
-            ),
-        };
-        let src = authdoctor_policy::Source {
-            origin: policy.source.origin.clone(),
-            text: policy.source.text.clone(),
-        };
-        out.push((src, m, title));
-    }
-    out
-}
-
-fn evidence_of(marks: &Marks) -> Vec<Evidence> {
-    let mut ev = Vec::new();
-    for (src, m, _) in marks {
-        for (span, label) in m {
-            let (line, column) = line_column(&src.text, span.start);
-            let text = src.text.get(span.clone()).unwrap_or("");
-            ev.push(Evidence::Text(TextEvidence {
-                line,
-                column,
-                length: text.chars().count(),
-                text: clean(text).into_owned(),
-                signal: "policy-condition".into(),
-                label: clean(label).into_owned(),
-                role: Role::Cause,
-            }));
-        }
-    }
-    ev
 }
 
 /// The JSON result of one case (the contract's `simulate` document), serialised straight
@@ -453,18 +323,6 @@ fn human(
     }
     // Keep our own colours; every other control sequence from the policies is removed.
     Redacted::keeping_style(&out)
-}
-
-fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
-    let ex = loaded.policies.explain(&loaded.request);
-    let advice = advise(&loaded.policies, &loaded.request, &ex);
-    let ev = evidence_of(&marks(&loaded.policies, &loaded.request, &ex));
-    let findings: Vec<Finding> = advice
-        .as_ref()
-        .and_then(|a| finding(a, &ex, ev))
-        .into_iter()
-        .collect();
-    (ex, advice, findings)
 }
 
 pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
