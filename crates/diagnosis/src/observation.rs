@@ -30,7 +30,18 @@ pub enum Observation {
     },
     /// A credential provider of an SDK's chain and what it concluded.
     ProviderAttempt { provider: String, outcome: Outcome },
+    /// How far the client's clock was from AWS's when it signed a request, in seconds
+    /// (positive: the client is ahead): a request's signing time against the `Date` of
+    /// its answer, or the two times an error message quotes.
+    ClockOffset { seconds: i64 },
 }
+
+/// Offsets at or under this many seconds count as a clock in step with AWS's: the
+/// signing time and the `Date` header both have one-second resolution, and a slow
+/// answer adds its latency.
+pub const CLOCK_IN_STEP_SECONDS: i64 = 120;
+/// Offsets beyond this many seconds are outside what SigV4 tolerates (5 minutes).
+pub const CLOCK_SKEWED_SECONDS: i64 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Method {
@@ -106,6 +117,9 @@ pub enum Outcome {
     NotFound,
     /// The credentials were past their expiry.
     Expired,
+    /// The step failed, and the text does not say how (a client that logs only that it
+    /// fell back).
+    Failed,
 }
 
 impl Outcome {
@@ -130,6 +144,7 @@ impl Outcome {
             Outcome::Malformed => "malformed",
             Outcome::NotFound => "not-found",
             Outcome::Expired => "expired",
+            Outcome::Failed => "failed",
         }
     }
 
@@ -195,6 +210,9 @@ impl Observation {
                     && any(&rule.path, &|p| p == class)
                     && any(&rule.outcome, &|o| outcome.matches(o))
             }
+            (Observation::ClockOffset { seconds }, ObservationKind::ClockOffset) => {
+                any(&rule.outcome, &|o| clock_matches(*seconds, o))
+            }
             (Observation::ApiError { code, .. }, ObservationKind::ApiError) => {
                 any(&rule.code, &|c| c.eq_ignore_ascii_case(code))
             }
@@ -239,6 +257,53 @@ impl Observation {
             Observation::ProviderAttempt { provider, outcome } => {
                 format!("provider {provider} → {outcome}")
             }
+            Observation::ClockOffset { seconds } => match seconds {
+                0 => "clock in step with AWS's (signing time = server time)".to_owned(),
+                s if *s > 0 => format!("clock {s} s ahead of AWS's"),
+                s => format!("clock {} s behind AWS's", -s),
+            },
+        }
+    }
+}
+
+/// Whether a clock offset fits a rule's pattern: `in-step` or `skewed`.
+fn clock_matches(seconds: i64, pattern: &str) -> bool {
+    match pattern {
+        "in-step" => seconds.abs() <= CLOCK_IN_STEP_SECONDS,
+        "skewed" => seconds.abs() > CLOCK_SKEWED_SECONDS,
+        _ => false,
+    }
+}
+
+/// Whether `pattern` is one that rules of `kind` may use in `outcome`: scenario files
+/// are checked against this, so a misspelt pattern fails a test instead of never
+/// matching.
+pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
+    match kind {
+        ObservationKind::ClockOffset => matches!(pattern, "in-step" | "skewed"),
+        ObservationKind::ApiError => false,
+        ObservationKind::ImdsExchange | ObservationKind::ProviderAttempt => {
+            if let Some(class) = pattern.strip_prefix("status-") {
+                return class.len() == 3
+                    && class.starts_with(['1', '2', '3', '4', '5'])
+                    && class.chars().all(|c| c.is_ascii_digit() || c == 'x');
+            }
+            pattern == "any-timeout"
+                || [
+                    Outcome::ConnectTimeout,
+                    Outcome::ReadTimeout,
+                    Outcome::Timeout,
+                    Outcome::Refused,
+                    Outcome::Reset,
+                    Outcome::Unreachable,
+                    Outcome::Proxy,
+                    Outcome::Malformed,
+                    Outcome::NotFound,
+                    Outcome::Expired,
+                    Outcome::Failed,
+                ]
+                .iter()
+                .any(|o| o.word() == pattern)
         }
     }
 }
@@ -257,6 +322,29 @@ mod tests {
         assert!(Outcome::ConnectTimeout.matches("connect-timeout"));
         assert!(!Outcome::ReadTimeout.matches("connect-timeout"));
         assert!(!Outcome::Refused.matches("any-timeout"));
+    }
+
+    #[test]
+    fn clock_offsets_in_step_skewed_or_neither() {
+        let rule = |pattern: &str| ObservationRule {
+            name: "clock".into(),
+            kind: ObservationKind::ClockOffset,
+            method: None,
+            path: Vec::new(),
+            outcome: vec![pattern.into()],
+            code: Vec::new(),
+            weight: 0.5,
+            requires: Vec::new(),
+            label: String::new(),
+        };
+        let at = |seconds| Observation::ClockOffset { seconds };
+        assert!(at(0).matches(&rule("in-step")));
+        assert!(at(-90).matches(&rule("in-step")));
+        assert!(!at(0).matches(&rule("skewed")));
+        assert!(at(-1200).matches(&rule("skewed")));
+        assert!(at(900).matches(&rule("skewed")));
+        // Between the two: neither reading.
+        assert!(!at(200).matches(&rule("in-step")) && !at(200).matches(&rule("skewed")));
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub const IMDS_NEEDLES: &[&str] = &[
     "metadata endpoint",
 ];
 
+/// Lines holding one of these may carry half of a clock reading: a request's signing
+/// time, or the `Date` of an answer (its value ends in GMT).
+pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", " gmt"];
+
 /// How many lines after a metadata address an outcome without one may still belong to
 /// it (an error object printed over several lines).
 const CARRY_LINES: usize = 4;
@@ -61,6 +65,10 @@ struct Patterns {
     request_line: Regex,
     response_line: Regex,
     clock: Regex,
+    signed_at: Regex,
+    server_date: Regex,
+    quoted_times: Regex,
+    s3_times: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -111,6 +119,21 @@ fn patterns() -> &'static Patterns {
             ),
             response_line: re(r"^\s*(?:< )?HTTP/\d(?:\.\d)? ([1-5]\d\d)\b"),
             clock: re(r"\b([0-2]\d):([0-5]\d):([0-5]\d)(?:[.,](\d{1,6}))?\b"),
+            // A request's signing time: a header dump (`X-Amz-Date: …`), botocore's
+            // header dict (`'X-Amz-Date': b'…'`) or a canonical request (`x-amz-date:…`).
+            signed_at: re(r#"(?i)x-amz-date['"]?\s*[:=]\s*b?['"]?(\d{8}T\d{6}Z)"#),
+            // An answer's `Date` header, in a dump or a header dict.
+            server_date: re(
+                r#"(?i)(?:^|[\s{,'"])date['"]?\s*:\s*['"]?((?:mon|tue|wed|thu|fri|sat|sun), \d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}:\d{2} (?:GMT|UTC|[+-]0000))"#,
+            ),
+            // The signing time and AWS's time, as STS/IAM-style errors quote them.
+            quoted_times: re(
+                r"Signature (?:expired|not yet current): (\d{8}T\d{6}Z) is (?:now earlier|still later) than \d{8}T\d{6}Z \((\d{8}T\d{6}Z) [+-] \d+ min\.?\)",
+            ),
+            // S3's RequestTimeTooSkewed document.
+            s3_times: re(
+                r"<RequestTime>([ -;=-~]{1,40})</RequestTime>\s*<ServerTime>([ -;=-~]{1,40})</ServerTime>",
+            ),
             api_error: re(
                 r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):",
             ),
@@ -194,13 +217,105 @@ struct OpenRequest {
 #[derive(Debug, Default)]
 pub struct ReaderState {
     open: Option<OpenRequest>,
+    /// The signing time of the latest signed request (Unix seconds), until the `Date`
+    /// of its answer turns it into a clock offset.
+    signed: Option<Pending<i64>>,
+    /// A clock offset measured from a dump, for the API error that answer carried
+    /// (often in the next block, after the response headers).
+    clock: Option<Pending<i64>>,
 }
 
+/// A value waiting for what completes it, for at most `lines_left` more lines.
+#[derive(Debug, Clone, Copy)]
+struct Pending<T> {
+    value: T,
+    lines_left: usize,
+}
+
+/// How many lines a signed request's answer, or the error that answer carried, may
+/// follow it: one request and response dump with its headers and body.
+const DUMP_LINES: usize = 40;
+
 impl ReaderState {
-    /// Whether a dumped request still waits for its answer.
+    /// Whether something read earlier waits for a later block: a dumped request for its
+    /// answer, a signing time for its server time, a clock offset for its error.
     pub fn is_open(&self) -> bool {
-        self.open.is_some()
+        self.open.is_some() || self.signed.is_some() || self.clock.is_some()
     }
+
+    fn age(&mut self) {
+        for pending in [&mut self.signed, &mut self.clock] {
+            match pending {
+                Some(p) if p.lines_left > 1 => p.lines_left -= 1,
+                _ => *pending = None,
+            }
+        }
+    }
+}
+
+/// A time as AWS messages and headers print it: `20261204T162410Z`,
+/// `2026-12-04T16:24:10Z` or `Fri, 04 Dec 2026 16:24:10 GMT`; Unix seconds.
+fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Some(t) = crate::facts::parse_basic_timestamp(text) {
+        return Some(t.as_second());
+    }
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t.as_second());
+    }
+    jiff::fmt::rfc2822::parse(text)
+        .ok()
+        .map(|z| z.timestamp().as_second())
+}
+
+/// A clock offset told on one line, with its span: an error that quotes the signing
+/// time and AWS's, or an answer's `Date` after a signed request.
+fn clock_offset_on(line: &str, state: &mut ReaderState) -> Option<(i64, usize, usize)> {
+    let p = patterns();
+    let bytes = line.as_bytes();
+    let has = |needle: &str| {
+        bytes
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    if has("x-amz-date")
+        && let Some(t) = p
+            .signed_at
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .and_then(|m| parse_time(m.as_str()))
+    {
+        state.signed = Some(Pending {
+            value: t,
+            lines_left: DUMP_LINES,
+        });
+        return None;
+    }
+    let pair = |c: regex::Captures<'_>| {
+        let whole = c.get(0)?;
+        let signed = parse_time(c.get(1)?.as_str())?;
+        let server = parse_time(c.get(2)?.as_str())?;
+        Some((signed - server, whole.start(), whole.end()))
+    };
+    if has("signature ") {
+        if let Some(found) = p.quoted_times.captures(line).and_then(pair) {
+            return Some(found);
+        }
+    }
+    if has("<servertime>") {
+        if let Some(found) = p.s3_times.captures(line).and_then(pair) {
+            return Some(found);
+        }
+    }
+    if let Some(signed) = state.signed
+        && has("date")
+        && let Some(m) = p.server_date.captures(line).and_then(|c| c.get(1))
+        && let Some(server) = parse_time(m.as_str())
+    {
+        state.signed = None;
+        return Some((signed.value - server, m.start(), m.end()));
+    }
+    None
 }
 
 /// Seconds since midnight of the clock time on a line, if it has one.
@@ -249,10 +364,27 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         };
     // The last metadata request seen without an outcome: (line, method, path).
     let mut pending: Option<(usize, Method, String)> = None;
+    // Whether this block already holds a clock offset (then an API error here needs no
+    // copy of one carried from an earlier block).
+    let mut clock_seen_here = false;
     for (li, line) in lines.iter().enumerate() {
+        state.age();
         let clock = clock_on(line);
         if clock.is_some() {
             last_clock = clock;
+        }
+        if let Some((seconds, start, end)) = clock_offset_on(line, state) {
+            out.push(Seen {
+                observation: Observation::ClockOffset { seconds },
+                line: li,
+                start,
+                end,
+            });
+            clock_seen_here = true;
+            state.clock = Some(Pending {
+                value: seconds,
+                lines_left: DUMP_LINES,
+            });
         }
         // A dump of requests and responses: pair each response with its request; a
         // request that the next request follows without a response was not answered.
@@ -316,6 +448,21 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                     start: m.start(),
                     end: m.end(),
                 });
+                // The clock measured on this error's answer, dumped in an earlier
+                // block, counts where the error is judged.
+                if let Some(offset) = state.clock.take()
+                    && !clock_seen_here
+                {
+                    out.push(Seen {
+                        observation: Observation::ClockOffset {
+                            seconds: offset.value,
+                        },
+                        line: li,
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                    clock_seen_here = true;
+                }
             }
         }
         let imds = p.imds.find(line);
@@ -460,6 +607,54 @@ mod tests {
         // The second request is still open at the end of this block: the next block
         // of the same input decides it.
         assert_eq!(one(refused), ["PUT /latest/api/token → refused"]);
+    }
+
+    #[test]
+    fn the_clock_is_read_from_a_signed_request_and_its_answer() {
+        // Go's dump: the signing header in one block, the answer's Date in the next,
+        // the error after it.
+        let mut state = ReaderState::default();
+        let request = ["X-Amz-Date: 20261204T162410Z", "X-Amz-Security-Token: …"];
+        assert!(read_with(&request, &mut state).is_empty());
+        assert!(state.is_open(), "the signing time waits for its answer");
+        let answer = [
+            "HTTP/1.1 400 Bad Request",
+            "Date: Fri, 04 Dec 2026 16:44:10 GMT",
+            "<Response><Errors><Error><Code>RequestExpired</Code></Error></Errors></Response>",
+        ];
+        let seen: Vec<String> = read_with(&answer, &mut state)
+            .into_iter()
+            .map(|s| s.observation.describe())
+            .collect();
+        assert_eq!(
+            seen,
+            ["clock 1200 s behind AWS's", "API error RequestExpired"]
+        );
+        // botocore's header dicts, one line each.
+        assert_eq!(
+            one(
+                "headers={'X-Amz-Date': b'20261204T161602Z'}\nResponse headers: {'Server': 'AmazonS3', 'Date': 'Fri, 04 Dec 2026 16:16:03 GMT'}"
+            ),
+            ["clock 1 s behind AWS's"]
+        );
+    }
+
+    #[test]
+    fn the_clock_is_read_from_errors_that_quote_both_times() {
+        assert_eq!(
+            one(
+                "<Message>Signature expired: 20261204T162412Z is now earlier than 20261204T163912Z (20261204T164412Z - 5 min.)</Message>"
+            ),
+            ["clock 1200 s behind AWS's"]
+        );
+        assert_eq!(
+            one(
+                "<RequestTime>20261204T162412Z</RequestTime><ServerTime>2026-12-04T16:24:12Z</ServerTime>"
+            ),
+            ["clock in step with AWS's (signing time = server time)"]
+        );
+        // A Date with no signed request before it says nothing about the clock.
+        assert!(one("Date: Fri, 04 Dec 2026 16:44:10 GMT").is_empty());
     }
 
     #[test]

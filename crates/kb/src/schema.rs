@@ -122,7 +122,9 @@ pub struct ObservationRule {
     /// `status-401`, `status-4xx`, `connect-timeout`, `read-timeout`, `timeout` (in
     /// no known phase), `any-timeout`,
     /// `refused`, `reset`, `unreachable`, `proxy`, `malformed`, `not-found` (provider
-    /// attempts), `expired`.
+    /// attempts), `expired`, `failed` (in no known way); for `clock-offset`: `in-step`
+    /// (within two minutes of AWS's clock) or `skewed` (beyond the five minutes SigV4
+    /// tolerates).
     #[serde(default)]
     pub outcome: Vec<String>,
     /// API error codes (`api-error`) or provider names (`provider-attempt`).
@@ -142,6 +144,7 @@ pub enum ObservationKind {
     ImdsExchange,
     ApiError,
     ProviderAttempt,
+    ClockOffset,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
