@@ -34,12 +34,16 @@ pub enum Observation {
     /// (positive: the client is ahead): a request's signing time against the `Date` of
     /// its answer, or the two times an error message quotes.
     ClockOffset { seconds: i64 },
+    /// The client compared its clock with AWS's itself and found them at most
+    /// `seconds` apart: the JS SDK v3 corrects a larger offset and retries, so a
+    /// signing error it still shows without `clockSkewCorrected` was not a skew.
+    ClockWithin { seconds: i64 },
 }
 
-/// Offsets at or under this many seconds count as a clock in step with AWS's: the
-/// signing time and the `Date` header both have one-second resolution, and a slow
-/// answer adds its latency.
-pub const CLOCK_IN_STEP_SECONDS: i64 = 120;
+/// Offsets at or under this many seconds count as a clock in step with AWS's: well
+/// inside the five minutes SigV4 tolerates (and the JS SDK v3's own correction
+/// threshold), whatever the one-second resolution of the times and a slow answer add.
+pub const CLOCK_IN_STEP_SECONDS: i64 = 240;
 /// Offsets beyond this many seconds are outside what SigV4 tolerates (5 minutes).
 pub const CLOCK_SKEWED_SECONDS: i64 = 300;
 
@@ -213,6 +217,11 @@ impl Observation {
             (Observation::ClockOffset { seconds }, ObservationKind::ClockOffset) => {
                 any(&rule.outcome, &|o| clock_matches(*seconds, o))
             }
+            (Observation::ClockWithin { seconds }, ObservationKind::ClockOffset) => {
+                any(&rule.outcome, &|o| {
+                    o == "in-step" && seconds.abs() <= CLOCK_IN_STEP_SECONDS
+                })
+            }
             (Observation::ApiError { code, .. }, ObservationKind::ApiError) => {
                 any(&rule.code, &|c| c.eq_ignore_ascii_case(code))
             }
@@ -262,6 +271,9 @@ impl Observation {
                 s if *s > 0 => format!("clock {s} s ahead of AWS's"),
                 s => format!("clock {} s behind AWS's", -s),
             },
+            Observation::ClockWithin { seconds } => {
+                format!("clock within {seconds} s of AWS's (the SDK compared them)")
+            }
         }
     }
 }
@@ -344,7 +356,9 @@ mod tests {
         assert!(at(-1200).matches(&rule("skewed")));
         assert!(at(900).matches(&rule("skewed")));
         // Between the two: neither reading.
-        assert!(!at(200).matches(&rule("in-step")) && !at(200).matches(&rule("skewed")));
+        assert!(!at(280).matches(&rule("in-step")) && !at(280).matches(&rule("skewed")));
+        let within = Observation::ClockWithin { seconds: 240 };
+        assert!(within.matches(&rule("in-step")) && !within.matches(&rule("skewed")));
     }
 
     #[test]

@@ -182,8 +182,16 @@ struct Collector {
     reader: readers::ReaderState,
     /// Findings folded into a cause that came after them (by index into `found`).
     absorbed: BTreeSet<usize>,
+    /// Every observation rule that matched, at its input line: a story's exchanges are
+    /// judged together at the end, across the blocks that split them.
+    story: Vec<Clue<usize>>,
     dropped: usize,
 }
+
+/// Story clues kept (a long log of many stories keeps its first ones).
+const MAX_STORY_CLUES: usize = 4096;
+/// Observations further apart than this many lines belong to different stories.
+const STORY_GAP: usize = 200;
 
 /// Distinct block texts remembered for the repeat shortcut.
 const MAX_SEEN_BLOCKS: usize = 4096;
@@ -196,6 +204,8 @@ struct BlockOutcome {
     /// symptom in a later block of the same story may still need them.
     latent: Vec<Explained>,
     observations: Vec<LocatedObservation>,
+    /// The observation rules that matched, at input lines.
+    story: Vec<Clue<usize>>,
 }
 
 impl Collector {
@@ -220,6 +230,8 @@ impl Collector {
         let room = MAX_OBSERVATIONS.saturating_sub(self.observations.len());
         self.observations
             .extend(outcome.observations.into_iter().take(room));
+        let room = MAX_STORY_CLUES.saturating_sub(self.story.len());
+        self.story.extend(outcome.story.into_iter().take(room));
         let positions = self.add(outcome.explained);
         for cause in outcome.latent {
             if self.latent.len() == MAX_LATENT {
@@ -340,7 +352,76 @@ impl Collector {
         }
     }
 
+    /// Judges each story's exchanges together. A client's debug log often splits one
+    /// story over many blocks (a request dump per block): the token PUT that timed out
+    /// in one reads as a dropped token answer (hop limit) until a later block shows the
+    /// GETs timing out too (nothing answers at all). Where the whole story's best cause
+    /// differs from causes found block by block, the rivals fold into it: their
+    /// evidence stays, as alternatives, and the symptoms they had absorbed move with it.
+    fn judge_stories(&mut self) {
+        let mut clues = std::mem::take(&mut self.story);
+        clues.sort_by_key(|c| c.at);
+        let mut start = 0;
+        while start < clues.len() {
+            let mut end = start + 1;
+            while end < clues.len() && clues[end].at - clues[end - 1].at <= STORY_GAP {
+                end += 1;
+            }
+            self.judge_story(&clues[start..end]);
+            start = end;
+        }
+    }
+
+    fn judge_story(&mut self, clues: &[Clue<usize>]) {
+        let (Some(first), Some(last)) = (clues.first(), clues.last()) else {
+            return;
+        };
+        let (from, to) = (first.at, last.at);
+        let scored = engine::score(clues);
+        let kb = knowledge_base();
+        let is_cause = |id: ScenarioId| !kb.scenario(id).explains.is_empty();
+        let Some(best) = scored.iter().find(|s| is_cause(s.scenario)) else {
+            return;
+        };
+        let story_score = |id: ScenarioId| {
+            scored
+                .iter()
+                .find(|s| s.scenario == id)
+                .map_or(0.0, |s| s.score)
+        };
+        let in_story = |f: &Finding| {
+            let at = first_line(f);
+            (from..=to + STORY_GAP).contains(&at) || (at..=at + STORY_GAP).contains(&from)
+        };
+        let live = |i: &usize| !self.absorbed.contains(i);
+        let Some(winner) = (0..self.found.len()).filter(live).find(|&i| {
+            let f = &self.found[i].finding;
+            f.scenario == best.scenario.as_str() && in_story(f)
+        }) else {
+            return;
+        };
+        let rivals: Vec<usize> = (0..self.found.len())
+            .filter(live)
+            .filter(|&i| i != winner)
+            .filter(|&i| {
+                let f = &self.found[i].finding;
+                ScenarioId::parse(&f.scenario).is_some_and(|id| {
+                    is_cause(id)
+                        && kb.scenario(id).category == kb.scenario(best.scenario).category
+                        && story_score(id) < best.score
+                        && scored.iter().any(|s| s.scenario == id)
+                }) && in_story(f)
+            })
+            .collect();
+        for i in rivals {
+            let rival = self.found[i].clone();
+            fold_rival(&mut self.found[winner], rival, story_score);
+            self.absorbed.insert(i);
+        }
+    }
+
     fn finish(mut self, lines: usize) -> Report {
+        self.judge_stories();
         let absorbed = std::mem::take(&mut self.absorbed);
         let mut index = 0;
         self.found.retain(|_| {
@@ -400,6 +481,43 @@ fn absorb_symptom(cause: &mut Explained, symptom: Explained) {
     cause.lines.sort_by_key(|l| (l.number, l.char_offset));
 }
 
+/// Folds a rival cause into the story's best: the symptoms it had absorbed move over,
+/// its own evidence stays as context, and it becomes a named alternative.
+fn fold_rival(winner: &mut Explained, rival: Explained, story_score: impl Fn(ScenarioId) -> f64) {
+    let finding = &mut winner.finding;
+    finding.confidence = finding.confidence.max(rival.finding.confidence);
+    for e in rival.finding.evidence {
+        if let authdoctor_kb::Evidence::Text(mut t) = e
+            && finding.evidence.len() < 2 * MAX_EVIDENCE
+        {
+            if t.role == Role::Cause {
+                t.role = Role::Context;
+            }
+            finding.evidence.push(t.into());
+        }
+    }
+    if let Some(id) = ScenarioId::parse(&rival.finding.scenario)
+        && !finding.candidates.iter().any(|c| c.scenario == id.as_str())
+    {
+        finding.candidates.push(authdoctor_kb::Candidate {
+            scenario: id.as_str().to_owned(),
+            confidence: round(story_score(id)),
+        });
+    }
+    finding
+        .candidates
+        .retain(|c| c.scenario != finding.scenario);
+    for (name, value) in rival.finding.facts {
+        finding.facts.entry(name).or_insert(value);
+    }
+    for line in rival.lines {
+        if !winner.lines.iter().any(|l| l.number == line.number) {
+            winner.lines.push(line);
+        }
+    }
+    winner.lines.sort_by_key(|l| (l.number, l.char_offset));
+}
+
 fn round(c: f64) -> f64 {
     (c.clamp(0.0, 1.0) * 100.0).round() / 100.0
 }
@@ -449,6 +567,7 @@ fn analyse_block(
         explained: Vec::new(),
         latent: Vec::new(),
         observations: Vec::new(),
+        story: Vec::new(),
     };
     if block.is_empty() {
         return outcome;
@@ -530,6 +649,11 @@ fn analyse_block(
                     scenario: id,
                     rule: RuleRef::Observation(rule),
                     at: span,
+                });
+                outcome.story.push(Clue {
+                    scenario: id,
+                    rule: RuleRef::Observation(rule),
+                    at: block[seen.line].number,
                 });
             }
         }

@@ -29,11 +29,18 @@ pub const IMDS_NEEDLES: &[&str] = &[
     "ec2 metadata",
     "ec2metadata",
     "metadata endpoint",
+    "frominstancemetadata",
 ];
 
 /// Lines holding one of these may carry half of a clock reading: a request's signing
 /// time, or the `Date` of an answer (its value ends in GMT).
-pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", " gmt"];
+pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", " gmt", "$metadata"];
+
+/// What the JS SDK v3 corrects by itself: an error it shows without
+/// `clockSkewCorrected` came with a clock at most this far from AWS's.
+const JS_SKEW_CORRECTION_SECONDS: i64 = 240;
+/// Lines of a JS `$metadata` object.
+const JS_METADATA_LINES: usize = 10;
 
 /// How many lines after a metadata address an outcome without one may still belong to
 /// it (an error object printed over several lines).
@@ -134,8 +141,9 @@ fn patterns() -> &'static Patterns {
             s3_times: re(
                 r"<RequestTime>([ -;=-~]{1,40})</RequestTime>\s*<ServerTime>([ -;=-~]{1,40})</ServerTime>",
             ),
+            // botocore, XML bodies, Go v2, and the JS SDK v3's printed error objects.
             api_error: re(
-                r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):",
+                r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):|^\s*Code: '([A-Za-z.]+)',?$",
             ),
         }
     })
@@ -223,6 +231,13 @@ pub struct ReaderState {
     /// A clock offset measured from a dump, for the API error that answer carried
     /// (often in the next block, after the response headers).
     clock: Option<Pending<i64>>,
+    /// A JS SDK `$metadata` object being read.
+    js_metadata: Option<Pending<i64>>,
+    /// The bound the client's own clock check put on the offset, for its API error.
+    clock_within: Option<Pending<i64>>,
+    /// The JS SDK v3's instance metadata provider at work; `true` once it logged that
+    /// its token request failed.
+    js_imds: Option<Pending<bool>>,
 }
 
 /// A value waiting for what completes it, for at most `lines_left` more lines.
@@ -240,15 +255,29 @@ impl ReaderState {
     /// Whether something read earlier waits for a later block: a dumped request for its
     /// answer, a signing time for its server time, a clock offset for its error.
     pub fn is_open(&self) -> bool {
-        self.open.is_some() || self.signed.is_some() || self.clock.is_some()
+        self.open.is_some()
+            || self.signed.is_some()
+            || self.clock.is_some()
+            || self.js_metadata.is_some()
+            || self.clock_within.is_some()
+            || self.js_imds.is_some()
     }
 
     fn age(&mut self) {
-        for pending in [&mut self.signed, &mut self.clock] {
+        for pending in [
+            &mut self.signed,
+            &mut self.clock,
+            &mut self.js_metadata,
+            &mut self.clock_within,
+        ] {
             match pending {
                 Some(p) if p.lines_left > 1 => p.lines_left -= 1,
                 _ => *pending = None,
             }
+        }
+        match &mut self.js_imds {
+            Some(p) if p.lines_left > 1 => p.lines_left -= 1,
+            _ => self.js_imds = None,
         }
     }
 }
@@ -266,6 +295,67 @@ fn parse_time(text: &str) -> Option<i64> {
     jiff::fmt::rfc2822::parse(text)
         .ok()
         .map(|z| z.timestamp().as_second())
+}
+
+/// The JS SDK v3's debug log tells the metadata provider's story only by what it
+/// logs and what it leaves out: `remoteProvider::fromInstanceMetadata` when it
+/// starts, `using v1 fallback` when the token request failed (for any reason but a
+/// 400), `Invalid response received from instance metadata service` when the
+/// credentials document was not credentials, and nothing more before the chain
+/// gives up. A chain failure after a token that was not refused means the token
+/// request succeeded and getting the role's credentials failed.
+const JS_IMDS_LINES: usize = 30;
+const JS_IMDS_START: &str = "remoteProvider::fromInstanceMetadata";
+const JS_FALLBACK: &str = "using v1 fallback";
+const JS_INVALID: &str = "Invalid response received from instance metadata service";
+const JS_CHAIN_FAILED: &str = "Could not load credentials from any providers";
+/// The path the JS provider reads the role's credentials from.
+const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
+
+fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
+    let span_of = |needle: &str| line.find(needle).map(|at| (at, at + needle.len()));
+    if line.contains(JS_IMDS_START) {
+        state.js_imds = Some(Pending {
+            value: false,
+            lines_left: JS_IMDS_LINES,
+        });
+        return None;
+    }
+    let fell_back = state.js_imds?.value;
+    if let Some((start, end)) = span_of(JS_FALLBACK) {
+        state.js_imds = state.js_imds.map(|p| Pending { value: true, ..p });
+        return Some(Seen::exchange(
+            Method::Put,
+            "/latest/api/token".to_owned(),
+            Outcome::Failed,
+            li,
+            start,
+            end,
+        ));
+    }
+    if let Some((start, end)) = span_of(JS_INVALID) {
+        state.js_imds = None;
+        return Some(Seen::exchange(
+            Method::Get,
+            CREDENTIALS_PATH.to_owned(),
+            Outcome::Malformed,
+            li,
+            start,
+            end,
+        ));
+    }
+    let (start, end) = span_of(JS_CHAIN_FAILED)?;
+    state.js_imds = None;
+    (!fell_back).then(|| {
+        Seen::exchange(
+            Method::Get,
+            CREDENTIALS_PATH.to_owned(),
+            Outcome::Failed,
+            li,
+            start,
+            end,
+        )
+    })
 }
 
 /// A clock offset told on one line, with its span: an error that quotes the signing
@@ -297,14 +387,34 @@ fn clock_offset_on(line: &str, state: &mut ReaderState) -> Option<(i64, usize, u
         let server = parse_time(c.get(2)?.as_str())?;
         Some((signed - server, whole.start(), whole.end()))
     };
-    if has("signature ") {
-        if let Some(found) = p.quoted_times.captures(line).and_then(pair) {
-            return Some(found);
-        }
+    if has("signature ")
+        && let Some(found) = p.quoted_times.captures(line).and_then(pair)
+    {
+        return Some(found);
     }
-    if has("<servertime>") {
-        if let Some(found) = p.s3_times.captures(line).and_then(pair) {
-            return Some(found);
+    if has("<servertime>")
+        && let Some(found) = p.s3_times.captures(line).and_then(pair)
+    {
+        return Some(found);
+    }
+    if has("$metadata") && line.trim_end().ends_with('{') {
+        // The JS SDK v3 prints an error's `$metadata` over the next lines; it holds
+        // `clockSkewCorrected: true` only when the SDK found the clock off.
+        state.js_metadata = Some(Pending {
+            value: JS_SKEW_CORRECTION_SECONDS,
+            lines_left: JS_METADATA_LINES,
+        });
+        return None;
+    }
+    if let Some(metadata) = state.js_metadata {
+        if has("clockskewcorrected: true") {
+            state.js_metadata = None;
+        } else if line.trim_start().starts_with('}') {
+            state.js_metadata = None;
+            state.clock_within = Some(Pending {
+                value: metadata.value,
+                lines_left: DUMP_LINES,
+            });
         }
     }
     if let Some(signed) = state.signed
@@ -373,6 +483,11 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         if clock.is_some() {
             last_clock = clock;
         }
+        if let Some(seen) = js_imds_on(line, li, state) {
+            pending = None;
+            out.push(seen);
+            continue;
+        }
         if let Some((seconds, start, end)) = clock_offset_on(line, state) {
             out.push(Seen {
                 observation: Observation::ClockOffset { seconds },
@@ -437,7 +552,11 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             }
         }
         if let Some(c) = p.api_error.captures(line) {
-            let code = c.get(1).or_else(|| c.get(3)).or_else(|| c.get(4));
+            let code = c
+                .get(1)
+                .or_else(|| c.get(3))
+                .or_else(|| c.get(4))
+                .or_else(|| c.get(5));
             if let (Some(m), Some(code)) = (c.get(0), code) {
                 out.push(Seen {
                     observation: Observation::ApiError {
@@ -450,13 +569,21 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                 });
                 // The clock measured on this error's answer, dumped in an earlier
                 // block, counts where the error is judged.
-                if let Some(offset) = state.clock.take()
+                let carried = state
+                    .clock
+                    .take()
+                    .map(|c| Observation::ClockOffset { seconds: c.value })
+                    .or_else(|| {
+                        state
+                            .clock_within
+                            .take()
+                            .map(|c| Observation::ClockWithin { seconds: c.value })
+                    });
+                if let Some(observation) = carried
                     && !clock_seen_here
                 {
                     out.push(Seen {
-                        observation: Observation::ClockOffset {
-                            seconds: offset.value,
-                        },
+                        observation,
                         line: li,
                         start: m.start(),
                         end: m.end(),
