@@ -126,8 +126,9 @@ fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
 }
 
 /// What the message says: the verdict, the matched statements and their conditions, the
-/// request context. The finding is rendered by `authdoctor_report`, as everywhere.
-fn human(d: &Decoded) -> Redacted {
+/// request context, and the notes when no finding carries them. The finding is rendered
+/// by `authdoctor_report`, as everywhere.
+fn human(d: &Decoded, finding: Option<&Finding>) -> Redacted {
     let mut o = String::new();
     let verdict = if d.allowed {
         "allowed"
@@ -172,8 +173,11 @@ fn human(d: &Decoded) -> Redacted {
         o.push_str(&format!("\nrequest context: {}\n", interesting.join(" ")));
     }
     o.push('\n');
-    for n in &d.notes {
-        o.push_str(&format!("note: {n}\n"));
+    // A finding shows the message's notes as its own.
+    if finding.is_none() {
+        for n in &d.notes {
+            o.push_str(&format!("note: {n}\n"));
+        }
     }
     Redacted::from_string(o)
 }
@@ -198,9 +202,9 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             writeln!(stdout, "{doc}")?;
         }
         Format::Human => {
-            write!(stdout, "{}", human(&decoded))?;
+            // The decoded part ends with a blank line.
+            write!(stdout, "{}", human(&decoded, findings.first()))?;
             if !findings.is_empty() {
-                writeln!(stdout)?;
                 write!(
                     stdout,
                     "{}",
@@ -209,7 +213,11 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             }
         }
         Format::Markdown => {
-            write!(stdout, "```text\n{}```\n", human(&decoded))?;
+            write!(
+                stdout,
+                "```text\n{}```\n",
+                human(&decoded, findings.first())
+            )?;
             if !findings.is_empty() {
                 writeln!(stdout)?;
                 write!(
