@@ -584,6 +584,9 @@ fn analyse_block(
     let mut clues: Vec<Clue<Span>> = Vec::new();
     let mut regex_lines: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     let mut markers: Vec<Span> = Vec::new();
+    // Markers that name only the subject (credentials, the metadata address) count
+    // when the block also says something failed.
+    let mut subject_markers: Vec<Span> = Vec::new();
     // Whether any line names the metadata service: only then do the readers look for
     // the exchanges of a story (the common single API error costs no reader work).
     let mut exchanges_mentioned = reader.is_open();
@@ -608,7 +611,13 @@ fn analyse_block(
                     NeedleUse::Anchor { scenario, signal } => {
                         regex_lines.insert((scenario, signal, li));
                     }
-                    NeedleUse::Marker { .. } => markers.push(span),
+                    NeedleUse::Marker { marker } => {
+                        if markers::is_subject_marker(marker) {
+                            subject_markers.push(span);
+                        } else {
+                            markers.push(span);
+                        }
+                    }
                     NeedleUse::Reader => exchanges_mentioned = true,
                 }
             }
@@ -793,6 +802,9 @@ fn analyse_block(
         }
     }
 
+    if !subject_markers.is_empty() && cleaned.iter().any(|l| markers::tells_failure(l)) {
+        markers.append(&mut subject_markers);
+    }
     if outcome.explained.is_empty() && !markers.is_empty() {
         markers.sort();
         markers.dedup_by_key(|s| (s.line, s.start));
@@ -989,6 +1001,24 @@ mod tests {
         let report = explain_text("all good\nnothing to see here\n");
         assert!(report.explained.is_empty());
         assert_eq!(report.lines, 2);
+    }
+
+    #[test]
+    fn naming_credentials_is_not_an_error_but_failing_to_get_them_is() {
+        let working = "2026-12-04 16:16:02,561 - botocore.credentials - DEBUG - Looking for credentials via: env\n\
+                       2026-12-04 16:16:02,562 - botocore.utils - DEBUG - IMDS ENDPOINT: http://169.254.169.254/\n\
+                       2026-12-04 16:16:02,570 - botocore.credentials - INFO - Found credentials from IAM Role: app";
+        assert!(explain_text(working).explained.is_empty());
+        let failing =
+            "2026-12-04 16:16:02,561 - app - ERROR - cannot refresh the credential cache for job 7";
+        let report = explain_text(failing);
+        assert_eq!(
+            report
+                .findings()
+                .map(|f| f.scenario.as_str())
+                .collect::<Vec<_>>(),
+            [authdoctor_kb::UNKNOWN]
+        );
     }
 
     #[test]
