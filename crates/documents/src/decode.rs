@@ -23,8 +23,7 @@ pub fn finding(d: &Decoded) -> Option<Finding> {
     {
         facts.insert("condition_key".to_owned(), clean(&c.key).into_owned());
     }
-    let confidence = if d.explicit_deny { 0.85 } else { 0.6 };
-    let mut f = knowledge_base().finding(id.as_str(), confidence, Vec::new(), facts)?;
+    let mut f = knowledge_base().finding(id.as_str(), d.confidence, Vec::new(), facts)?;
     f.notes = d.notes.iter().map(|n| clean(n).into_owned()).collect();
     Some(f)
 }
