@@ -179,13 +179,38 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
         (&p.read_timeout, Outcome::ReadTimeout),
     ];
     for (re, outcome) in ordered {
-        if let Some(m) = re.find(line) {
+        let timeout = matches!(outcome, Outcome::ConnectTimeout | Outcome::ReadTimeout);
+        if let Some(m) = re
+            .find_iter(line)
+            .find(|m| !(timeout && is_timeout_setting(line, m.end())))
+        {
             return Some((outcome, m.start(), m.end()));
         }
     }
     p.timeout
-        .find(line)
+        .find_iter(line)
+        .find(|m| !is_timeout_setting(line, m.end()))
         .map(|m| (Outcome::Timeout, m.start(), m.end()))
+}
+
+/// Whether the timeout word ending at `end` names a setting, not an event: a debug
+/// dump of the client's configuration (`connect_timeout: Set(1s)`, `read_timeout=5`,
+/// `timeout settings for this operation`) says how long it would wait, not that it
+/// waited in vain.
+fn is_timeout_setting(line: &str, end: usize) -> bool {
+    let rest = line.get(end..).unwrap_or("").trim_start();
+    if let Some(value) = rest.strip_prefix([':', '=']) {
+        let value = value.trim_start().trim_start_matches(['"', '\'']);
+        return value.starts_with(|c: char| c.is_ascii_digit())
+            || ["Set(", "Some(", "None", "Disabled", "Unset"]
+                .iter()
+                .any(|v| value.starts_with(v));
+    }
+    let lower = rest
+        .get(..rest.len().min(9))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    lower.starts_with("settings") || lower.starts_with("config")
 }
 
 impl Seen {
@@ -782,6 +807,22 @@ mod tests {
         );
         // A Date with no signed request before it says nothing about the clock.
         assert!(one("Date: Fri, 04 Dec 2026 16:44:10 GMT").is_empty());
+    }
+
+    #[test]
+    fn timeout_settings_are_not_timeouts() {
+        assert!(one("invoke{rpc.service=\"imds\"}: timeout settings for this operation: TimeoutConfig { connect_timeout: Set(1s), read_timeout: Set(1s) }").is_empty());
+        assert!(
+            one(
+                "DEBUG - IMDS ENDPOINT: http://169.254.169.254/ connect_timeout=1 read_timeout = 1"
+            )
+            .is_empty()
+        );
+        // The event still counts on a line that also shows the setting.
+        assert_eq!(
+            one("imds: connect_timeout: Set(1s); error: connect timeout to 169.254.169.254"),
+            ["GET (metadata service) → connect-timeout"]
+        );
     }
 
     #[test]
