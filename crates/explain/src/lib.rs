@@ -470,15 +470,25 @@ fn absorb_symptom(cause: &mut Explained, symptom: Explained) {
     finding
         .candidates
         .retain(|c| c.scenario != symptom.finding.scenario);
-    for (name, value) in symptom.finding.facts {
-        finding.facts.entry(name).or_insert(value);
+    take_facts_and_lines(cause, symptom.finding.facts, symptom.lines);
+}
+
+/// Facts the finding does not have yet, and the source lines of another finding folded
+/// into it.
+fn take_facts_and_lines(
+    into: &mut Explained,
+    facts: BTreeMap<String, String>,
+    lines: Vec<authdoctor_diagnosis::SourceLine>,
+) {
+    for (name, value) in facts {
+        into.finding.facts.entry(name).or_insert(value);
     }
-    for line in symptom.lines {
-        if !cause.lines.iter().any(|l| l.number == line.number) {
-            cause.lines.push(line);
+    for line in lines {
+        if !into.lines.iter().any(|l| l.number == line.number) {
+            into.lines.push(line);
         }
     }
-    cause.lines.sort_by_key(|l| (l.number, l.char_offset));
+    into.lines.sort_by_key(|l| (l.number, l.char_offset));
 }
 
 /// Folds a rival cause into the story's best: the symptoms it had absorbed move over,
@@ -507,15 +517,7 @@ fn fold_rival(winner: &mut Explained, rival: Explained, story_score: impl Fn(Sce
     finding
         .candidates
         .retain(|c| c.scenario != finding.scenario);
-    for (name, value) in rival.finding.facts {
-        finding.facts.entry(name).or_insert(value);
-    }
-    for line in rival.lines {
-        if !winner.lines.iter().any(|l| l.number == line.number) {
-            winner.lines.push(line);
-        }
-    }
-    winner.lines.sort_by_key(|l| (l.number, l.char_offset));
+    take_facts_and_lines(winner, rival.finding.facts, rival.lines);
 }
 
 fn round(c: f64) -> f64 {
