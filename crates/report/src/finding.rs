@@ -7,7 +7,9 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use authdoctor_diagnosis::SourceLine;
-use authdoctor_kb::{Evidence, Finding, ProbeEvidence, Role, Shell, TextEvidence, UNKNOWN};
+use authdoctor_kb::{
+    Evidence, Finding, ProbeEvidence, Role, Shell, StatementEvidence, TextEvidence, UNKNOWN,
+};
 use authdoctor_redact::Redacted;
 
 use crate::{BOLD, CYAN, DIM, GREEN, Options, Painter, unwrap_paragraphs, wrap};
@@ -33,6 +35,24 @@ fn describe_probe(p: &ProbeEvidence) -> String {
         format!("{}: {}", p.check, p.probe)
     };
     format!("{request} → {} after {} ms", p.outcome, p.elapsed_ms)
+}
+
+/// `Deny statement `DenyImdsV1` of `RequireImdsV2`: ec2:RoleDelivery = 1.0 (policy: 2.0)`.
+fn describe_statement(s: &StatementEvidence) -> String {
+    let mut out = format!("{} statement `{}`", s.effect, s.statement);
+    if let Some(policy) = &s.policy {
+        out.push_str(&format!(" of `{policy}`"));
+    }
+    if let Some(key) = &s.condition_key {
+        out.push_str(&format!(": {key}"));
+        if !s.request_values.is_empty() {
+            out.push_str(&format!(" = {}", s.request_values.join(", ")));
+        }
+        if !s.policy_values.is_empty() {
+            out.push_str(&format!(" (policy: {})", s.policy_values.join(", ")));
+        }
+    }
+    out
 }
 
 /// `line 3, column 12: `text``.
@@ -144,6 +164,7 @@ pub(crate) fn human_block(finding: &Finding, lines: &[SourceLine], options: &Opt
             let (role, label, what) = match evidence {
                 Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
                 Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+                Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
             };
             let text = if label.is_empty() {
                 what
@@ -329,6 +350,7 @@ pub(crate) fn markdown_block(finding: &Finding, lines: &[SourceLine], options: &
             let (role, label, what) = match evidence {
                 Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
                 Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+                Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
             };
             let label = if label.is_empty() {
                 String::new()
