@@ -1,11 +1,19 @@
 //! The compiled form of the knowledge base's signals.
 //!
 //! Every literal and every regex anchor of every scenario, plus the generic auth
-//! markers, go into one Aho-Corasick automaton. A line that contains none of them is
-//! skipped after one automaton pass; that is what keeps scanning large logs fast and
-//! start-up cheap. Regexes are compiled lazily, only for signals whose anchor occurred.
+//! markers, are the index's needles. A line that contains none of them is skipped after
+//! one pass; that is what keeps scanning large logs fast. Regexes are compiled lazily,
+//! only for signals whose anchor occurred.
+//!
+//! Finding the needles in a line has two implementations with the same answers: a
+//! table of the needles by first byte, free to build and fine for a few lines (one
+//! pasted message), and one Aho-Corasick automaton, which costs more to build than a
+//! short input takes to explain (milliseconds) and is built once the input has shown
+//! it is longer than [`SHORT_INPUT_BYTES`].
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use authdoctor_kb::{KnowledgeBase, Scenario};
@@ -40,12 +48,21 @@ pub struct Needle {
 /// Signals weaker than this only join blocks that something else opened.
 const OPENING_WEIGHT: f64 = 0.15;
 
+/// Bytes of lines searched with the first-byte table before the automaton is built:
+/// past this, the automaton's build cost is smaller than what the table would cost on
+/// the rest of the input.
+pub const SHORT_INPUT_BYTES: usize = 4096;
+
 pub struct Index {
     pub scenarios: &'static [Scenario],
     pub needles: Vec<Needle>,
-    /// Every needle, standard (overlapping-capable) semantics: the line filter for short
-    /// inputs and the search of interesting lines.
-    automaton: AhoCorasick,
+    /// The lowered needles by their first byte (see [`FirstByteTable`]).
+    table: FirstByteTable,
+    /// Bytes searched so far: the automaton is built once they pass [`SHORT_INPUT_BYTES`].
+    searched: AtomicUsize,
+    /// Every lowered needle, standard (overlapping-capable) semantics: the line filter
+    /// and the search of interesting lines once the input is no longer short.
+    automaton: OnceLock<AhoCorasick>,
     /// The same as a DFA: slower to build (milliseconds), about twice as fast to run;
     /// built only once an input proves long.
     prefilter_dfa: OnceLock<AhoCorasick>,
@@ -59,22 +76,28 @@ impl Index {
     pub fn build(kb: &'static KnowledgeBase) -> Index {
         let scenarios = kb.scenarios();
         let mut needles: Vec<Needle> = Vec::new();
+        // The first needle of each lowered text: a lookup instead of a scan of every
+        // needle per signal (hundreds of signals made that a quadratic start-up cost).
+        let mut first_of: HashMap<String, usize> = HashMap::new();
         let mut add = |text: &str, usage: NeedleUse, case_sensitive: bool| {
             if text.is_empty() {
                 return;
             }
-            match needles
-                .iter_mut()
-                .find(|n| n.text.eq_ignore_ascii_case(text))
-            {
+            let lowered = text.to_ascii_lowercase();
+            match first_of.get(&lowered).map(|&at| &mut needles[at]) {
                 Some(n) if n.text == text || !case_sensitive => {
                     n.uses.push((usage, case_sensitive));
                 }
-                _ => needles.push(Needle {
-                    text: text.to_owned(),
-                    uses: vec![(usage, case_sensitive)],
-                    opens: false,
-                }),
+                found => {
+                    if found.is_none() {
+                        first_of.insert(lowered, needles.len());
+                    }
+                    needles.push(Needle {
+                        text: text.to_owned(),
+                        uses: vec![(usage, case_sensitive)],
+                        opens: false,
+                    });
+                }
             }
         };
         for (si, scenario) in scenarios.iter().enumerate() {
@@ -123,19 +146,14 @@ impl Index {
                 }
             });
         }
-        // One automaton serves both the line filter and the overlapping search of
-        // interesting lines: building it is most of the start-up cost of `explain`. Its
-        // needles are lower case and lines are lowered before searching (ASCII lowering
-        // keeps byte offsets), which builds about twice as fast as a case-insensitive one.
+        // Needles are lower case and lines are lowered before searching (ASCII lowering
+        // keeps byte offsets): the automaton builds about twice as fast as a
+        // case-insensitive one, and the table needs no case rule.
         let lowered: Vec<String> = needles
             .iter()
             .map(|n| n.text.to_ascii_lowercase())
             .collect();
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&lowered)
-            .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"));
+        let table = FirstByteTable::new(lowered);
         let regexes = scenarios
             .iter()
             .map(|s| s.signals.iter().map(|_| OnceLock::new()).collect())
@@ -148,23 +166,46 @@ impl Index {
         Index {
             scenarios,
             needles,
-            automaton,
+            table,
+            searched: AtomicUsize::new(0),
+            automaton: OnceLock::new(),
             prefilter_dfa: OnceLock::new(),
             regexes,
             observation_rules,
         }
     }
 
+    /// The automaton, once the input has proved long enough to pay for building it;
+    /// `None` while the first-byte table is the cheaper way. `searched` is the length
+    /// of the line about to be searched.
+    fn automaton_for(&self, searched: usize) -> Option<&AhoCorasick> {
+        if let Some(automaton) = self.automaton.get() {
+            return Some(automaton);
+        }
+        let total = self.searched.fetch_add(searched, Ordering::Relaxed) + searched;
+        if total <= SHORT_INPUT_BYTES {
+            return None;
+        }
+        Some(self.automaton.get_or_init(|| self.table.automaton()))
+    }
+
     /// Whether any needle occurs in `line` (case-insensitively).
     pub fn is_candidate(&self, line: &str) -> bool {
-        self.automaton.is_match(&line.to_ascii_lowercase())
+        self.any_in_lowered(line.to_ascii_lowercase().as_bytes())
+    }
+
+    fn any_in_lowered(&self, lowered: &[u8]) -> bool {
+        match self.automaton_for(lowered.len()) {
+            Some(automaton) => automaton.is_match(lowered),
+            None => self.table.any_in(lowered),
+        }
     }
 
     /// Whether `line` holds a needle that may start an error block.
     pub fn opens_block(&self, line: &str) -> bool {
-        self.automaton
-            .find_overlapping_iter(&line.to_ascii_lowercase())
-            .any(|m| self.needles[m.pattern().as_usize()].opens)
+        self.occurrences(line)
+            .iter()
+            .any(|&(needle, _, _)| self.needles[needle].opens)
     }
 
     /// Whether any needle occurs in raw bytes (case-insensitively); `long_input` switches
@@ -183,16 +224,22 @@ impl Index {
                 })
                 .is_match(line)
         } else {
-            self.automaton.is_match(&line.to_ascii_lowercase())
+            self.any_in_lowered(&line.to_ascii_lowercase())
         }
     }
 
-    /// Every needle occurrence in `line`: `(needle index, byte start, byte end)`.
+    /// Every needle occurrence in `line`: `(needle index, byte start, byte end)`, in the
+    /// order of an overlapping Aho-Corasick search (by end, then longest first, then
+    /// needle index).
     pub fn occurrences(&self, line: &str) -> Vec<(usize, usize, usize)> {
-        self.automaton
-            .find_overlapping_iter(&line.to_ascii_lowercase())
-            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
-            .collect()
+        let lowered = line.to_ascii_lowercase();
+        match self.automaton_for(lowered.len()) {
+            Some(automaton) => automaton
+                .find_overlapping_iter(&lowered)
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect(),
+            None => self.table.occurrences(lowered.as_bytes()),
+        }
     }
 
     /// The compiled regex of a signal; `None` if it has none or it does not compile
@@ -211,5 +258,131 @@ impl Index {
                 .ok()
         })
         .as_ref()
+    }
+}
+
+/// The lowered needles grouped by first byte: searching tries, at each position of the
+/// line, the needles that start with its byte (their second byte first). Building it
+/// costs a pass over the needles; searching costs a few comparisons per byte, more than
+/// the automaton, so it serves short inputs only.
+#[derive(Debug)]
+struct FirstByteTable {
+    lowered: Vec<String>,
+    /// For each first byte: (second byte or `None` for a one-byte needle, needle index).
+    by_first: Vec<Vec<(Option<u8>, usize)>>,
+}
+
+impl FirstByteTable {
+    fn new(lowered: Vec<String>) -> FirstByteTable {
+        let mut by_first = vec![Vec::new(); 256];
+        for (i, needle) in lowered.iter().enumerate() {
+            let bytes = needle.as_bytes();
+            if let Some(&first) = bytes.first() {
+                by_first[usize::from(first)].push((bytes.get(1).copied(), i));
+            }
+        }
+        FirstByteTable { lowered, by_first }
+    }
+
+    /// The same needles as a standard-semantics automaton.
+    fn automaton(&self) -> AhoCorasick {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&self.lowered)
+            .unwrap_or_else(|e| unreachable!("needles are plain literals: {e}"))
+    }
+
+    /// Calls `found(needle, start, end)` for every occurrence, by start position.
+    fn each(&self, hay: &[u8], mut found: impl FnMut(usize, usize, usize) -> bool) {
+        for start in 0..hay.len() {
+            let next = hay.get(start + 1).copied();
+            for &(second, i) in &self.by_first[usize::from(hay[start])] {
+                if second.is_some() && second != next {
+                    continue;
+                }
+                let needle = self.lowered[i].as_bytes();
+                if hay[start..].starts_with(needle) && !found(i, start, start + needle.len()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn any_in(&self, hay: &[u8]) -> bool {
+        let mut any = false;
+        self.each(hay, |_, _, _| {
+            any = true;
+            false
+        });
+        any
+    }
+
+    /// Every occurrence, in the automaton's overlapping order: by end; at one end the
+    /// longest first (the automaton reports a state's own needles, then those of its
+    /// failure chain, ever shorter); equal needles by index.
+    fn occurrences(&self, hay: &[u8]) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        self.each(hay, |i, start, end| {
+            out.push((i, start, end));
+            true
+        });
+        out.sort_by_key(|&(i, start, end)| (end, start, i));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines made of needle pieces, overlaps and case changes: the table and the
+    /// automaton must find exactly the same occurrences in the same order.
+    #[test]
+    fn first_byte_table_and_automaton_agree() {
+        let index = Index::build(authdoctor_kb::knowledge_base());
+        let automaton = index.table.automaton();
+        let texts: Vec<&str> = index.needles.iter().map(|n| n.text.as_str()).collect();
+        let mut lines: Vec<String> = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let other = texts[(i * 7 + 3) % texts.len()];
+            let half: String = text.chars().take(text.chars().count() / 2).collect();
+            lines.push(format!("x{text}{other}"));
+            lines.push(format!("{}{text}", other.to_ascii_uppercase()));
+            lines.push(format!("{half}{text} and {other}{half}"));
+            lines.push(format!("{text}{text}"));
+        }
+        lines.push("An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired".to_owned());
+        lines.push(String::new());
+        let mut compared = 0;
+        for line in &lines {
+            let lowered = line.to_ascii_lowercase();
+            let expected: Vec<(usize, usize, usize)> = automaton
+                .find_overlapping_iter(&lowered)
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect();
+            assert_eq!(
+                index.table.occurrences(lowered.as_bytes()),
+                expected,
+                "{line}"
+            );
+            assert_eq!(index.table.any_in(lowered.as_bytes()), !expected.is_empty());
+            compared += expected.len();
+        }
+        assert!(compared > lines.len(), "the lines hold needles");
+    }
+
+    #[test]
+    fn the_automaton_is_built_only_past_the_short_input_bound() {
+        let index = Index::build(authdoctor_kb::knowledge_base());
+        let line = "An error occurred (ExpiredToken) when calling the GetCallerIdentity operation";
+        assert!(index.is_candidate(line));
+        assert!(index.automaton.get().is_none());
+        let found = index.occurrences(line);
+        for _ in 0..=SHORT_INPUT_BYTES / line.len() {
+            index.is_candidate(line);
+        }
+        assert!(index.automaton.get().is_some());
+        assert_eq!(index.occurrences(line), found);
     }
 }
