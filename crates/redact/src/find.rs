@@ -415,6 +415,8 @@ const NAMES: &[(&str, Name)] = &[
 
 /// The automaton over [`NAMES`], built once per process (it cannot fail to build for
 /// these few short literals; if it did, names would go unrecognised and shapes still work).
+/// A contiguous NFA: a DFA searched no faster here (the prefilter does most of the
+/// work) and cost a tenth of a one-message `explain` to build.
 fn names() -> Option<&'static AhoCorasick> {
     static NAMES_AUTOMATON: OnceLock<Option<AhoCorasick>> = OnceLock::new();
     NAMES_AUTOMATON
@@ -422,7 +424,7 @@ fn names() -> Option<&'static AhoCorasick> {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .build(NAMES.iter().map(|(n, _)| n))
                 .ok()
         })
