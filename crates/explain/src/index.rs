@@ -11,13 +11,12 @@
 //! short input takes to explain (milliseconds) and is built once the input has shown
 //! it is longer than [`SHORT_INPUT_BYTES`].
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use authdoctor_kb::{KnowledgeBase, Scenario};
-use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::meta::Regex;
 
 use crate::markers::AUTH_MARKERS;
 
@@ -76,28 +75,22 @@ impl Index {
     pub fn build(kb: &'static KnowledgeBase) -> Index {
         let scenarios = kb.scenarios();
         let mut needles: Vec<Needle> = Vec::new();
-        // The first needle of each lowered text: a lookup instead of a scan of every
-        // needle per signal (hundreds of signals made that a quadratic start-up cost).
-        let mut first_of: HashMap<String, usize> = HashMap::new();
         let mut add = |text: &str, usage: NeedleUse, case_sensitive: bool| {
             if text.is_empty() {
                 return;
             }
-            let lowered = text.to_ascii_lowercase();
-            match first_of.get(&lowered).map(|&at| &mut needles[at]) {
+            match needles
+                .iter_mut()
+                .find(|n| n.text.eq_ignore_ascii_case(text))
+            {
                 Some(n) if n.text == text || !case_sensitive => {
                     n.uses.push((usage, case_sensitive));
                 }
-                found => {
-                    if found.is_none() {
-                        first_of.insert(lowered, needles.len());
-                    }
-                    needles.push(Needle {
-                        text: text.to_owned(),
-                        uses: vec![(usage, case_sensitive)],
-                        opens: false,
-                    });
-                }
+                _ => needles.push(Needle {
+                    text: text.to_owned(),
+                    uses: vec![(usage, case_sensitive)],
+                    opens: false,
+                }),
             }
         };
         for (si, scenario) in scenarios.iter().enumerate() {
@@ -248,17 +241,37 @@ impl Index {
         let cell = self.regexes.get(scenario)?.get(signal)?;
         cell.get_or_init(|| {
             let spec = &self.scenarios[scenario].signals[signal];
-            let pattern = spec.regex.as_deref()?;
-            // Byte regexes with ASCII classes: the signals describe ASCII error text, and
-            // Unicode case folding would multiply the compile time of every `(?i)`.
-            RegexBuilder::new(pattern)
-                .case_insensitive(!spec.case_sensitive)
-                .unicode(false)
-                .build()
-                .ok()
+            signal_regex(spec.regex.as_deref()?, !spec.case_sensitive)
         })
         .as_ref()
     }
+}
+
+/// A signal's regex as `regex::bytes::RegexBuilder` with `unicode(false)` would build it
+/// (same syntax, leftmost-first, may match invalid UTF-8, same size limits), but without
+/// a literal prefilter: a signal regex only runs on the one line where its anchor
+/// occurred, so the prefilter never pays for itself, and building it (literal
+/// extraction, a Teddy searcher for each `(?i)` pattern's case variants) was most of a
+/// regex's compile time.
+///
+/// ASCII classes and ASCII case folding: the signals describe ASCII error text, and
+/// Unicode case folding would multiply the compile time of every `(?i)`.
+fn signal_regex(pattern: &str, case_insensitive: bool) -> Option<Regex> {
+    let syntax = regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(case_insensitive);
+    let config = Regex::config()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(false)
+        .auto_prefilter(false)
+        .nfa_size_limit(Some(10 * (1 << 20)))
+        .hybrid_cache_capacity(2 * (1 << 20));
+    Regex::builder()
+        .configure(config)
+        .syntax(syntax)
+        .build(pattern)
+        .ok()
 }
 
 /// The lowered needles grouped by first byte: searching tries, at each position of the
@@ -370,6 +383,38 @@ mod tests {
             compared += expected.len();
         }
         assert!(compared > lines.len(), "the lines hold needles");
+    }
+
+    /// Every shipped signal regex finds what `regex::bytes` with `unicode(false)` finds,
+    /// on its scenario's example logs, line by line.
+    #[test]
+    fn signal_regexes_match_as_the_regex_crate_does() {
+        let kb = authdoctor_kb::knowledge_base();
+        let mut compared = 0;
+        let mut matched = 0;
+        for scenario in kb.scenarios() {
+            for signal in &scenario.signals {
+                let Some(pattern) = signal.regex.as_deref() else {
+                    continue;
+                };
+                let ours = signal_regex(pattern, !signal.case_sensitive).expect(pattern);
+                let reference = regex::bytes::RegexBuilder::new(pattern)
+                    .case_insensitive(!signal.case_sensitive)
+                    .unicode(false)
+                    .build()
+                    .expect(pattern);
+                for other in kb.scenarios() {
+                    for line in other.examples.iter().flat_map(|e| e.log.lines()) {
+                        let expected = reference.find(line.as_bytes()).map(|m| m.range());
+                        let found = ours.find(line.as_bytes()).map(|m| m.range());
+                        assert_eq!(found, expected, "{pattern} on {line}");
+                        compared += 1;
+                        matched += usize::from(expected.is_some());
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000 && matched > 20, "{compared} {matched}");
     }
 
     #[test]
