@@ -1,7 +1,7 @@
 //! Reads `scenarios/*.toml` and `placeholders.toml`, checks them against the schema in
-//! `src/schema.rs` (unknown keys are errors), and embeds them as one JSON document, so
-//! the binary pays no TOML parsing at start-up and a typo fails the build with the
-//! file, line and column.
+//! `src/schema.rs` (unknown keys are errors), and embeds them as one postcard document
+//! (a compact binary serde form), so the binary pays no TOML or JSON parsing at
+//! start-up and a typo fails the build with the file, line and column.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -121,8 +121,8 @@ fn main() {
         catalogue: catalogue.sections,
         checks: checks.checks,
     };
-    let json = serde_json::to_string(&base).expect("serialise knowledge base");
-    fs::write(Path::new(&out_dir).join("kb.json"), json).expect("write kb.json");
+    let bytes = postcard::to_allocvec(&base).expect("serialise knowledge base");
+    fs::write(Path::new(&out_dir).join("kb.postcard"), bytes).expect("write kb.postcard");
 }
 
 #[derive(serde::Deserialize)]

