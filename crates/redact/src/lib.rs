@@ -47,9 +47,11 @@ use std::borrow::Cow;
 
 mod controls;
 mod find;
+mod json;
 mod text;
 mod view;
 
+pub use json::JsonCleaner;
 pub use text::Redacted;
 
 /// Neutralises control sequences, then masks secrets. See the crate docs.

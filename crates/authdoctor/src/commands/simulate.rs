@@ -14,12 +14,12 @@ use authdoctor_policy::eval::PolicySet;
 use authdoctor_policy::explain::Explanation;
 use authdoctor_policy::render::underline;
 use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
-use authdoctor_redact::Redacted;
+use authdoctor_redact::{JsonCleaner, Redacted};
 
 use crate::Outcome;
 
 use crate::output::{Format, Output};
-use authdoctor_documents::simulate::{Loaded, evaluate, marks};
+use authdoctor_documents::simulate::{Loaded, document, evaluate, json_text, marks};
 
 /// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
@@ -155,87 +155,6 @@ fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
     })
 }
 
-/// The JSON result of one case (the contract's `simulate` document), serialised straight
-/// from the engine's structures. The top-level keys keep the alphabetical order of the
-/// `serde_json::Value` this document used to be built as; nested objects now print their
-/// keys in declaration order (the same JSON).
-#[derive(serde::Serialize)]
-struct JsonResult<'a> {
-    decision: Decision,
-    deciding: &'a [authdoctor_policy::explain::StatementRef],
-    findings: &'a [Finding],
-    layers: &'a authdoctor_policy::explain::Layers,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    missing_allow: Option<&'a authdoctor_policy::explain::Missing>,
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    proposal: Option<Proposal<'a>>,
-    trace: &'a [authdoctor_policy::explain::StatementTrace],
-    version: u32,
-}
-
-#[derive(serde::Serialize)]
-struct Proposal<'a> {
-    changes: &'a [authdoctor_policy::advice::Change],
-    scenario: Option<authdoctor_kb::ScenarioId>,
-    verified: bool,
-}
-
-fn json_result<'a>(
-    name: Option<&'a str>,
-    ex: &'a Explanation,
-    advice: Option<&'a Advice>,
-    findings: &'a [Finding],
-) -> JsonResult<'a> {
-    JsonResult {
-        decision: ex.decision,
-        deciding: &ex.deciding,
-        findings,
-        layers: &ex.layers,
-        missing_allow: ex.missing_allow.as_ref(),
-        name,
-        proposal: advice.map(|a| Proposal {
-            changes: &a.changes,
-            scenario: a.scenario,
-            verified: a.verified,
-        }),
-        trace: &ex.trace,
-        version: 1,
-    }
-}
-
-/// The JSON of one case: secrets masked on the serialised text (where a value is seen
-/// next to its key and escapes are decoded). With `careful` (the input may carry a
-/// control character or a bidirectional override, see [`may_carry_controls`]) every
-/// string is neutralised first, through a `Value`; otherwise, the common case, the
-/// document is serialised straight from the engine's structures.
-fn json_text(doc: &JsonResult<'_>, careful: bool, pretty: bool) -> anyhow::Result<Redacted> {
-    let text = if careful {
-        let mut v = serde_json::to_value(doc)?;
-        authdoctor_report::clean_json(&mut v);
-        if pretty {
-            serde_json::to_string_pretty(&v)?
-        } else {
-            serde_json::to_string(&v)?
-        }
-    } else if pretty {
-        serde_json::to_string_pretty(doc)?
-    } else {
-        serde_json::to_string(doc)?
-    };
-    Ok(Redacted::from_string(text))
-}
-
-/// Raw control bytes, a `\u` escape, or the lead byte of a C1 control or bidirectional
-/// override (`C2`, `D8`, `E2`) anywhere in `input`.
-fn may_carry_controls(input: &str) -> bool {
-    input.contains("\\u")
-        || input.bytes().any(|b| {
-            (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-                || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)
-        })
-}
-
 fn human(
     loaded: &Loaded,
     ex: &Explanation,
@@ -346,8 +265,8 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let doc = json_result(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(stdout, "{}", json_text(&doc, true, true)?)?;
+            let doc = document(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(stdout, "{}", json_text(&doc, &mut JsonCleaner::new())?)?;
         }
         Format::Human | Format::Markdown => {
             let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
@@ -372,11 +291,11 @@ enum Flow {
 }
 
 /// Reads `path` line by line (each line bounded), skips the first `skip` lines, and
-/// hands every case to `each` with its line number and text, until `each` says stop.
+/// hands every case to `each` with its line number, until `each` says stop.
 fn for_each_case(
     path: &Path,
     skip: usize,
-    mut each: impl FnMut(usize, &str, Loaded) -> anyhow::Result<Flow>,
+    mut each: impl FnMut(usize, Loaded) -> anyhow::Result<Flow>,
 ) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -424,7 +343,7 @@ fn for_each_case(
             policies: case.policies,
             request: case.request,
         };
-        if let Flow::Stop = each(number, text, loaded)? {
+        if let Flow::Stop = each(number, loaded)? {
             return Ok(());
         }
     }
@@ -440,26 +359,27 @@ const HELD_OUTPUT: usize = 32 * 1024 * 1024;
 /// `--cases`: one result line per case.
 fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
     let mut all_allowed = true;
+    let mut cleaner = JsonCleaner::new();
     let mut held: Vec<u8> = Vec::new();
     // The last line evaluated into `held`, when it filled up before the end.
     let mut stopped_after = None;
-    for_each_case(path, 0, |number, text, case| {
+    for_each_case(path, 0, |number, case| {
         if held.len() >= HELD_OUTPUT {
             stopped_after = Some(number - 1);
             return Ok(Flow::Stop);
         }
-        all_allowed &= case_line(&mut held, text, &case, output)?;
+        all_allowed &= case_line(&mut held, &case, output, &mut cleaner)?;
         Ok(Flow::Continue)
     })?;
     if let Some(evaluated) = stopped_after {
-        for_each_case(path, evaluated, |_, _, _| Ok(Flow::Continue))?;
+        for_each_case(path, evaluated, |_, _| Ok(Flow::Continue))?;
     }
     let mut stdout = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
     stdout.write_all(&held)?;
     drop(held);
     if let Some(evaluated) = stopped_after {
-        for_each_case(path, evaluated, |_, text, case| {
-            all_allowed &= case_line(&mut stdout, text, &case, output)?;
+        for_each_case(path, evaluated, |_, case| {
+            all_allowed &= case_line(&mut stdout, &case, output, &mut cleaner)?;
             Ok(Flow::Continue)
         })?;
     }
@@ -474,15 +394,15 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
 /// Evaluates one case of `--cases` and writes its result line; whether it was allowed.
 fn case_line(
     out: &mut impl Write,
-    text: &str,
     l: &Loaded,
     output: &Output,
+    cleaner: &mut JsonCleaner,
 ) -> anyhow::Result<bool> {
     match output.format {
         Format::Json => {
             let (ex, advice, findings) = evaluate(l);
-            let doc = json_result(l.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(out, "{}", json_text(&doc, may_carry_controls(text), false)?)?;
+            let doc = document(l.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(out, "{}", cleaner.line(&doc)?)?;
             Ok(ex.decision == Decision::Allow)
         }
         _ => {
