@@ -34,7 +34,7 @@ const MEMO_MAX_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Default)]
 pub struct JsonCleaner {
     /// Raw string → its cleaned text, escaped for JSON (without the quotes).
-    memo: HashMap<Box<str>, Box<[u8]>, BuildWordHasher>,
+    memo: HashMap<Box<[u8]>, Box<[u8]>, BuildWordHasher>,
     memo_bytes: usize,
     /// Scratch space for the escaped text of a string not in the memo.
     escaped: Vec<u8>,
@@ -75,11 +75,13 @@ impl JsonCleaner {
         Ok(Redacted::already_clean(text))
     }
 
-    /// Writes `raw` cleaned and escaped (without the quotes).
-    fn write_clean<W: ?Sized + Write>(&mut self, writer: &mut W, raw: &str) -> io::Result<()> {
+    /// Writes `raw` (a string's UTF-8 text) cleaned and escaped (without the quotes).
+    fn write_clean<W: ?Sized + Write>(&mut self, writer: &mut W, raw: &[u8]) -> io::Result<()> {
         if let Some(escaped) = self.memo.get(raw) {
             return writer.write_all(escaped);
         }
+        let raw =
+            std::str::from_utf8(raw).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         let mut escaped = std::mem::take(&mut self.escaped);
         escaped.clear();
         escape_into(&mut escaped, &crate::clean(raw));
@@ -90,7 +92,8 @@ impl JsonCleaner {
                 self.memo_bytes = 0;
             }
             self.memo_bytes += raw.len() + escaped.len();
-            self.memo.insert(raw.into(), escaped.as_slice().into());
+            self.memo
+                .insert(raw.as_bytes().into(), escaped.as_slice().into());
         }
         self.escaped = escaped;
         written
@@ -253,9 +256,7 @@ impl<F: Formatter> Formatter for Cleaning<'_, F> {
 
     fn end_string<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
         self.capturing = false;
-        let raw = std::str::from_utf8(&self.raw)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        self.cleaner.write_clean(writer, raw)?;
+        self.cleaner.write_clean(writer, &self.raw)?;
         self.inner.end_string(writer)
     }
 

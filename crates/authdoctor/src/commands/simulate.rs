@@ -12,7 +12,7 @@ use authdoctor_kb::Finding;
 use authdoctor_policy::advice::Advice;
 use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_policy::eval::PolicySet;
-use authdoctor_policy::explain::Explanation;
+use authdoctor_policy::explain::{Explanation, missing_allow_message};
 use authdoctor_policy::render::underline;
 use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
 use authdoctor_redact::{JsonCleaner, Redacted};
@@ -615,26 +615,38 @@ fn case_line(
             Ok(ex.decision == Decision::Allow)
         }
         _ => {
-            // One line per case names the decision and why: no advice or finding needed.
-            let ex = l.policies.explain(&l.request);
-            let deciding: Vec<String> = ex
-                .deciding
-                .iter()
-                .map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement))
-                .collect();
-            let why = ex
-                .missing_allow
-                .as_ref()
-                .map(|m| m.message.clone())
-                .unwrap_or_else(|| deciding.join(", "));
+            // One line per case names the decision and why: no trace, advice or finding
+            // needed, so the fast path's verdict is enough.
+            let verdict = l.policies.verdict(&l.request);
+            let why = match verdict.missing_allow {
+                Some(m) => missing_allow_message(m, &l.request),
+                None => {
+                    let mut deciding = String::new();
+                    for at in &verdict.deciding {
+                        let Some((policy, statement)) = l.policies.statement(*at) else {
+                            continue;
+                        };
+                        if !deciding.is_empty() {
+                            deciding.push_str(", ");
+                        }
+                        deciding.push_str(&format!(
+                            "{}:{}/{}",
+                            at.kind.layer(),
+                            policy.name,
+                            statement.id()
+                        ));
+                    }
+                    deciding
+                }
+            };
             let line = format!(
                 "{}: {:?} {}",
                 l.name.as_deref().unwrap_or("-"),
-                ex.decision,
+                verdict.decision,
                 why
             );
             writeln!(out, "{}", Redacted::from_string(line))?;
-            Ok(ex.decision == Decision::Allow)
+            Ok(verdict.decision == Decision::Allow)
         }
     }
 }
