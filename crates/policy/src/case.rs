@@ -211,8 +211,15 @@ impl Cx<'_> {
 /// Parses a case file (one JSON document).
 pub fn parse_case(origin: &str, text: &str) -> Result<Case, PolicyError> {
     check_size(text).map_err(|e| e.in_origin(origin))?;
+    parse_case_text(origin, text.to_owned())
+}
+
+/// [`parse_case`] for text the caller owns: it becomes the case's source without a copy
+/// (`simulate --cases` reads thousands of lines).
+pub fn parse_case_text(origin: &str, text: String) -> Result<Case, PolicyError> {
+    check_size(&text).map_err(|e| e.in_origin(origin))?;
     let source = Source::new(origin, text);
-    let value = json::parse(text).map_err(|e| e.in_origin(origin))?;
+    let value = json::parse(&source.text).map_err(|e| e.in_origin(origin))?;
     case_from_value(&value, &source)
 }
 

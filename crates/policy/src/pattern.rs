@@ -74,13 +74,15 @@ impl Glob {
         Glob::from_tokens(tokenize(&[(pattern, false)]))
     }
 
-    pub fn from_tokens(toks: Vec<Tok>) -> Glob {
-        match toks.as_slice() {
+    pub fn from_tokens(mut toks: Vec<Tok>) -> Glob {
+        // The literal moves into the pattern (no copy): compiling every pattern of every
+        // policy is a good part of reading a case.
+        match toks.as_mut_slice() {
             [] => Glob::Exact("".into()),
             [Tok::Star] => Glob::Any,
-            [Tok::Lit(l)] => Glob::Exact(l.as_str().into()),
-            [Tok::Lit(l), Tok::Star] => Glob::Prefix(l.as_str().into()),
-            [Tok::Star, Tok::Lit(l)] => Glob::Suffix(l.as_str().into()),
+            [Tok::Lit(l)] => Glob::Exact(std::mem::take(l).into_boxed_str()),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(std::mem::take(l).into_boxed_str()),
+            [Tok::Star, Tok::Lit(l)] => Glob::Suffix(std::mem::take(l).into_boxed_str()),
             _ => Glob::General(toks.into_boxed_slice()),
         }
     }

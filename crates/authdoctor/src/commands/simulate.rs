@@ -14,7 +14,9 @@ use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_policy::eval::PolicySet;
 use authdoctor_policy::explain::{Explanation, missing_allow_message};
 use authdoctor_policy::render::underline;
-use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
+use authdoctor_policy::{
+    Context, Decision, PolicyKind, Request, parse_case, parse_case_text, parse_policy,
+};
 use authdoctor_redact::{JsonCleaner, Redacted};
 
 use crate::Outcome;
@@ -532,7 +534,7 @@ fn run_batch(
         last_line: 0,
     };
     for (number, text) in lines {
-        let case = parse_case("", &text).map_err(|e| {
+        let case = parse_case_text("", text).map_err(|e| {
             anyhow::anyhow!(
                 "{}:{}:{}: {}",
                 path.display(),
