@@ -94,6 +94,20 @@ pub fn parse(text: &str) -> Result<Value<'_>, PolicyError> {
     Ok(value)
 }
 
+/// Bytes that end the plain run of a string: the closing quote, an escape, or a raw
+/// control character (an error, reported by the escaping path).
+static ENDS_PLAIN_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -207,15 +221,13 @@ impl<'a> Parser<'a> {
 
     /// A string: borrowed from the text when it holds no escape, the common case.
     fn string(&mut self) -> Result<Cow<'a, str>, PolicyError> {
-        let open = self.pos;
-        let first = open + 1;
-        let mut end = first;
-        while let Some(&b) = self.bytes.get(end) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
-            }
-            end += 1;
-        }
+        let first = self.pos + 1;
+        let rest = self.bytes.get(first..).unwrap_or_default();
+        let end = first
+            + rest
+                .iter()
+                .position(|&b| ENDS_PLAIN_STRING[usize::from(b)])
+                .unwrap_or(rest.len());
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
             return Ok(Cow::Borrowed(&self.text[first..end]));
