@@ -45,9 +45,17 @@ impl JsonCleaner {
         JsonCleaner::default()
     }
 
-    /// One line of compact JSON (no trailing newline).
+    /// One line of compact JSON (no trailing newline), as `serde_json::to_string`.
     pub fn line<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<Redacted> {
-        self.serialise(value, CompactFormatter)
+        let mut line = Line {
+            out: Vec::with_capacity(8192),
+            cleaner: self,
+        };
+        value.serialize(&mut line)?;
+        // Every byte written is JSON structure, a number or a cleaned `&str`.
+        let text = String::from_utf8(line.out)
+            .map_err(|e| serde_json::Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+        Ok(Redacted::already_clean(text))
     }
 
     /// Pretty-printed JSON, two-space indent, as `serde_json::to_string_pretty`.
@@ -341,6 +349,491 @@ impl<F: Formatter> Formatter for Cleaning<'_, F> {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Compact lines without serde_json's own string pass: a `Serializer` that hands each
+// string straight to the memo (no copy, no escape scan for a string seen before) and
+// writes everything else as serde_json's compact form does, numbers through serde_json's
+// own formatter. `JsonCleaner::line` uses it; a test compares it with serde_json.
+
+type LineResult = Result<(), serde_json::Error>;
+
+struct Line<'c> {
+    out: Vec<u8>,
+    cleaner: &'c mut JsonCleaner,
+}
+
+impl Line<'_> {
+    fn string(&mut self, s: &str) -> LineResult {
+        self.out.push(b'"');
+        self.cleaner
+            .write_clean(&mut self.out, s.as_bytes())
+            .map_err(serde_json::Error::io)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+
+    fn number(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> LineResult {
+        write(&mut self.out).map_err(serde_json::Error::io)
+    }
+}
+
+/// An array or object being written: whether an element was written yet.
+struct Compound<'l, 'c> {
+    line: &'l mut Line<'c>,
+    first: bool,
+    /// After the elements: `}` closing a `{"Variant": …}` wrapper too.
+    close_variant: bool,
+}
+
+impl Compound<'_, '_> {
+    fn separator(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.line.out.push(b',');
+        }
+    }
+
+    fn end(self, close: u8) -> LineResult {
+        self.line.out.push(close);
+        if self.close_variant {
+            self.line.out.push(b'}');
+        }
+        Ok(())
+    }
+}
+
+macro_rules! line_numbers {
+    ($($method:ident: $ty:ty => $write:ident),* $(,)?) => {
+        $(
+            fn $method(self, value: $ty) -> LineResult {
+                self.number(|out| CompactFormatter.$write(out, value))
+            }
+        )*
+    };
+}
+
+impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    type SerializeSeq = Compound<'l, 'c>;
+    type SerializeTuple = Compound<'l, 'c>;
+    type SerializeTupleStruct = Compound<'l, 'c>;
+    type SerializeTupleVariant = Compound<'l, 'c>;
+    type SerializeMap = Compound<'l, 'c>;
+    type SerializeStruct = Compound<'l, 'c>;
+    type SerializeStructVariant = Compound<'l, 'c>;
+
+    line_numbers!(
+        serialize_i8: i8 => write_i8, serialize_i16: i16 => write_i16,
+        serialize_i32: i32 => write_i32, serialize_i64: i64 => write_i64,
+        serialize_i128: i128 => write_i128, serialize_u8: u8 => write_u8,
+        serialize_u16: u16 => write_u16, serialize_u32: u32 => write_u32,
+        serialize_u64: u64 => write_u64, serialize_u128: u128 => write_u128,
+    );
+
+    fn serialize_f32(self, value: f32) -> LineResult {
+        if value.is_finite() {
+            self.number(|out| CompactFormatter.write_f32(out, value))
+        } else {
+            self.serialize_unit()
+        }
+    }
+
+    fn serialize_f64(self, value: f64) -> LineResult {
+        if value.is_finite() {
+            self.number(|out| CompactFormatter.write_f64(out, value))
+        } else {
+            self.serialize_unit()
+        }
+    }
+
+    fn serialize_bool(self, value: bool) -> LineResult {
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn serialize_char(self, value: char) -> LineResult {
+        self.string(value.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, value: &str) -> LineResult {
+        self.string(value)
+    }
+
+    fn serialize_bytes(self, value: &[u8]) -> LineResult {
+        use serde::ser::SerializeSeq;
+        let mut seq = self.serialize_seq(Some(value.len()))?;
+        for byte in value {
+            seq.serialize_element(byte)?;
+        }
+        SerializeSeq::end(seq)
+    }
+
+    fn serialize_none(self) -> LineResult {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> LineResult {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> LineResult {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> LineResult {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> LineResult {
+        self.string(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> LineResult {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> LineResult {
+        self.out.push(b'{');
+        self.string(variant)?;
+        self.out.push(b':');
+        value.serialize(&mut *self)?;
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.out.push(b'[');
+        Ok(Compound {
+            line: self,
+            first: true,
+            close_variant: false,
+        })
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.out.push(b'{');
+        self.string(variant)?;
+        self.out.extend_from_slice(b":[");
+        Ok(Compound {
+            line: self,
+            first: true,
+            close_variant: true,
+        })
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.out.push(b'{');
+        Ok(Compound {
+            line: self,
+            first: true,
+            close_variant: false,
+        })
+    }
+
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.serialize_map(Some(len))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'l, 'c>, serde_json::Error> {
+        self.out.push(b'{');
+        self.string(variant)?;
+        self.out.extend_from_slice(b":{");
+        Ok(Compound {
+            line: self,
+            first: true,
+            close_variant: true,
+        })
+    }
+}
+
+impl serde::ser::SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> LineResult {
+        self.separator();
+        value.serialize(&mut *self.line)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b']')
+    }
+}
+
+impl serde::ser::SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> LineResult {
+        serde::ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b']')
+    }
+}
+
+impl serde::ser::SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> LineResult {
+        serde::ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b']')
+    }
+}
+
+impl serde::ser::SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> LineResult {
+        serde::ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b']')
+    }
+}
+
+impl serde::ser::SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> LineResult {
+        self.separator();
+        // Keys are written as serde_json writes them: strings, or numbers, booleans and
+        // unit variants as strings; the text is cleaned like every other string.
+        let text = key.serialize(KeyText)?;
+        self.line.string(&text)?;
+        self.line.out.push(b':');
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> LineResult {
+        value.serialize(&mut *self.line)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b'}')
+    }
+}
+
+impl serde::ser::SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> LineResult {
+        self.separator();
+        self.line.string(key)?;
+        self.line.out.push(b':');
+        value.serialize(&mut *self.line)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b'}')
+    }
+}
+
+impl serde::ser::SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> LineResult {
+        serde::ser::SerializeStruct::serialize_field(self, key, value)
+    }
+    fn end(self) -> LineResult {
+        Compound::end(self, b'}')
+    }
+}
+
+/// A map key's text, as serde_json accepts keys.
+struct KeyText;
+
+fn key_must_be_a_string() -> serde_json::Error {
+    serde::ser::Error::custom("key must be a string")
+}
+
+macro_rules! key_numbers {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method(self, value: $ty) -> Result<String, serde_json::Error> {
+                Ok(value.to_string())
+            }
+        )*
+    };
+}
+
+impl serde::Serializer for KeyText {
+    type Ok = String;
+    type Error = serde_json::Error;
+    type SerializeSeq = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeTuple = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeMap = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeStruct = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeStructVariant = serde::ser::Impossible<String, serde_json::Error>;
+
+    key_numbers!(
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_u128: u128, serialize_bool: bool,
+    );
+
+    fn serialize_f32(self, value: f32) -> Result<String, serde_json::Error> {
+        if !value.is_finite() {
+            return Err(key_must_be_a_string());
+        }
+        let mut out = Vec::new();
+        CompactFormatter
+            .write_f32(&mut out, value)
+            .map_err(serde_json::Error::io)?;
+        String::from_utf8(out).map_err(|_| key_must_be_a_string())
+    }
+    fn serialize_f64(self, value: f64) -> Result<String, serde_json::Error> {
+        if !value.is_finite() {
+            return Err(key_must_be_a_string());
+        }
+        let mut out = Vec::new();
+        CompactFormatter
+            .write_f64(&mut out, value)
+            .map_err(serde_json::Error::io)?;
+        String::from_utf8(out).map_err(|_| key_must_be_a_string())
+    }
+    fn serialize_char(self, value: char) -> Result<String, serde_json::Error> {
+        Ok(value.to_string())
+    }
+    fn serialize_str(self, value: &str) -> Result<String, serde_json::Error> {
+        Ok(value.to_owned())
+    }
+    fn serialize_bytes(self, _value: &[u8]) -> Result<String, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_none(self) -> Result<String, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(
+        self,
+        _value: &T,
+    ) -> Result<String, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit(self) -> Result<String, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<String, serde_json::Error> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<String, serde_json::Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<String, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, serde_json::Error> {
+        Err(key_must_be_a_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +881,72 @@ mod tests {
             let back: serde_json::Value = serde_json::from_str(&line).unwrap();
             assert!(back["values"][0].as_str().unwrap().contains("[redacted"));
         }
+    }
+
+    #[test]
+    fn lines_are_what_the_formatter_path_writes() {
+        #[derive(Serialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        enum Tagged {
+            Set { key: String, values: Vec<String> },
+            Remove { key: String },
+        }
+        #[derive(Serialize)]
+        enum Plain {
+            Unit,
+            Newtype(u8),
+            Tuple(i32, f64),
+            Struct { a: Option<bool> },
+        }
+        #[derive(Serialize)]
+        struct Doc {
+            version: u32,
+            confidence: f64,
+            nan: f64,
+            level: Option<usize>,
+            none: Option<String>,
+            changes: Vec<Tagged>,
+            plain: Vec<Plain>,
+            map: std::collections::BTreeMap<i64, char>,
+            value: serde_json::Value,
+            text: &'static str,
+        }
+        let doc = Doc {
+            version: 1,
+            confidence: 0.9,
+            nan: f64::NAN,
+            level: Some(3),
+            none: None,
+            changes: vec![
+                Tagged::Set {
+                    key: "aws:userid".into(),
+                    values: vec!["a\"b".into(), SECRET.into()],
+                },
+                Tagged::Remove {
+                    key: "k\u{1b}[2J".into(),
+                },
+            ],
+            plain: vec![
+                Plain::Unit,
+                Plain::Newtype(7),
+                Plain::Tuple(-1, 1e300),
+                Plain::Struct { a: Some(false) },
+            ],
+            map: [(-5, 'x'), (9, '"')].into(),
+            value: json!({"Effect": "Allow", "n": [1, -2.5, null], "s": format!("Signature={SECRET}")}),
+            text: "tab\tnewline\n✓",
+        };
+        let mut cleaner = JsonCleaner::new();
+        let line = cleaner.line(&doc).unwrap();
+        let formatter = cleaner.serialise(&doc, CompactFormatter).unwrap();
+        assert_eq!(line.as_str(), formatter.as_str());
+        assert!(!line.contains("bPxRfiCY"), "{line}");
+        // Without anything to clean, exactly serde_json's text.
+        let plain = json!({"a": [1, 2.5, "x\"y"], "b": {"c": null, "d": true}});
+        assert_eq!(
+            JsonCleaner::new().line(&plain).unwrap().as_str(),
+            serde_json::to_string(&plain).unwrap()
+        );
     }
 
     #[test]
