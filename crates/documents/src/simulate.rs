@@ -218,9 +218,10 @@ pub fn document<'a>(
 }
 
 /// The document as pretty JSON, every string cleaned (control sequences neutralised,
-/// secrets masked): what `simulate --case FILE --format json` prints and `serve` answers.
+/// secrets masked): what `simulate --case FILE --format json` prints and `serve` answers
+/// (keys in alphabetical order at every level, as `serve`'s JSON value prints them).
 pub fn json_text(doc: &Document<'_>, cleaner: &mut JsonCleaner) -> serde_json::Result<Redacted> {
-    cleaner.pretty(doc)
+    cleaner.pretty(&serde_json::to_value(doc)?)
 }
 
 /// The document as a JSON value, every string cleaned, for `serve`'s pages.
