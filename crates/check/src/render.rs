@@ -1,12 +1,13 @@
 //! Renders a [`Report`]: `human` (grouped checks with coloured status marks, each failure
 //! naming its scenario and a one-line fix, then the findings), `json` (the CLI contract)
-//! and `markdown`. The final text of every format passes through
-//! [`authdoctor_redact::clean`], so a secret can only reach the output if every earlier
-//! layer missed it too.
+//! and `markdown`. The findings and the JSON envelope are rendered by
+//! `authdoctor-report`, as for every other command; every format comes back as
+//! [`Redacted`] text, so a secret can only reach the output if every earlier layer
+//! missed it too.
 
 use anstyle::{AnsiColor, Effects, Style};
-use authdoctor_kb::Shell;
-use serde::Serialize;
+use authdoctor_redact::Redacted;
+use authdoctor_report::Options;
 
 use crate::{Check, Report, Status};
 
@@ -45,8 +46,10 @@ fn group_of(check: &Check) -> &str {
     check.id.as_str().split('.').next().unwrap_or_default()
 }
 
-/// The human view.
-pub fn human(report: &Report, color: bool) -> String {
+/// The human view; `options` say how findings are shown (colour, width, the shell of
+/// the fix commands).
+pub fn human(report: &Report, options: &Options) -> Redacted {
+    let color = options.color;
     let bold = Style::new().effects(Effects::BOLD);
     let dim = Style::new().effects(Effects::DIMMED);
     let mut out = String::new();
@@ -100,32 +103,11 @@ pub fn human(report: &Report, color: bool) -> String {
     if !report.findings.is_empty() {
         out.push('\n');
         out.push_str(&paint(color, bold, "Findings, best first"));
-        out.push('\n');
-        for (i, f) in report.findings.iter().enumerate() {
-            out.push_str(&format!(
-                "  {}. {} — {}\n",
-                i + 1,
-                paint(color, bold, &f.scenario),
-                f.title
-            ));
-            if let Some(summary) = &f.summary {
-                out.push_str(&format!("     {}\n", first_sentence(summary)));
-            }
-            for cmd in f
-                .fix
-                .commands
-                .iter()
-                .filter(|c| c.shell == Shell::Bash)
-                .take(2)
-            {
-                out.push_str(&format!("     $ {}\n", cmd.command));
-            }
-            if f.fix.commands.is_empty()
-                && let Some(step) = f.fix.steps.first()
-            {
-                out.push_str(&format!("     fix: {}\n", first_sentence(step)));
-            }
-        }
+        out.push_str("\n\n");
+        out.push_str(&authdoctor_report::human_findings(
+            &report.findings,
+            options,
+        ));
     }
     out.push('\n');
     let cr = &report.credentials;
@@ -144,30 +126,12 @@ pub fn human(report: &Report, color: bool) -> String {
         out.push_str(&format!(", expires {e}"));
     }
     out.push('\n');
-    authdoctor_redact::clean_keeping_style(&out).into_owned()
-}
-
-fn first_sentence(text: &str) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.find(". ") {
-        Some(i) if i < 300 => one_line[..=i].to_owned(),
-        _ => one_line.chars().take(300).collect(),
-    }
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    #[serde(flatten)]
-    report: &'a Report,
+    Redacted::keeping_style(&out)
 }
 
 /// The JSON document of the CLI contract.
-pub fn json(report: &Report) -> String {
-    let doc = Document { version: 1, report };
-    let text = serde_json::to_string_pretty(&doc)
-        .unwrap_or_else(|e| format!("{{\"version\":1,\"error\":\"{e}\"}}"));
-    authdoctor_redact::clean(&text).into_owned()
+pub fn json(report: &Report) -> Redacted {
+    authdoctor_report::document(report)
 }
 
 fn md_cell(text: &str) -> String {
@@ -175,7 +139,7 @@ fn md_cell(text: &str) -> String {
 }
 
 /// The Markdown view: a table of checks, then the findings.
-pub fn markdown(report: &Report) -> String {
+pub fn markdown(report: &Report, options: &Options) -> Redacted {
     let mut out = String::from(
         "# authdoctor check\n\n| status | check | summary | scenario |\n|---|---|---|---|\n",
     );
@@ -204,33 +168,11 @@ pub fn markdown(report: &Report) -> String {
         }
     }
     if !report.findings.is_empty() {
-        out.push_str("\n## Findings\n");
-        for f in &report.findings {
-            out.push_str(&format!("\n### `{}`: {}\n\n", f.scenario, f.title));
-            out.push_str(&f.root_cause);
-            out.push_str("\n\n");
-            for step in &f.fix.steps {
-                out.push_str(&format!(
-                    "- {}\n",
-                    step.split_whitespace().collect::<Vec<_>>().join(" ")
-                ));
-            }
-            let bash: Vec<&str> = f
-                .fix
-                .commands
-                .iter()
-                .filter(|c| c.shell == Shell::Bash)
-                .map(|c| c.command.as_str())
-                .collect();
-            if !bash.is_empty() {
-                out.push_str("\n```bash\n");
-                for cmd in bash {
-                    out.push_str(cmd);
-                    out.push('\n');
-                }
-                out.push_str("```\n");
-            }
-        }
+        out.push('\n');
+        out.push_str(&authdoctor_report::markdown_findings(
+            &report.findings,
+            options,
+        ));
     }
     let cr = &report.credentials;
     out.push_str(&format!(
@@ -240,5 +182,5 @@ pub fn markdown(report: &Report) -> String {
         cr.role.as_deref().unwrap_or("–"),
         cr.expires_at.as_deref().unwrap_or("–"),
     ));
-    authdoctor_redact::clean(&out).into_owned()
+    Redacted::from_string(out)
 }

@@ -6,9 +6,9 @@
 //! support. Judgements that no single exchange carries (an answer slower than the SDKs
 //! wait, a service that still accepts IMDSv1) stay with the check that makes them.
 
-use authdoctor_diagnosis::engine::{self, Clue, RuleRef};
+use authdoctor_diagnosis::engine;
 use authdoctor_diagnosis::{Method, Observation, Outcome, ScenarioId};
-use authdoctor_kb::{CheckId, knowledge_base};
+use authdoctor_kb::CheckId;
 
 use crate::http::{Exchange, Failure};
 use crate::{Check, Status};
@@ -63,22 +63,8 @@ pub(crate) fn provider(outcome: Outcome, row: CheckId) -> Observed {
 /// The engine's verdicts over the probes, best first: each scenario with the rows its
 /// evidence came from.
 pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<CheckId>)> {
-    let kb = knowledge_base();
-    let mut clues = Vec::new();
-    for (at, o) in observed.iter().enumerate() {
-        for &id in ScenarioId::ALL {
-            for (ri, rule) in kb.scenario(id).observations.iter().enumerate() {
-                if o.observation.matches(rule) {
-                    clues.push(Clue {
-                        scenario: id,
-                        rule: RuleRef::Observation(ri),
-                        at,
-                    });
-                }
-            }
-        }
-    }
-    engine::apply_precedence(engine::score(&clues), |_, _| true)
+    let observations: Vec<Observation> = observed.iter().map(|o| o.observation.clone()).collect();
+    engine::judge(&observations)
         .into_iter()
         .map(|s| {
             let mut rows: Vec<CheckId> = s

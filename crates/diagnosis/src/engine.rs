@@ -174,6 +174,28 @@ fn sort<L>(scored: &mut [Scored<L>]) {
     });
 }
 
+/// Judges observations that come without text (probes, policy decisions): every rule
+/// of every scenario against each, scored, causes ahead of the symptoms they explain.
+/// The places are indices into `observations`.
+pub fn judge(observations: &[crate::Observation]) -> Vec<Scored<usize>> {
+    let kb = knowledge_base();
+    let mut clues = Vec::new();
+    for (at, observation) in observations.iter().enumerate() {
+        for &id in ScenarioId::ALL {
+            for (ri, rule) in kb.scenario(id).observations.iter().enumerate() {
+                if observation.matches(rule) {
+                    clues.push(Clue {
+                        scenario: id,
+                        rule: RuleRef::Observation(ri),
+                        at,
+                    });
+                }
+            }
+        }
+    }
+    apply_precedence(score(&clues), |_, _| true)
+}
+
 /// Whether `cause` explains `symptom` according to the scenario files.
 pub fn explains(cause: ScenarioId, symptom: ScenarioId) -> bool {
     knowledge_base()

@@ -28,4 +28,4 @@ pub use authdoctor_kb::{
     CheckId, Evidence, Finding, ProbeEvidence, Role, ScenarioId, TextEvidence, knowledge_base,
 };
 pub use model::{Explained, LocatedObservation, Report, SourceLine};
-pub use observation::{ImdsPath, Method, Observation, Outcome};
+pub use observation::{ImdsPath, Method, Observation, Outcome, PolicyDecision};

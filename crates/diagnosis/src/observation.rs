@@ -30,7 +30,110 @@ pub enum Observation {
     },
     /// A credential provider of an SDK's chain and what it concluded.
     ProviderAttempt { provider: String, outcome: Outcome },
+    /// How far the client's clock was from AWS's when it signed a request, in seconds
+    /// (positive: the client is ahead): a request's signing time against the `Date` of
+    /// its answer, or the two times an error message quotes.
+    ClockOffset { seconds: i64 },
+    /// The client compared its clock with AWS's itself and found them at most
+    /// `seconds` apart: the JS SDK v3 corrects a larger offset and retries, so a
+    /// signing error it still shows without `clockSkewCorrected` was not a skew.
+    ClockWithin { seconds: i64 },
+    /// An IAM authorization decision: evaluated offline (`simulate`) or decoded from an
+    /// encoded authorization message (`decode`).
+    PolicyDecision(PolicyDecision),
 }
+
+/// What an authorization decision rested on.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct PolicyDecision {
+    /// `allow`, `explicit-deny` or `implicit-deny`.
+    pub decision: &'static str,
+    pub action: String,
+    pub principal: String,
+    pub resource: String,
+    /// The layer whose policies decided: the explicit Deny's, or the one that lacked
+    /// an Allow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Condition keys of the statements that decided (a Deny that applied, an Allow
+    /// whose conditions failed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub condition_keys: Vec<String>,
+    /// The request's context values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<(String, Vec<String>)>,
+    /// Actions the identity policies grant, when the source has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted: Option<Vec<String>>,
+}
+
+impl PolicyDecision {
+    fn matches(&self, rule: &ObservationRule) -> bool {
+        let any = |list: &[String], f: &dyn Fn(&str) -> bool| {
+            list.is_empty() || list.iter().any(|x| f(x))
+        };
+        let context_has = |pair: &str| {
+            let Some((key, value)) = pair.split_once('=') else {
+                return false;
+            };
+            self.context.iter().any(|(k, values)| {
+                k.eq_ignore_ascii_case(key) && values.iter().any(|v| v.eq_ignore_ascii_case(value))
+            })
+        };
+        let granted = rule.granted.iter().all(|want| {
+            self.granted
+                .as_ref()
+                .is_none_or(|g| g.iter().any(|have| glob(have, want) || glob(want, have)))
+        });
+        any(&rule.outcome, &|o| o == self.decision)
+            && any(&rule.action, &|p| glob(p, &self.action))
+            && any(&rule.layer, &|l| {
+                self.layer
+                    .as_deref()
+                    .is_some_and(|have| have.eq_ignore_ascii_case(l))
+            })
+            && any(&rule.condition_key, &|k| {
+                self.condition_keys
+                    .iter()
+                    .any(|have| have.eq_ignore_ascii_case(k))
+            })
+            && rule.context.iter().all(|pair| context_has(pair))
+            && any(&rule.principal, &|p| glob(p, &self.principal))
+            && any(&rule.resource, &|p| glob(p, &self.resource))
+            && granted
+    }
+}
+
+/// `*` matches any run of characters; ASCII case is ignored.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    // Classic two-pointer wildcard match, backtracking to the last star.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi].eq_ignore_ascii_case(&t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// Offsets at or under this many seconds count as a clock in step with AWS's: well
+/// inside the five minutes SigV4 tolerates (and the JS SDK v3's own correction
+/// threshold), whatever the one-second resolution of the times and a slow answer add.
+pub const CLOCK_IN_STEP_SECONDS: i64 = 240;
+/// Offsets beyond this many seconds are outside what SigV4 tolerates (5 minutes).
+pub const CLOCK_SKEWED_SECONDS: i64 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Method {
@@ -106,6 +209,9 @@ pub enum Outcome {
     NotFound,
     /// The credentials were past their expiry.
     Expired,
+    /// The step failed, and the text does not say how (a client that logs only that it
+    /// fell back).
+    Failed,
 }
 
 impl Outcome {
@@ -130,6 +236,7 @@ impl Outcome {
             Outcome::Malformed => "malformed",
             Outcome::NotFound => "not-found",
             Outcome::Expired => "expired",
+            Outcome::Failed => "failed",
         }
     }
 
@@ -195,6 +302,15 @@ impl Observation {
                     && any(&rule.path, &|p| p == class)
                     && any(&rule.outcome, &|o| outcome.matches(o))
             }
+            (Observation::ClockOffset { seconds }, ObservationKind::ClockOffset) => {
+                any(&rule.outcome, &|o| clock_matches(*seconds, o))
+            }
+            (Observation::PolicyDecision(d), ObservationKind::PolicyDecision) => d.matches(rule),
+            (Observation::ClockWithin { seconds }, ObservationKind::ClockOffset) => {
+                any(&rule.outcome, &|o| {
+                    o == "in-step" && seconds.abs() <= CLOCK_IN_STEP_SECONDS
+                })
+            }
             (Observation::ApiError { code, .. }, ObservationKind::ApiError) => {
                 any(&rule.code, &|c| c.eq_ignore_ascii_case(code))
             }
@@ -239,6 +355,63 @@ impl Observation {
             Observation::ProviderAttempt { provider, outcome } => {
                 format!("provider {provider} → {outcome}")
             }
+            Observation::ClockOffset { seconds } => match seconds {
+                0 => "clock in step with AWS's (signing time = server time)".to_owned(),
+                s if *s > 0 => format!("clock {s} s ahead of AWS's"),
+                s => format!("clock {} s behind AWS's", -s),
+            },
+            Observation::ClockWithin { seconds } => {
+                format!("clock within {seconds} s of AWS's (the SDK compared them)")
+            }
+            Observation::PolicyDecision(d) => match &d.layer {
+                Some(layer) => format!("{} → {} ({layer})", d.action, d.decision),
+                None => format!("{} → {}", d.action, d.decision),
+            },
+        }
+    }
+}
+
+/// Whether a clock offset fits a rule's pattern: `in-step` or `skewed`.
+fn clock_matches(seconds: i64, pattern: &str) -> bool {
+    match pattern {
+        "in-step" => seconds.abs() <= CLOCK_IN_STEP_SECONDS,
+        "skewed" => seconds.abs() > CLOCK_SKEWED_SECONDS,
+        _ => false,
+    }
+}
+
+/// Whether `pattern` is one that rules of `kind` may use in `outcome`: scenario files
+/// are checked against this, so a misspelt pattern fails a test instead of never
+/// matching.
+pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
+    match kind {
+        ObservationKind::ClockOffset => matches!(pattern, "in-step" | "skewed"),
+        ObservationKind::PolicyDecision => {
+            matches!(pattern, "allow" | "explicit-deny" | "implicit-deny")
+        }
+        ObservationKind::ApiError => false,
+        ObservationKind::ImdsExchange | ObservationKind::ProviderAttempt => {
+            if let Some(class) = pattern.strip_prefix("status-") {
+                return class.len() == 3
+                    && class.starts_with(['1', '2', '3', '4', '5'])
+                    && class.chars().all(|c| c.is_ascii_digit() || c == 'x');
+            }
+            pattern == "any-timeout"
+                || [
+                    Outcome::ConnectTimeout,
+                    Outcome::ReadTimeout,
+                    Outcome::Timeout,
+                    Outcome::Refused,
+                    Outcome::Reset,
+                    Outcome::Unreachable,
+                    Outcome::Proxy,
+                    Outcome::Malformed,
+                    Outcome::NotFound,
+                    Outcome::Expired,
+                    Outcome::Failed,
+                ]
+                .iter()
+                .any(|o| o.word() == pattern)
         }
     }
 }
@@ -257,6 +430,40 @@ mod tests {
         assert!(Outcome::ConnectTimeout.matches("connect-timeout"));
         assert!(!Outcome::ReadTimeout.matches("connect-timeout"));
         assert!(!Outcome::Refused.matches("any-timeout"));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("sts:AssumeRole*", "sts:AssumeRoleWithWebIdentity"));
+        assert!(glob("iam:passrole", "iam:PassRole"));
+        assert!(glob(
+            "*:spot-instances-request/*",
+            "arn:aws:ec2:eu-north-1:1:spot-instances-request/sir-1"
+        ));
+        assert!(!glob("iam:PassRole", "iam:PassRoles"));
+        assert!(!glob("*:role/*dlm*", "arn:aws:iam::1:role/app"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn clock_offsets_in_step_skewed_or_neither() {
+        let rule = |pattern: &str| -> ObservationRule {
+            serde_json::from_value(serde_json::json!({
+                "name": "clock", "kind": "clock-offset", "outcome": [pattern],
+                "weight": 0.5, "label": ""
+            }))
+            .unwrap_or_else(|e| panic!("rule: {e}"))
+        };
+        let at = |seconds| Observation::ClockOffset { seconds };
+        assert!(at(0).matches(&rule("in-step")));
+        assert!(at(-90).matches(&rule("in-step")));
+        assert!(!at(0).matches(&rule("skewed")));
+        assert!(at(-1200).matches(&rule("skewed")));
+        assert!(at(900).matches(&rule("skewed")));
+        // Between the two: neither reading.
+        assert!(!at(280).matches(&rule("in-step")) && !at(280).matches(&rule("skewed")));
+        let within = Observation::ClockWithin { seconds: 240 };
+        assert!(within.matches(&rule("in-step")) && !within.matches(&rule("skewed")));
     }
 
     #[test]

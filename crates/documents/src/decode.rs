@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use authdoctor_kb::{Finding, knowledge_base};
 use authdoctor_policy::decode::Decoded;
-use authdoctor_redact::clean;
+use authdoctor_redact::{Redacted, clean};
 
 /// The finding for a decoded message, when a scenario names its deny.
 pub fn finding(d: &Decoded) -> Option<Finding> {
@@ -23,16 +23,16 @@ pub fn finding(d: &Decoded) -> Option<Finding> {
     {
         facts.insert("condition_key".to_owned(), clean(&c.key).into_owned());
     }
-    let confidence = if d.explicit_deny { 0.85 } else { 0.6 };
-    let mut f = knowledge_base().finding(id.as_str(), confidence, Vec::new(), facts)?;
+    let mut f = knowledge_base().finding(id.as_str(), d.confidence, Vec::new(), facts)?;
     f.notes = d.notes.iter().map(|n| clean(n).into_owned()).collect();
     Some(f)
 }
 
-/// The JSON document `decode --format json` prints, every string cleaned.
-pub fn document(decoded: &Decoded, findings: &[Finding]) -> serde_json::Value {
+/// The fields of the JSON document `decode --format json` prints (the envelope with
+/// `version` is added by [`document`]), every string's control sequences neutralised;
+/// `serve` reads them to draw its page.
+pub fn body(decoded: &Decoded, findings: &[Finding]) -> serde_json::Value {
     let mut v = serde_json::json!({
-        "version": 1,
         "allowed": decoded.allowed,
         "explicit_deny": decoded.explicit_deny,
         "action": decoded.action,
@@ -45,4 +45,9 @@ pub fn document(decoded: &Decoded, findings: &[Finding]) -> serde_json::Value {
     });
     authdoctor_report::clean_json(&mut v);
     v
+}
+
+/// The JSON document `decode --format json` prints (and `POST /api/decode` answers).
+pub fn document(decoded: &Decoded, findings: &[Finding]) -> Redacted {
+    authdoctor_report::document(&body(decoded, findings))
 }

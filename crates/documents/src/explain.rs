@@ -71,7 +71,8 @@ pub fn explain_str(text: &str, origin: &str) -> Report {
     explain_input(text.as_bytes(), origin).unwrap_or_default()
 }
 
-/// The JSON document `explain --format json` prints for one report.
+/// The JSON document `explain --format json` prints for one report (the envelope is
+/// `authdoctor_report`'s).
 pub fn json(report: &Report) -> String {
     authdoctor_report::json_explain(report.findings(), &report.observations).into()
 }

@@ -62,12 +62,7 @@ pub fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Op
     if let Some(m) = &ex.missing_allow {
         facts.insert("layer".into(), m.layer.into());
     }
-    let confidence = if matches!(id, authdoctor_kb::ScenarioId::AccessDeniedMissingAllow) {
-        0.7
-    } else {
-        0.9
-    };
-    let mut f = knowledge_base().finding(id.as_str(), confidence, evidence, facts)?;
+    let mut f = knowledge_base().finding(id.as_str(), advice.confidence, evidence, facts)?;
     for (i, c) in advice.changes.iter().enumerate() {
         let mut step = format!("Minimal change: {}", c.describe());
         if advice.verified && i + 1 == advice.changes.len() {

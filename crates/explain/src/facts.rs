@@ -466,7 +466,7 @@ fn derive(facts: &mut Facts) {
 }
 
 /// `20190430T075732Z` → timestamp.
-fn parse_basic_timestamp(text: &str) -> Option<jiff::Timestamp> {
+pub(crate) fn parse_basic_timestamp(text: &str) -> Option<jiff::Timestamp> {
     let t = text.as_bytes();
     if t.len() != 16 {
         return None;

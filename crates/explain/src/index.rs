@@ -108,7 +108,10 @@ impl Index {
                 marker.case_sensitive,
             );
         }
-        for text in crate::readers::IMDS_NEEDLES {
+        for text in crate::readers::IMDS_NEEDLES
+            .iter()
+            .chain(crate::readers::CLOCK_NEEDLES)
+        {
             add(text, NeedleUse::Reader, false);
         }
         for needle in &mut needles {

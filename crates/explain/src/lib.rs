@@ -182,8 +182,16 @@ struct Collector {
     reader: readers::ReaderState,
     /// Findings folded into a cause that came after them (by index into `found`).
     absorbed: BTreeSet<usize>,
+    /// Every observation rule that matched, at its input line: a story's exchanges are
+    /// judged together at the end, across the blocks that split them.
+    story: Vec<Clue<usize>>,
     dropped: usize,
 }
+
+/// Story clues kept (a long log of many stories keeps its first ones).
+const MAX_STORY_CLUES: usize = 4096;
+/// Observations further apart than this many lines belong to different stories.
+const STORY_GAP: usize = 200;
 
 /// Distinct block texts remembered for the repeat shortcut.
 const MAX_SEEN_BLOCKS: usize = 4096;
@@ -196,6 +204,8 @@ struct BlockOutcome {
     /// symptom in a later block of the same story may still need them.
     latent: Vec<Explained>,
     observations: Vec<LocatedObservation>,
+    /// The observation rules that matched, at input lines.
+    story: Vec<Clue<usize>>,
 }
 
 impl Collector {
@@ -220,6 +230,8 @@ impl Collector {
         let room = MAX_OBSERVATIONS.saturating_sub(self.observations.len());
         self.observations
             .extend(outcome.observations.into_iter().take(room));
+        let room = MAX_STORY_CLUES.saturating_sub(self.story.len());
+        self.story.extend(outcome.story.into_iter().take(room));
         let positions = self.add(outcome.explained);
         for cause in outcome.latent {
             if self.latent.len() == MAX_LATENT {
@@ -340,7 +352,76 @@ impl Collector {
         }
     }
 
+    /// Judges each story's exchanges together. A client's debug log often splits one
+    /// story over many blocks (a request dump per block): the token PUT that timed out
+    /// in one reads as a dropped token answer (hop limit) until a later block shows the
+    /// GETs timing out too (nothing answers at all). Where the whole story's best cause
+    /// differs from causes found block by block, the rivals fold into it: their
+    /// evidence stays, as alternatives, and the symptoms they had absorbed move with it.
+    fn judge_stories(&mut self) {
+        let mut clues = std::mem::take(&mut self.story);
+        clues.sort_by_key(|c| c.at);
+        let mut start = 0;
+        while start < clues.len() {
+            let mut end = start + 1;
+            while end < clues.len() && clues[end].at - clues[end - 1].at <= STORY_GAP {
+                end += 1;
+            }
+            self.judge_story(&clues[start..end]);
+            start = end;
+        }
+    }
+
+    fn judge_story(&mut self, clues: &[Clue<usize>]) {
+        let (Some(first), Some(last)) = (clues.first(), clues.last()) else {
+            return;
+        };
+        let (from, to) = (first.at, last.at);
+        let scored = engine::score(clues);
+        let kb = knowledge_base();
+        let is_cause = |id: ScenarioId| !kb.scenario(id).explains.is_empty();
+        let Some(best) = scored.iter().find(|s| is_cause(s.scenario)) else {
+            return;
+        };
+        let story_score = |id: ScenarioId| {
+            scored
+                .iter()
+                .find(|s| s.scenario == id)
+                .map_or(0.0, |s| s.score)
+        };
+        let in_story = |f: &Finding| {
+            let at = first_line(f);
+            (from..=to + STORY_GAP).contains(&at) || (at..=at + STORY_GAP).contains(&from)
+        };
+        let live = |i: &usize| !self.absorbed.contains(i);
+        let Some(winner) = (0..self.found.len()).filter(live).find(|&i| {
+            let f = &self.found[i].finding;
+            f.scenario == best.scenario.as_str() && in_story(f)
+        }) else {
+            return;
+        };
+        let rivals: Vec<usize> = (0..self.found.len())
+            .filter(live)
+            .filter(|&i| i != winner)
+            .filter(|&i| {
+                let f = &self.found[i].finding;
+                ScenarioId::parse(&f.scenario).is_some_and(|id| {
+                    is_cause(id)
+                        && kb.scenario(id).category == kb.scenario(best.scenario).category
+                        && story_score(id) < best.score
+                        && scored.iter().any(|s| s.scenario == id)
+                }) && in_story(f)
+            })
+            .collect();
+        for i in rivals {
+            let rival = self.found[i].clone();
+            fold_rival(&mut self.found[winner], rival, story_score);
+            self.absorbed.insert(i);
+        }
+    }
+
     fn finish(mut self, lines: usize) -> Report {
+        self.judge_stories();
         let absorbed = std::mem::take(&mut self.absorbed);
         let mut index = 0;
         self.found.retain(|_| {
@@ -389,15 +470,54 @@ fn absorb_symptom(cause: &mut Explained, symptom: Explained) {
     finding
         .candidates
         .retain(|c| c.scenario != symptom.finding.scenario);
-    for (name, value) in symptom.finding.facts {
-        finding.facts.entry(name).or_insert(value);
+    take_facts_and_lines(cause, symptom.finding.facts, symptom.lines);
+}
+
+/// Facts the finding does not have yet, and the source lines of another finding folded
+/// into it.
+fn take_facts_and_lines(
+    into: &mut Explained,
+    facts: BTreeMap<String, String>,
+    lines: Vec<authdoctor_diagnosis::SourceLine>,
+) {
+    for (name, value) in facts {
+        into.finding.facts.entry(name).or_insert(value);
     }
-    for line in symptom.lines {
-        if !cause.lines.iter().any(|l| l.number == line.number) {
-            cause.lines.push(line);
+    for line in lines {
+        if !into.lines.iter().any(|l| l.number == line.number) {
+            into.lines.push(line);
         }
     }
-    cause.lines.sort_by_key(|l| (l.number, l.char_offset));
+    into.lines.sort_by_key(|l| (l.number, l.char_offset));
+}
+
+/// Folds a rival cause into the story's best: the symptoms it had absorbed move over,
+/// its own evidence stays as context, and it becomes a named alternative.
+fn fold_rival(winner: &mut Explained, rival: Explained, story_score: impl Fn(ScenarioId) -> f64) {
+    let finding = &mut winner.finding;
+    finding.confidence = finding.confidence.max(rival.finding.confidence);
+    for e in rival.finding.evidence {
+        if let authdoctor_kb::Evidence::Text(mut t) = e
+            && finding.evidence.len() < 2 * MAX_EVIDENCE
+        {
+            if t.role == Role::Cause {
+                t.role = Role::Context;
+            }
+            finding.evidence.push(t.into());
+        }
+    }
+    if let Some(id) = ScenarioId::parse(&rival.finding.scenario)
+        && !finding.candidates.iter().any(|c| c.scenario == id.as_str())
+    {
+        finding.candidates.push(authdoctor_kb::Candidate {
+            scenario: id.as_str().to_owned(),
+            confidence: round(story_score(id)),
+        });
+    }
+    finding
+        .candidates
+        .retain(|c| c.scenario != finding.scenario);
+    take_facts_and_lines(winner, rival.finding.facts, rival.lines);
 }
 
 fn round(c: f64) -> f64 {
@@ -449,6 +569,7 @@ fn analyse_block(
         explained: Vec::new(),
         latent: Vec::new(),
         observations: Vec::new(),
+        story: Vec::new(),
     };
     if block.is_empty() {
         return outcome;
@@ -465,6 +586,9 @@ fn analyse_block(
     let mut clues: Vec<Clue<Span>> = Vec::new();
     let mut regex_lines: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     let mut markers: Vec<Span> = Vec::new();
+    // Markers that name only the subject (credentials, the metadata address) count
+    // when the block also says something failed.
+    let mut subject_markers: Vec<Span> = Vec::new();
     // Whether any line names the metadata service: only then do the readers look for
     // the exchanges of a story (the common single API error costs no reader work).
     let mut exchanges_mentioned = reader.is_open();
@@ -489,7 +613,13 @@ fn analyse_block(
                     NeedleUse::Anchor { scenario, signal } => {
                         regex_lines.insert((scenario, signal, li));
                     }
-                    NeedleUse::Marker { .. } => markers.push(span),
+                    NeedleUse::Marker { marker } => {
+                        if markers::is_subject_marker(marker) {
+                            subject_markers.push(span);
+                        } else {
+                            markers.push(span);
+                        }
+                    }
                     NeedleUse::Reader => exchanges_mentioned = true,
                 }
             }
@@ -530,6 +660,11 @@ fn analyse_block(
                     scenario: id,
                     rule: RuleRef::Observation(rule),
                     at: span,
+                });
+                outcome.story.push(Clue {
+                    scenario: id,
+                    rule: RuleRef::Observation(rule),
+                    at: block[seen.line].number,
                 });
             }
         }
@@ -669,6 +804,9 @@ fn analyse_block(
         }
     }
 
+    if !subject_markers.is_empty() && cleaned.iter().any(|l| markers::tells_failure(l)) {
+        markers.append(&mut subject_markers);
+    }
     if outcome.explained.is_empty() && !markers.is_empty() {
         markers.sort();
         markers.dedup_by_key(|s| (s.line, s.start));
@@ -865,6 +1003,24 @@ mod tests {
         let report = explain_text("all good\nnothing to see here\n");
         assert!(report.explained.is_empty());
         assert_eq!(report.lines, 2);
+    }
+
+    #[test]
+    fn naming_credentials_is_not_an_error_but_failing_to_get_them_is() {
+        let working = "2026-12-04 16:16:02,561 - botocore.credentials - DEBUG - Looking for credentials via: env\n\
+                       2026-12-04 16:16:02,562 - botocore.utils - DEBUG - IMDS ENDPOINT: http://169.254.169.254/\n\
+                       2026-12-04 16:16:02,570 - botocore.credentials - INFO - Found credentials from IAM Role: app";
+        assert!(explain_text(working).explained.is_empty());
+        let failing =
+            "2026-12-04 16:16:02,561 - app - ERROR - cannot refresh the credential cache for job 7";
+        let report = explain_text(failing);
+        assert_eq!(
+            report
+                .findings()
+                .map(|f| f.scenario.as_str())
+                .collect::<Vec<_>>(),
+            [authdoctor_kb::UNKNOWN]
+        );
     }
 
     #[test]

@@ -59,3 +59,49 @@ pub const AUTH_MARKERS: &[Marker] = &[
     any_case("instance metadata"),
     any_case("169.254.169.254"),
 ];
+
+/// Markers that name the subject, not a failure: a debug log of a run that worked
+/// says "credential" and the metadata address on every other line. They make an
+/// `unknown` finding only next to a word of failure.
+pub const SUBJECT_MARKERS: &[&str] = &[
+    "security token",
+    "credential",
+    "instance metadata",
+    "169.254.169.254",
+];
+
+/// Words that say something went wrong, matched ASCII case-insensitively.
+const FAILURE_WORDS: &[&str] = &[
+    "error",
+    "exception",
+    "fail",
+    "denied",
+    "unable",
+    "invalid",
+    "refused",
+    "timed out",
+    "timeout",
+    "expired",
+    "could not",
+    "cannot",
+    "can't",
+    "not found",
+    "forbidden",
+    "unauthorized",
+    "not authorized",
+    "no valid",
+    "missing",
+];
+
+/// Whether the marker at `index` in [`AUTH_MARKERS`] names only the subject.
+pub fn is_subject_marker(index: usize) -> bool {
+    AUTH_MARKERS
+        .get(index)
+        .is_some_and(|m| SUBJECT_MARKERS.contains(&m.text))
+}
+
+/// Whether a line says something failed.
+pub fn tells_failure(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    FAILURE_WORDS.iter().any(|w| lower.contains(w))
+}

@@ -29,7 +29,18 @@ pub const IMDS_NEEDLES: &[&str] = &[
     "ec2 metadata",
     "ec2metadata",
     "metadata endpoint",
+    "frominstancemetadata",
 ];
+
+/// Lines holding one of these may carry half of a clock reading: a request's signing
+/// time, or the `Date` of an answer (its value ends in GMT).
+pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", " gmt", "$metadata"];
+
+/// What the JS SDK v3 corrects by itself: an error it shows without
+/// `clockSkewCorrected` came with a clock at most this far from AWS's.
+const JS_SKEW_CORRECTION_SECONDS: i64 = 240;
+/// Lines of a JS `$metadata` object.
+const JS_METADATA_LINES: usize = 10;
 
 /// How many lines after a metadata address an outcome without one may still belong to
 /// it (an error object printed over several lines).
@@ -61,6 +72,10 @@ struct Patterns {
     request_line: Regex,
     response_line: Regex,
     clock: Regex,
+    signed_at: Regex,
+    server_date: Regex,
+    quoted_times: Regex,
+    s3_times: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -111,8 +126,24 @@ fn patterns() -> &'static Patterns {
             ),
             response_line: re(r"^\s*(?:< )?HTTP/\d(?:\.\d)? ([1-5]\d\d)\b"),
             clock: re(r"\b([0-2]\d):([0-5]\d):([0-5]\d)(?:[.,](\d{1,6}))?\b"),
+            // A request's signing time: a header dump (`X-Amz-Date: …`), botocore's
+            // header dict (`'X-Amz-Date': b'…'`) or a canonical request (`x-amz-date:…`).
+            signed_at: re(r#"(?i)x-amz-date['"]?\s*[:=]\s*b?['"]?(\d{8}T\d{6}Z)"#),
+            // An answer's `Date` header, in a dump or a header dict.
+            server_date: re(
+                r#"(?i)(?:^|[\s{,'"])date['"]?\s*:\s*['"]?((?:mon|tue|wed|thu|fri|sat|sun), \d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}:\d{2} (?:GMT|UTC|[+-]0000))"#,
+            ),
+            // The signing time and AWS's time, as STS/IAM-style errors quote them.
+            quoted_times: re(
+                r"Signature (?:expired|not yet current): (\d{8}T\d{6}Z) is (?:now earlier|still later) than \d{8}T\d{6}Z \((\d{8}T\d{6}Z) [+-] \d+ min\.?\)",
+            ),
+            // S3's RequestTimeTooSkewed document.
+            s3_times: re(
+                r"<RequestTime>([ -;=-~]{1,40})</RequestTime>\s*<ServerTime>([ -;=-~]{1,40})</ServerTime>",
+            ),
+            // botocore, XML bodies, Go v2, and the JS SDK v3's printed error objects.
             api_error: re(
-                r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):",
+                r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):|^\s*Code: '([A-Za-z.]+)',?$",
             ),
         }
     })
@@ -148,13 +179,38 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
         (&p.read_timeout, Outcome::ReadTimeout),
     ];
     for (re, outcome) in ordered {
-        if let Some(m) = re.find(line) {
+        let timeout = matches!(outcome, Outcome::ConnectTimeout | Outcome::ReadTimeout);
+        if let Some(m) = re
+            .find_iter(line)
+            .find(|m| !(timeout && is_timeout_setting(line, m.end())))
+        {
             return Some((outcome, m.start(), m.end()));
         }
     }
     p.timeout
-        .find(line)
+        .find_iter(line)
+        .find(|m| !is_timeout_setting(line, m.end()))
         .map(|m| (Outcome::Timeout, m.start(), m.end()))
+}
+
+/// Whether the timeout word ending at `end` names a setting, not an event: a debug
+/// dump of the client's configuration (`connect_timeout: Set(1s)`, `read_timeout=5`,
+/// `timeout settings for this operation`) says how long it would wait, not that it
+/// waited in vain.
+fn is_timeout_setting(line: &str, end: usize) -> bool {
+    let rest = line.get(end..).unwrap_or("").trim_start();
+    if let Some(value) = rest.strip_prefix([':', '=']) {
+        let value = value.trim_start().trim_start_matches(['"', '\'']);
+        return value.starts_with(|c: char| c.is_ascii_digit())
+            || ["Set(", "Some(", "None", "Disabled", "Unset"]
+                .iter()
+                .any(|v| value.starts_with(v));
+    }
+    let lower = rest
+        .get(..rest.len().min(9))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    lower.starts_with("settings") || lower.starts_with("config")
 }
 
 impl Seen {
@@ -194,13 +250,207 @@ struct OpenRequest {
 #[derive(Debug, Default)]
 pub struct ReaderState {
     open: Option<OpenRequest>,
+    /// The signing time of the latest signed request (Unix seconds), until the `Date`
+    /// of its answer turns it into a clock offset.
+    signed: Option<Pending<i64>>,
+    /// A clock offset measured from a dump, for the API error that answer carried
+    /// (often in the next block, after the response headers).
+    clock: Option<Pending<i64>>,
+    /// A JS SDK `$metadata` object being read.
+    js_metadata: Option<Pending<i64>>,
+    /// The bound the client's own clock check put on the offset, for its API error.
+    clock_within: Option<Pending<i64>>,
+    /// The JS SDK v3's instance metadata provider at work; `true` once it logged that
+    /// its token request failed.
+    js_imds: Option<Pending<bool>>,
 }
 
+/// A value waiting for what completes it, for at most `lines_left` more lines.
+#[derive(Debug, Clone, Copy)]
+struct Pending<T> {
+    value: T,
+    lines_left: usize,
+}
+
+/// How many lines a signed request's answer, or the error that answer carried, may
+/// follow it: one request and response dump with its headers and body.
+const DUMP_LINES: usize = 40;
+
 impl ReaderState {
-    /// Whether a dumped request still waits for its answer.
+    /// Whether something read earlier waits for a later block: a dumped request for its
+    /// answer, a signing time for its server time, a clock offset for its error.
     pub fn is_open(&self) -> bool {
         self.open.is_some()
+            || self.signed.is_some()
+            || self.clock.is_some()
+            || self.js_metadata.is_some()
+            || self.clock_within.is_some()
+            || self.js_imds.is_some()
     }
+
+    fn age(&mut self) {
+        for pending in [
+            &mut self.signed,
+            &mut self.clock,
+            &mut self.js_metadata,
+            &mut self.clock_within,
+        ] {
+            match pending {
+                Some(p) if p.lines_left > 1 => p.lines_left -= 1,
+                _ => *pending = None,
+            }
+        }
+        match &mut self.js_imds {
+            Some(p) if p.lines_left > 1 => p.lines_left -= 1,
+            _ => self.js_imds = None,
+        }
+    }
+}
+
+/// A time as AWS messages and headers print it: `20261204T162410Z`,
+/// `2026-12-04T16:24:10Z` or `Fri, 04 Dec 2026 16:24:10 GMT`; Unix seconds.
+fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Some(t) = crate::facts::parse_basic_timestamp(text) {
+        return Some(t.as_second());
+    }
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t.as_second());
+    }
+    jiff::fmt::rfc2822::parse(text)
+        .ok()
+        .map(|z| z.timestamp().as_second())
+}
+
+/// The JS SDK v3's debug log tells the metadata provider's story only by what it
+/// logs and what it leaves out: `remoteProvider::fromInstanceMetadata` when it
+/// starts, `using v1 fallback` when the token request failed (for any reason but a
+/// 400), `Invalid response received from instance metadata service` when the
+/// credentials document was not credentials, and nothing more before the chain
+/// gives up. A chain failure after a token that was not refused means the token
+/// request succeeded and getting the role's credentials failed.
+const JS_IMDS_LINES: usize = 30;
+const JS_IMDS_START: &str = "remoteProvider::fromInstanceMetadata";
+const JS_FALLBACK: &str = "using v1 fallback";
+const JS_INVALID: &str = "Invalid response received from instance metadata service";
+const JS_CHAIN_FAILED: &str = "Could not load credentials from any providers";
+/// The path the JS provider reads the role's credentials from.
+const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
+
+fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
+    let span_of = |needle: &str| line.find(needle).map(|at| (at, at + needle.len()));
+    if line.contains(JS_IMDS_START) {
+        state.js_imds = Some(Pending {
+            value: false,
+            lines_left: JS_IMDS_LINES,
+        });
+        return None;
+    }
+    let fell_back = state.js_imds?.value;
+    if let Some((start, end)) = span_of(JS_FALLBACK) {
+        state.js_imds = state.js_imds.map(|p| Pending { value: true, ..p });
+        return Some(Seen::exchange(
+            Method::Put,
+            "/latest/api/token".to_owned(),
+            Outcome::Failed,
+            li,
+            start,
+            end,
+        ));
+    }
+    if let Some((start, end)) = span_of(JS_INVALID) {
+        state.js_imds = None;
+        return Some(Seen::exchange(
+            Method::Get,
+            CREDENTIALS_PATH.to_owned(),
+            Outcome::Malformed,
+            li,
+            start,
+            end,
+        ));
+    }
+    let (start, end) = span_of(JS_CHAIN_FAILED)?;
+    state.js_imds = None;
+    (!fell_back).then(|| {
+        Seen::exchange(
+            Method::Get,
+            CREDENTIALS_PATH.to_owned(),
+            Outcome::Failed,
+            li,
+            start,
+            end,
+        )
+    })
+}
+
+/// A clock offset told on one line, with its span: an error that quotes the signing
+/// time and AWS's, or an answer's `Date` after a signed request.
+fn clock_offset_on(line: &str, state: &mut ReaderState) -> Option<(i64, usize, usize)> {
+    let p = patterns();
+    let bytes = line.as_bytes();
+    let has = |needle: &str| {
+        bytes
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    if has("x-amz-date")
+        && let Some(t) = p
+            .signed_at
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .and_then(|m| parse_time(m.as_str()))
+    {
+        state.signed = Some(Pending {
+            value: t,
+            lines_left: DUMP_LINES,
+        });
+        return None;
+    }
+    let pair = |c: regex::Captures<'_>| {
+        let whole = c.get(0)?;
+        let signed = parse_time(c.get(1)?.as_str())?;
+        let server = parse_time(c.get(2)?.as_str())?;
+        Some((signed - server, whole.start(), whole.end()))
+    };
+    if has("signature ")
+        && let Some(found) = p.quoted_times.captures(line).and_then(pair)
+    {
+        return Some(found);
+    }
+    if has("<servertime>")
+        && let Some(found) = p.s3_times.captures(line).and_then(pair)
+    {
+        return Some(found);
+    }
+    if has("$metadata") && line.trim_end().ends_with('{') {
+        // The JS SDK v3 prints an error's `$metadata` over the next lines; it holds
+        // `clockSkewCorrected: true` only when the SDK found the clock off.
+        state.js_metadata = Some(Pending {
+            value: JS_SKEW_CORRECTION_SECONDS,
+            lines_left: JS_METADATA_LINES,
+        });
+        return None;
+    }
+    if let Some(metadata) = state.js_metadata {
+        if has("clockskewcorrected: true") {
+            state.js_metadata = None;
+        } else if line.trim_start().starts_with('}') {
+            state.js_metadata = None;
+            state.clock_within = Some(Pending {
+                value: metadata.value,
+                lines_left: DUMP_LINES,
+            });
+        }
+    }
+    if let Some(signed) = state.signed
+        && has("date")
+        && let Some(m) = p.server_date.captures(line).and_then(|c| c.get(1))
+        && let Some(server) = parse_time(m.as_str())
+    {
+        state.signed = None;
+        return Some((signed.value - server, m.start(), m.end()));
+    }
+    None
 }
 
 /// Seconds since midnight of the clock time on a line, if it has one.
@@ -249,10 +499,32 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         };
     // The last metadata request seen without an outcome: (line, method, path).
     let mut pending: Option<(usize, Method, String)> = None;
+    // Whether this block already holds a clock offset (then an API error here needs no
+    // copy of one carried from an earlier block).
+    let mut clock_seen_here = false;
     for (li, line) in lines.iter().enumerate() {
+        state.age();
         let clock = clock_on(line);
         if clock.is_some() {
             last_clock = clock;
+        }
+        if let Some(seen) = js_imds_on(line, li, state) {
+            pending = None;
+            out.push(seen);
+            continue;
+        }
+        if let Some((seconds, start, end)) = clock_offset_on(line, state) {
+            out.push(Seen {
+                observation: Observation::ClockOffset { seconds },
+                line: li,
+                start,
+                end,
+            });
+            clock_seen_here = true;
+            state.clock = Some(Pending {
+                value: seconds,
+                lines_left: DUMP_LINES,
+            });
         }
         // A dump of requests and responses: pair each response with its request; a
         // request that the next request follows without a response was not answered.
@@ -305,7 +577,11 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             }
         }
         if let Some(c) = p.api_error.captures(line) {
-            let code = c.get(1).or_else(|| c.get(3)).or_else(|| c.get(4));
+            let code = c
+                .get(1)
+                .or_else(|| c.get(3))
+                .or_else(|| c.get(4))
+                .or_else(|| c.get(5));
             if let (Some(m), Some(code)) = (c.get(0), code) {
                 out.push(Seen {
                     observation: Observation::ApiError {
@@ -316,6 +592,29 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                     start: m.start(),
                     end: m.end(),
                 });
+                // The clock measured on this error's answer, dumped in an earlier
+                // block, counts where the error is judged.
+                let carried = state
+                    .clock
+                    .take()
+                    .map(|c| Observation::ClockOffset { seconds: c.value })
+                    .or_else(|| {
+                        state
+                            .clock_within
+                            .take()
+                            .map(|c| Observation::ClockWithin { seconds: c.value })
+                    });
+                if let Some(observation) = carried
+                    && !clock_seen_here
+                {
+                    out.push(Seen {
+                        observation,
+                        line: li,
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                    clock_seen_here = true;
+                }
             }
         }
         let imds = p.imds.find(line);
@@ -460,6 +759,70 @@ mod tests {
         // The second request is still open at the end of this block: the next block
         // of the same input decides it.
         assert_eq!(one(refused), ["PUT /latest/api/token → refused"]);
+    }
+
+    #[test]
+    fn the_clock_is_read_from_a_signed_request_and_its_answer() {
+        // Go's dump: the signing header in one block, the answer's Date in the next,
+        // the error after it.
+        let mut state = ReaderState::default();
+        let request = ["X-Amz-Date: 20261204T162410Z", "X-Amz-Security-Token: …"];
+        assert!(read_with(&request, &mut state).is_empty());
+        assert!(state.is_open(), "the signing time waits for its answer");
+        let answer = [
+            "HTTP/1.1 400 Bad Request",
+            "Date: Fri, 04 Dec 2026 16:44:10 GMT",
+            "<Response><Errors><Error><Code>RequestExpired</Code></Error></Errors></Response>",
+        ];
+        let seen: Vec<String> = read_with(&answer, &mut state)
+            .into_iter()
+            .map(|s| s.observation.describe())
+            .collect();
+        assert_eq!(
+            seen,
+            ["clock 1200 s behind AWS's", "API error RequestExpired"]
+        );
+        // botocore's header dicts, one line each.
+        assert_eq!(
+            one(
+                "headers={'X-Amz-Date': b'20261204T161602Z'}\nResponse headers: {'Server': 'AmazonS3', 'Date': 'Fri, 04 Dec 2026 16:16:03 GMT'}"
+            ),
+            ["clock 1 s behind AWS's"]
+        );
+    }
+
+    #[test]
+    fn the_clock_is_read_from_errors_that_quote_both_times() {
+        assert_eq!(
+            one(
+                "<Message>Signature expired: 20261204T162412Z is now earlier than 20261204T163912Z (20261204T164412Z - 5 min.)</Message>"
+            ),
+            ["clock 1200 s behind AWS's"]
+        );
+        assert_eq!(
+            one(
+                "<RequestTime>20261204T162412Z</RequestTime><ServerTime>2026-12-04T16:24:12Z</ServerTime>"
+            ),
+            ["clock in step with AWS's (signing time = server time)"]
+        );
+        // A Date with no signed request before it says nothing about the clock.
+        assert!(one("Date: Fri, 04 Dec 2026 16:44:10 GMT").is_empty());
+    }
+
+    #[test]
+    fn timeout_settings_are_not_timeouts() {
+        assert!(one("invoke{rpc.service=\"imds\"}: timeout settings for this operation: TimeoutConfig { connect_timeout: Set(1s), read_timeout: Set(1s) }").is_empty());
+        assert!(
+            one(
+                "DEBUG - IMDS ENDPOINT: http://169.254.169.254/ connect_timeout=1 read_timeout = 1"
+            )
+            .is_empty()
+        );
+        // The event still counts on a line that also shows the setting.
+        assert_eq!(
+            one("imds: connect_timeout: Set(1s); error: connect timeout to 169.254.169.254"),
+            ["GET (metadata service) → connect-timeout"]
+        );
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //!
 //! `transcripts_are_read_and_explained` runs the engine over every transcript and prints the
 //! accuracy table per client and logging mode; it asserts only that the corpus is complete
-//! and that every transcript is explained. Without debug logging the fault is named or a
-//! candidate for every client (asserted). The debug bar of issue 7 and silence on successful
-//! runs are asserted by the ignored tests below, not met yet for every client:
+//! and that every transcript is explained. Asserted: without debug logging the fault is
+//! named or a candidate for every client; with debug logging the fault is top-1 for ≥ 95 %
+//! of every client's transcripts whose story no fault with another scenario tells
+//! identically (and named where one does). The issue-7 bar taken literally (≥ 95 % of
+//! *all* debug transcripts of every client) and silence on successful runs are the
+//! ignored tests below — not met for the JS SDK v3 (nine faults print the same debug
+//! text) and the Rust SDK (three faults print the same read timeout):
 //! `cargo test -p authdoctor-explain --test transcripts -- --include-ignored --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -408,8 +412,136 @@ fn without_debug_logging_the_fault_is_named_or_a_candidate() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A transcript's text with what differs between two runs of the same story removed:
+/// clock times, dates, durations, process ids, request and invocation ids. Two faults
+/// whose transcripts are equal after this print the same story: no reader can separate
+/// them.
+fn story_of(text: &str) -> String {
+    static VARIABLE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let variable = VARIABLE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?x)
+            \d{4}[-/]\d{2}[-/]\d{2}[T\ ]?               # dates
+            | \d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?             # clock times
+            | \b\d+(?:\.\d+)?\s?(?:µs|ms|s)\b            # durations
+            | \b(?:node|pid):?\d+                          # process ids
+            | \b0x[0-9a-f]+\b                             # memory addresses
+            | \bm/[A-Za-z,]+                               # user-agent feature lists
+            | \b[0-9a-fA-F-]{12,}\b                       # request ids, uuids, hashes
+            | \b\d{4,}\b                                  # invocation ids, ports, sizes
+            | \b[0-9A-F]{14}\b                            # S3-style request ids
+            ",
+        )
+        .unwrap_or_else(|e| panic!("story pattern: {e}"))
+    });
+    variable.replace_all(text, "#").into_owned()
+}
+
+/// Transcripts of one client and mode whose story another fault with another label
+/// tells identically.
+fn indistinguishable(corpus: &[Transcript]) -> BTreeSet<String> {
+    let mut by_story: BTreeMap<(&str, bool, String), BTreeSet<&str>> = BTreeMap::new();
+    let scored = |t: &&Transcript| t.scenario != SUCCEEDED && t.scenario != NO_SCENARIO;
+    for t in corpus.iter().filter(scored) {
+        by_story
+            .entry((&t.client, t.debug, story_of(&t.text)))
+            .or_default()
+            .insert(&t.scenario);
+    }
+    corpus
+        .iter()
+        .filter(scored)
+        .filter(|t| by_story[&(t.client.as_str(), t.debug, story_of(&t.text))].len() > 1)
+        .map(|t| t.file.clone())
+        .collect()
+}
+
+/// With debug logging, where a client's text separates the faults the fault's scenario
+/// is top-1 for at least [`DEBUG_TOP1_BAR`] of its transcripts; where faults with
+/// different scenarios print the same story (e.g. a read timeout from a slow service
+/// and from one that never answers), the fault's scenario is top-1 or a named
+/// candidate. The identical stories are listed, so the exemption is visible.
 #[test]
-#[ignore = "bar of issue 7, not met yet for every client: the JS SDK v3's debug log carries no trace of the metadata exchange, and the slow and blackhole faults print the same text"]
+fn with_debug_logging_what_the_text_separates_is_top1() {
+    let corpus = load_corpus();
+    let identical = indistinguishable(&corpus);
+    println!("identical stories of different faults: {identical:#?}");
+    let mut tallies: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for t in corpus.iter().filter(|t| t.debug) {
+        if t.scenario == SUCCEEDED || t.scenario == NO_SCENARIO {
+            continue;
+        }
+        let v = verdict(&t.text);
+        if identical.contains(&t.file) {
+            if !v.top1_or_candidate(&t.scenario) {
+                failures.push(format!(
+                    "{} (story shared with another fault) want {} named: {}",
+                    t.file,
+                    t.scenario,
+                    v.describe()
+                ));
+            }
+            continue;
+        }
+        let tally = tallies.entry(&t.client).or_default();
+        tally.1 += 1;
+        if v.top1(&t.scenario) {
+            tally.0 += 1;
+        } else {
+            println!("{} want {}: {}", t.file, t.scenario, v.describe());
+        }
+    }
+    for (client, (top1, separable)) in &tallies {
+        println!("{client}: top-1 {top1}/{separable} separable debug transcripts");
+        if (*top1 as f64) < DEBUG_TOP1_BAR * *separable as f64 {
+            failures.push(format!(
+                "{client}: top-1 {} of separable debug transcripts < {:.0} %",
+                percent(*top1, *separable),
+                DEBUG_TOP1_BAR * 100.0
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The faults told apart by `story_of` are not merged by it: a 401 and a 404 stay
+/// different stories, and two runs of one fault the same.
+#[test]
+fn stories_differ_by_status_but_not_by_time() {
+    let run = |status: &str, at: &str, id: &str| {
+        format!(
+            "2026/12/04 {at} DEBUG Response\nHTTP/1.1 {status}\nX-Amzn-Requestid: {id}\nafter 1.2s"
+        )
+    };
+    assert_eq!(
+        story_of(&run(
+            "401",
+            "16:24:10",
+            "1e4aec98-ec85-4682-8fe4-74deb9622f02"
+        )),
+        story_of(&run(
+            "401",
+            "16:25:11",
+            "2f5bfd09-fd96-5793-9af5-85ecaa733f13"
+        ))
+    );
+    assert_ne!(
+        story_of(&run(
+            "401",
+            "16:24:10",
+            "1e4aec98-ec85-4682-8fe4-74deb9622f02"
+        )),
+        story_of(&run(
+            "404",
+            "16:24:10",
+            "1e4aec98-ec85-4682-8fe4-74deb9622f02"
+        ))
+    );
+}
+
+#[test]
+#[ignore = "bar of issue 7 taken literally, not met for every client: the JS SDK v3's debug log prints the same text for nine faults, the Rust SDK's the same read timeout for three, and the slow and blackhole faults print the same text in every client (see with_debug_logging_what_the_text_separates_is_top1)"]
 fn transcripts_meet_the_bars_of_issue_7() {
     let tallies = measure(&load_corpus());
     print_table(&tallies);
@@ -438,7 +570,7 @@ fn transcripts_meet_the_bars_of_issue_7() {
 }
 
 #[test]
-#[ignore = "not met yet: debug logs of successful runs still give an `unknown` finding on generic markers"]
+#[ignore = "not met yet (50 of 70 silent): runs that recovered from a logged failure (IMDSv1 fallback after a 403/404/405 on the token) still get a finding, and so does the JS SDK's chain logging what it skipped"]
 fn runs_that_succeeded_give_no_finding() {
     let tallies = measure(&load_corpus());
     let noisy: Vec<String> = tallies

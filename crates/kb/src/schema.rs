@@ -122,12 +122,39 @@ pub struct ObservationRule {
     /// `status-401`, `status-4xx`, `connect-timeout`, `read-timeout`, `timeout` (in
     /// no known phase), `any-timeout`,
     /// `refused`, `reset`, `unreachable`, `proxy`, `malformed`, `not-found` (provider
-    /// attempts), `expired`.
+    /// attempts), `expired`, `failed` (in no known way); for `policy-decision`:
+    /// `allow`, `explicit-deny`, `implicit-deny`; for `clock-offset`: `in-step`
+    /// (within two minutes of AWS's clock) or `skewed` (beyond the five minutes SigV4
+    /// tolerates).
     #[serde(default)]
     pub outcome: Vec<String>,
     /// API error codes (`api-error`) or provider names (`provider-attempt`).
     #[serde(default)]
     pub code: Vec<String>,
+    /// Policy decisions: the requested action (`iam:PassRole`, `sts:AssumeRole*`; `*`
+    /// matches any run of characters, case-insensitively).
+    #[serde(default)]
+    pub action: Vec<String>,
+    /// Policy decisions: the layer that decided (`identity`, `session`, `boundary`,
+    /// `scp`, `rcp`, `resource`).
+    #[serde(default)]
+    pub layer: Vec<String>,
+    /// Policy decisions: a condition key of the statements that decided.
+    #[serde(default)]
+    pub condition_key: Vec<String>,
+    /// Policy decisions: a request context value, `key=value`.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// Policy decisions: the principal (ARN or service name pattern).
+    #[serde(default)]
+    pub principal: Vec<String>,
+    /// Policy decisions: the resource (pattern).
+    #[serde(default)]
+    pub resource: Vec<String>,
+    /// Policy decisions: actions the principal's identity policies grant, all of them;
+    /// matches when the source cannot tell (a decoded message carries no policies).
+    #[serde(default)]
+    pub granted: Vec<String>,
     /// As for signals: strength in (-1, 1], combined by noisy-OR.
     pub weight: f64,
     #[serde(default)]
@@ -142,6 +169,8 @@ pub enum ObservationKind {
     ImdsExchange,
     ApiError,
     ProviderAttempt,
+    ClockOffset,
+    PolicyDecision,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

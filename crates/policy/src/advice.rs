@@ -2,6 +2,7 @@
 //! a condition needs, or the statement a layer is missing. Also names the catalogue
 //! scenario the denial fits, when one does.
 
+use authdoctor_diagnosis::{Observation, PolicyDecision, engine};
 use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use crate::condition::SetOp;
 use crate::eval::{Decision, MissingAllow, PolicySet};
 use crate::explain::Explanation;
 use crate::parse::{Effect, PolicyKind, parse_policy};
-use crate::request::{PrincipalKind, Request};
+use crate::request::Request;
 
 /// One proposed change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,6 +64,8 @@ impl Change {
 pub struct Advice {
     /// Catalogue scenario id, when one fits.
     pub scenario: Option<ScenarioId>,
+    /// How well it fits, from the scenario's `policy-decision` rules.
+    pub confidence: f64,
     /// Changes that together turn the decision into Allow (when `verified`).
     pub changes: Vec<Change>,
     /// Whether re-evaluating with the changes gives Allow.
@@ -242,98 +245,92 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
             changes.push(change);
         }
     }
-    let scenario = scenario(set, req, ex, &facts);
+    let judged = judge(observation(set, req, ex, &facts));
     Some(Advice {
-        scenario,
+        scenario: judged.map(|(id, _)| id),
+        confidence: judged.map_or(0.0, |(_, c)| c),
         changes,
         verified,
         facts,
     })
 }
 
-fn involves_key(ex: &Explanation, key_lc: &str) -> bool {
-    ex.trace.iter().any(|t| {
+/// Condition keys of the statements that decided: a Deny that applied, or an Allow
+/// that matched the action and resource but whose conditions failed.
+fn deciding_condition_keys(ex: &Explanation) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for t in &ex.trace {
         let deciding = match t.effect {
             Effect::Deny => t.applies,
             Effect::Allow => t.action_match && t.resource_match && !t.applies,
         };
-        deciding
-            && t.conditions
-                .iter()
-                .any(|c| c.key.eq_ignore_ascii_case(key_lc))
-    })
+        if deciding {
+            for c in &t.conditions {
+                if !keys.iter().any(|k| k.eq_ignore_ascii_case(&c.key)) {
+                    keys.push(c.key.clone());
+                }
+            }
+        }
+    }
+    keys
 }
 
-fn scenario(
+/// The decision as the diagnosis engine sees it: what the deciding statements and the
+/// request show, matched against the `policy-decision` rules of the scenario files.
+pub fn observation(
     set: &PolicySet,
     req: &Request,
     ex: &Explanation,
     facts: &BTreeMap<String, String>,
-) -> Option<ScenarioId> {
-    let action = req.action.to_ascii_lowercase();
-    let key = facts
-        .get("condition_key")
-        .map(|k| k.to_ascii_lowercase())
-        .unwrap_or_default();
-    if action == "iam:passrole" {
-        return Some(ScenarioId::PassroleDenied);
-    }
-    // Data Lifecycle Manager assuming its execution role: the role's trust policy.
-    if req.principal_kind == PrincipalKind::Service && req.principal.starts_with("dlm.") {
-        return Some(ScenarioId::DlmRoleInsufficient);
-    }
-    if action.starts_with("sts:assumerole") {
-        return Some(ScenarioId::AssumeRoleDenied);
-    }
-    if key == "ec2:roledelivery" || involves_key(ex, "ec2:roledelivery") {
-        return Some(ScenarioId::RoleDeliveryImdsv1Denied);
-    }
-    if key == "ec2:metadatahttptokens" || involves_key(ex, "ec2:metadatahttptokens") {
-        return Some(ScenarioId::LaunchRequiresImdsv2);
-    }
-    let create_action = req
-        .context
-        .get("ec2:createaction")
-        .map(|e| e.values.join(","))
-        .unwrap_or_default();
-    if req.resource.contains(":spot-instances-request/")
-        || action == "ec2:requestspotinstances"
-        || create_action == "RequestSpotInstances"
-    {
-        return Some(ScenarioId::SpotRequestTagsDenied);
-    }
-    let dlm_principal = match &req.principal_kind {
-        PrincipalKind::RoleSession { role, .. } | PrincipalKind::Role { name: role } => {
-            let r = role.to_ascii_lowercase();
-            r.contains("dlm") || r.contains("datalifecycle")
-        }
-        PrincipalKind::Service => req.principal.starts_with("dlm."),
-        _ => false,
-    };
-    if dlm_principal && action.starts_with("ec2:") {
-        return Some(ScenarioId::DlmRoleInsufficient);
-    }
-    let grants_delete_fleets = set.identity.iter().flat_map(|p| &p.statements).any(|s| {
-        !s.actions.negated
-            && s.actions
-                .items
-                .iter()
-                .any(|(a, _)| a.eq_ignore_ascii_case("ec2:DeleteFleets"))
-    });
-    if action == "ec2:terminateinstances" && grants_delete_fleets {
-        return Some(ScenarioId::FleetDeleteMissingTerminate);
-    }
+) -> PolicyDecision {
     let layer = match ex.decision {
         Decision::ExplicitDeny => ex.deciding.first().map(|d| d.layer),
         _ => ex.missing_allow.as_ref().map(|m| m.layer),
     };
-    match (ex.decision, layer) {
-        (_, Some("scp")) => Some(ScenarioId::AccessDeniedScp),
-        (_, Some("boundary")) => Some(ScenarioId::AccessDeniedBoundary),
-        (_, Some("resource")) => Some(ScenarioId::AccessDeniedResourcePolicy),
-        (Decision::ImplicitDeny, _) => Some(ScenarioId::AccessDeniedMissingAllow),
-        _ => None,
+    let mut condition_keys = deciding_condition_keys(ex);
+    if let Some(key) = facts.get("condition_key")
+        && !condition_keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+    {
+        condition_keys.push(key.clone());
     }
+    let granted: Vec<String> = set
+        .identity
+        .iter()
+        .flat_map(|p| &p.statements)
+        .filter(|s| s.effect == Effect::Allow && !s.actions.negated)
+        .flat_map(|s| s.actions.items.iter().map(|(a, _)| a.clone()))
+        .collect();
+    PolicyDecision {
+        decision: decision_name(ex.decision),
+        action: req.action.clone(),
+        principal: req.principal.clone(),
+        resource: req.resource.clone(),
+        layer: layer.map(str::to_owned),
+        condition_keys,
+        context: req
+            .context
+            .entries()
+            .into_iter()
+            .map(|e| (e.key.clone(), e.values.clone()))
+            .collect(),
+        granted: Some(granted),
+    }
+}
+
+/// The rule-file name of a decision.
+pub fn decision_name(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Allow => "allow",
+        Decision::ExplicitDeny => "explicit-deny",
+        Decision::ImplicitDeny => "implicit-deny",
+    }
+}
+
+/// The scenario the engine names for a decision, with its confidence.
+pub fn judge(decision: PolicyDecision) -> Option<(ScenarioId, f64)> {
+    engine::judge(&[Observation::PolicyDecision(decision)])
+        .first()
+        .map(|s| (s.scenario, (s.score * 100.0).round() / 100.0))
 }
 
 #[cfg(test)]
@@ -405,6 +402,63 @@ mod tests {
                 key: "ec2:MetadataHttpTokens".into(),
                 values: vec!["required".into()]
             }]
+        );
+    }
+
+    fn scenario_of(case: serde_json::Value) -> Option<&'static str> {
+        advice_for(case).scenario.map(ScenarioId::as_str)
+    }
+
+    fn identity(statements: serde_json::Value) -> serde_json::Value {
+        serde_json::json!([{"Version": "2012-10-17", "Statement": statements}])
+    }
+
+    #[test]
+    fn the_most_specific_reading_of_a_denial_wins() {
+        let user = "arn:aws:iam::111122223333:user/alice";
+        // PassRole, even when an SCP is what denied it.
+        let passrole = serde_json::json!({
+            "identityPolicies": identity(serde_json::json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
+            "scps": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]}],
+            "request": {"principal": user, "action": "iam:PassRole", "resource": "arn:aws:iam::111122223333:role/app"}
+        });
+        assert_eq!(scenario_of(passrole), Some("passrole-denied"));
+        // The same SCP on another action names the SCP layer.
+        let scp = serde_json::json!({
+            "identityPolicies": identity(serde_json::json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
+            "scps": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]}],
+            "request": {"principal": user, "action": "s3:DeleteBucket", "resource": "arn:aws:s3:::b"}
+        });
+        assert_eq!(scenario_of(scp), Some("access-denied-scp"));
+        // A Spot request's tags.
+        let spot = serde_json::json!({
+            "identityPolicies": identity(serde_json::json!([{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}])),
+            "request": {"principal": user, "action": "ec2:CreateTags",
+                "resource": "arn:aws:ec2:eu-north-1:111122223333:spot-instances-request/*",
+                "context": {"ec2:CreateAction": "RequestSpotInstances"}}
+        });
+        assert_eq!(scenario_of(spot), Some("spot-request-tags-denied"));
+    }
+
+    #[test]
+    fn terminate_behind_delete_fleets_needs_the_grant() {
+        let case = |actions: serde_json::Value| {
+            serde_json::json!({
+                "identityPolicies": identity(serde_json::json!([{"Effect": "Allow", "Action": actions, "Resource": "*"}])),
+                "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "ec2:TerminateInstances",
+                    "resource": "arn:aws:ec2:eu-north-1:111122223333:instance/i-0123456789abcdef0"}
+            })
+        };
+        assert_eq!(
+            scenario_of(case(serde_json::json!([
+                "ec2:DeleteFleets",
+                "ec2:DescribeFleets"
+            ]))),
+            Some("fleet-delete-missing-terminate")
+        );
+        assert_eq!(
+            scenario_of(case(serde_json::json!(["ec2:DescribeInstances"]))),
+            Some("access-denied-missing-allow")
         );
     }
 

@@ -7,6 +7,7 @@
 //! values, but never the policy, its layer, or the condition operator. What can be
 //! inferred from the request's values is marked `inferred`.
 
+use authdoctor_diagnosis::PolicyDecision;
 use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 
@@ -62,6 +63,9 @@ pub struct Decoded {
     /// Catalogue scenario the message fits, when one does.
     #[serde(skip)]
     pub scenario: Option<ScenarioId>,
+    /// How well it fits, from the scenario's `policy-decision` rules.
+    #[serde(skip)]
+    pub confidence: f64,
 }
 
 fn err(text: &str, message: String) -> PolicyError {
@@ -258,9 +262,13 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
         context,
         notes: Vec::new(),
         scenario: None,
+        confidence: 0.0,
     };
     d.notes = notes(&d);
-    d.scenario = scenario(&d);
+    if let Some((id, confidence)) = crate::advice::judge(observation(&d)) {
+        d.scenario = Some(id);
+        d.confidence = confidence;
+    }
     Ok(d)
 }
 
@@ -397,9 +405,7 @@ fn context_values<'a>(d: &'a Decoded, key: &str) -> Option<&'a [String]> {
 }
 
 /// An implicit deny of `ec2:RunInstances` for a launch that allows IMDSv1
-/// (`ec2:MetadataHttpTokens` = `optional`). An implicit deny carries no matched
-/// statements, so the usual cause — an Allow conditioned on `required` — does not show in
-/// the message; the request value is all there is to go on.
+/// (`ec2:MetadataHttpTokens` = `optional`): the note that names the usual cause.
 fn launch_without_imdsv2(d: &Decoded) -> bool {
     !d.explicit_deny
         && d.action.eq_ignore_ascii_case("ec2:RunInstances")
@@ -407,34 +413,44 @@ fn launch_without_imdsv2(d: &Decoded) -> bool {
             .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("optional")))
 }
 
-fn scenario(d: &Decoded) -> Option<ScenarioId> {
-    let a = d.action.to_ascii_lowercase();
-    let keys: Vec<String> = d
-        .matched_statements
-        .iter()
-        .flat_map(|s| s.conditions.iter().map(|c| c.key.to_ascii_lowercase()))
-        .collect();
-    let has = |k: &str| keys.iter().any(|x| x == k);
-    if a == "iam:passrole" {
-        Some(ScenarioId::PassroleDenied)
-    } else if a.starts_with("sts:assumerole") {
-        Some(ScenarioId::AssumeRoleDenied)
-    } else if has("ec2:roledelivery") {
-        Some(ScenarioId::RoleDeliveryImdsv1Denied)
-    } else if has("ec2:metadatahttptokens") || launch_without_imdsv2(d) {
-        Some(ScenarioId::LaunchRequiresImdsv2)
-    } else if d.resource.contains(":spot-instances-request/")
-        || d.context
-            .get("ec2:CreateAction")
-            .is_some_and(|v| v.iter().any(|x| x == "RequestSpotInstances"))
-    {
-        Some(ScenarioId::SpotRequestTagsDenied)
-    } else if a == "ec2:terminateinstances" && !d.explicit_deny {
-        Some(ScenarioId::FleetDeleteMissingTerminate)
-    } else if !d.explicit_deny {
-        Some(ScenarioId::AccessDeniedMissingAllow)
-    } else {
-        None
+/// The decoded decision as the diagnosis engine sees it. A message names no layer and
+/// shows no policies; an implicit deny carries no matched statements, so the request's
+/// context values are all there is to go on (a launch with `ec2:MetadataHttpTokens` =
+/// `optional`, denied by an Allow conditioned on `required`).
+pub fn observation(d: &Decoded) -> PolicyDecision {
+    let mut condition_keys: Vec<String> = Vec::new();
+    for c in d.matched_statements.iter().flat_map(|s| &s.conditions) {
+        if !condition_keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&c.key))
+        {
+            condition_keys.push(c.key.clone());
+        }
+    }
+    PolicyDecision {
+        decision: if d.explicit_deny {
+            "explicit-deny"
+        } else if d.allowed {
+            "allow"
+        } else {
+            "implicit-deny"
+        },
+        action: d.action.clone(),
+        principal: d
+            .principal
+            .arn
+            .clone()
+            .or_else(|| d.principal.id.clone())
+            .unwrap_or_default(),
+        resource: d.resource.clone(),
+        layer: None,
+        condition_keys,
+        context: d
+            .context
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        granted: None,
     }
 }
 

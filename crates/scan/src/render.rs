@@ -1,10 +1,12 @@
 //! Renders a [`ScanReport`]: the human view (tables, findings with fixes, the
 //! RoleDelivery verdict), Markdown, CSV and the JSON document. Strings in the report
-//! were cleaned when it was built; table cells are also cut to a width.
+//! were cleaned when it was built; table cells are also cut to a width. The findings
+//! and the JSON envelope are rendered by `authdoctor-report`, as for every command.
 
 use std::fmt::Write as _;
 
-use authdoctor_kb::{Finding, Shell};
+use authdoctor_kb::Shell;
+use authdoctor_redact::Redacted;
 
 use crate::report::ScanReport;
 
@@ -15,11 +17,24 @@ pub struct Style {
     pub top: usize,
     pub shell: Shell,
     pub color: bool,
+    /// Terminal width the findings are wrapped to.
+    pub width: usize,
 }
 
-pub fn json(report: &ScanReport) -> String {
-    serde_json::to_string_pretty(report)
-        .unwrap_or_else(|e| format!("{{\"version\":1,\"error\":\"{e}\"}}"))
+impl Style {
+    fn finding_options(&self) -> authdoctor_report::Options {
+        authdoctor_report::Options {
+            color: self.color,
+            width: self.width,
+            shell: self.shell,
+            origin: None,
+        }
+    }
+}
+
+/// The JSON document of the CLI contract.
+pub fn json(report: &ScanReport) -> Redacted {
+    authdoctor_report::document(report)
 }
 
 fn cut(s: &str, width: usize) -> String {
@@ -186,7 +201,7 @@ fn more(out: &mut String, shown: usize, total: usize) {
     }
 }
 
-pub fn human(report: &ScanReport, style: &Style) -> String {
+pub fn human(report: &ScanReport, style: &Style) -> Redacted {
     let mut out = String::new();
     let _ = writeln!(out, "{}", summary_line(report));
     for s in &report.skipped_files {
@@ -261,44 +276,21 @@ pub fn human(report: &ScanReport, style: &Style) -> String {
         bold("ec2:RoleDelivery >= 2.0 enforceable today?", style.color),
         report.role_delivery.verdict
     );
-    let shown: Vec<&Finding> = report.findings.iter().take(style.top).collect();
-    if !shown.is_empty() {
+    let shown = report.findings.len().min(style.top);
+    if shown > 0 {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", bold("Findings", style.color));
-    }
-    for (i, finding) in shown.iter().enumerate() {
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "{}. [{}] {} ({} call(s))",
-            i + 1,
-            finding.scenario,
-            finding.title,
-            finding.occurrences
-        );
-        for note in &finding.notes {
-            let _ = writeln!(out, "   {note}");
-        }
-        for step in finding.fix.steps.iter().take(2) {
-            let _ = writeln!(out, "   - {step}");
-        }
-        for command in finding
-            .fix
-            .commands
-            .iter()
-            .filter(|c| c.shell == style.shell)
-        {
-            if !command.description.is_empty() {
-                let _ = writeln!(out, "   # {}", command.description);
-            }
-            let _ = writeln!(out, "   $ {}", command.command);
-        }
+        out.push_str(&authdoctor_report::human_findings(
+            report.findings.iter().take(shown),
+            &style.finding_options(),
+        ));
     }
-    more(&mut out, shown.len(), report.findings.len());
+    more(&mut out, shown, report.findings.len());
     for note in &report.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }
-    out
+    Redacted::keeping_style(&out)
 }
 
 fn md_cell(s: &str) -> String {
@@ -314,7 +306,7 @@ fn md_table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-pub fn markdown(report: &ScanReport, style: &Style) -> String {
+pub fn markdown(report: &ScanReport, style: &Style) -> Redacted {
     let mut out = String::new();
     let _ = writeln!(out, "# CloudTrail scan\n\n{}\n", summary_line(report));
     if !report.skipped_files.is_empty() {
@@ -343,41 +335,14 @@ pub fn markdown(report: &ScanReport, style: &Style) -> String {
         "**`ec2:RoleDelivery >= 2.0` enforceable today?** {}\n",
         report.role_delivery.verdict
     );
-    if !report.findings.is_empty() {
-        let _ = writeln!(out, "## Findings\n");
-    }
-    for finding in report.findings.iter().take(style.top) {
-        let _ = writeln!(out, "### `{}`: {}\n", finding.scenario, finding.title);
-        for note in &finding.notes {
-            let _ = writeln!(out, "{note}\n");
-        }
-        for step in &finding.fix.steps {
-            let _ = writeln!(out, "- {step}");
-        }
-        let commands: Vec<_> = finding
-            .fix
-            .commands
-            .iter()
-            .filter(|c| c.shell == style.shell)
-            .collect();
-        if !commands.is_empty() {
-            let lang = if style.shell == Shell::Bash {
-                "bash"
-            } else {
-                "powershell"
-            };
-            let _ = writeln!(out, "\n```{lang}");
-            for c in commands {
-                let _ = writeln!(out, "{}", c.command);
-            }
-            let _ = writeln!(out, "```");
-        }
-        let _ = writeln!(out);
-    }
+    out.push_str(&authdoctor_report::markdown_findings(
+        report.findings.iter().take(style.top),
+        &style.finding_options(),
+    ));
     for note in &report.notes {
         let _ = writeln!(out, "> {note}\n");
     }
-    out
+    Redacted::from_string(out)
 }
 
 fn csv_field(s: &str) -> String {

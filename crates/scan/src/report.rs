@@ -1,6 +1,7 @@
-//! The document `scan` reports: the JSON of the CLI contract (`version`, `files`,
-//! `records`, `bytes`, `skipped_files`, `failures`, `imdsv1_credentials`, `findings`)
-//! plus optional extensions, built from the merged aggregate. Every string that came
+//! The document `scan` reports: the JSON of the CLI contract (`files`, `records`,
+//! `bytes`, `skipped_files`, `failures`, `imdsv1_credentials`, `findings`, in the
+//! envelope `authdoctor_report::document` adds with `version`) plus optional
+//! extensions, built from the merged aggregate. Every string that came
 //! from a log passes through `authdoctor_redact::clean`; access key ids are masked.
 
 use std::collections::BTreeMap;
@@ -80,7 +81,6 @@ pub struct RoleDelivery {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
-    pub version: u32,
     pub files: u64,
     pub records: u64,
     pub bytes: u64,
@@ -261,7 +261,6 @@ pub fn build(agg: Aggregate, totals: Totals) -> ScanReport {
         &imds,
     );
     ScanReport {
-        version: 1,
         files: totals.files,
         records: agg.records,
         bytes: totals.bytes,

@@ -12,6 +12,7 @@ use std::time::Duration;
 use authdoctor_check::{Env, Groups, Options, RootFs};
 
 use crate::Outcome;
+use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +41,9 @@ pub struct Args {
     /// Only these groups: a comma list of env, files, chain, imds, clock, online
     #[arg(long, value_name = "GROUPS")]
     pub only: Option<String>,
+    /// Shell flavour of the findings' fix commands (JSON always carries both)
+    #[arg(long, value_enum, default_value_t = default_shell())]
+    pub shell: ShellArg,
 }
 
 pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
@@ -74,10 +78,16 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             WATCHDOG_MARGIN.as_secs()
         )
     })??;
+    let options = authdoctor_report::Options {
+        color: output.color,
+        width: terminal_width(),
+        shell: args.shell.into(),
+        origin: None,
+    };
     let text = match output.format {
-        Format::Human => authdoctor_check::render::human(&report, output.color),
+        Format::Human => authdoctor_check::render::human(&report, &options),
         Format::Json => authdoctor_check::render::json(&report),
-        Format::Markdown => authdoctor_check::render::markdown(&report),
+        Format::Markdown => authdoctor_check::render::markdown(&report, &options),
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;

@@ -15,6 +15,7 @@ use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_redact::Redacted;
 
 use crate::Outcome;
+use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +34,9 @@ pub struct Args {
     /// Time budget for --online
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::duration::timeout)]
     timeout: Duration,
+    /// Shell flavour of the finding's fix commands (JSON always carries both)
+    #[arg(long, value_enum, default_value_t = default_shell())]
+    shell: ShellArg,
 }
 
 fn read_input(args: &Args) -> anyhow::Result<(String, String)> {
@@ -121,7 +125,10 @@ fn decode_online(args: &Args, encoded: &str) -> anyhow::Result<String> {
     }
 }
 
-fn human(d: &Decoded, f: Option<&Finding>) -> Redacted {
+/// What the message says: the verdict, the matched statements and their conditions, the
+/// request context, and the notes when no finding carries them. The finding is rendered
+/// by `authdoctor_report`, as everywhere.
+fn human(d: &Decoded, finding: Option<&Finding>) -> Redacted {
     let mut o = String::new();
     let verdict = if d.allowed {
         "allowed"
@@ -166,18 +173,10 @@ fn human(d: &Decoded, f: Option<&Finding>) -> Redacted {
         o.push_str(&format!("\nrequest context: {}\n", interesting.join(" ")));
     }
     o.push('\n');
-    for n in &d.notes {
-        o.push_str(&format!("note: {n}\n"));
-    }
-    if let Some(f) = f {
-        o.push_str(&format!(
-            "\nscenario {}: {}\n  {}\n",
-            f.scenario,
-            f.title,
-            f.root_cause.replace('\n', " ")
-        ));
-        for s in &f.fix.steps {
-            o.push_str(&format!("  - {}\n", s.replace('\n', " ")));
+    // A finding shows the message's notes as its own.
+    if finding.is_none() {
+        for n in &d.notes {
+            o.push_str(&format!("note: {n}\n"));
         }
     }
     Redacted::from_string(o)
@@ -190,13 +189,44 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     }
     let decoded = parse_decoded(&text).map_err(|e| e.in_origin(origin))?;
     let findings: Vec<Finding> = finding(&decoded).into_iter().collect();
+    let options = authdoctor_report::Options {
+        color: output.color,
+        width: terminal_width(),
+        shell: args.shell.into(),
+        origin: None,
+    };
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let v = authdoctor_documents::decode::document(&decoded, &findings);
-            writeln!(stdout, "{}", authdoctor_report::to_json(&v))?;
+            let doc = authdoctor_documents::decode::document(&decoded, &findings);
+            writeln!(stdout, "{doc}")?;
         }
-        _ => write!(stdout, "{}", human(&decoded, findings.first()))?,
+        Format::Human => {
+            // The decoded part ends with a blank line.
+            write!(stdout, "{}", human(&decoded, findings.first()))?;
+            if !findings.is_empty() {
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::human_findings(&findings, &options)
+                )?;
+            }
+        }
+        Format::Markdown => {
+            write!(
+                stdout,
+                "```text\n{}```\n",
+                human(&decoded, findings.first())
+            )?;
+            if !findings.is_empty() {
+                writeln!(stdout)?;
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::markdown_findings(&findings, &options)
+                )?;
+            }
+        }
     }
     Ok(if decoded.allowed {
         Outcome::Good

@@ -9,7 +9,7 @@ use anyhow::bail;
 use authdoctor_scan::{Options, render};
 
 use crate::Outcome;
-use crate::commands::explain::{ShellArg, default_shell};
+use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
@@ -130,14 +130,15 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         top: args.top.max(1),
         shell: args.shell.into(),
         color: output.color,
+        width: terminal_width(),
     };
     let text = if output.csv {
         render::csv(&report)
     } else {
         match output.format {
-            Format::Json => render::json(&report) + "\n",
-            Format::Human => render::human(&report, &style),
-            Format::Markdown => render::markdown(&report, &style),
+            Format::Json => render::json(&report).into_string() + "\n",
+            Format::Human => render::human(&report, &style).into_string(),
+            Format::Markdown => render::markdown(&report, &style).into_string(),
         }
     };
     let mut stdout = io::stdout().lock();

@@ -20,9 +20,10 @@ pub struct Args {
     id: Option<String>,
 }
 
+/// The fields of the catalogue document; `authdoctor_report::document` adds the
+/// envelope.
 #[derive(Serialize)]
 struct Catalogue<'a> {
-    version: u32,
     scenarios: Vec<&'a Scenario>,
 }
 
@@ -44,10 +45,9 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     match (output.format, &args.id) {
         (Format::Json, _) => {
             let doc = Catalogue {
-                version: 1,
                 scenarios: selected,
             };
-            writeln!(stdout, "{}", authdoctor_report::to_json(&doc))?;
+            writeln!(stdout, "{}", authdoctor_report::document(&doc))?;
         }
         (Format::Human, Some(_)) => {
             for s in selected {

@@ -1,0 +1,76 @@
+//! A story told over many blocks is judged as one: each request dump of a debug log is
+//! a block of its own, so what a later block shows (the GETs timed out too) must still
+//! change what an earlier one suggested (only the token answer was lost).
+
+use authdoctor_explain::explain_text;
+
+/// One Go SDK v1-style request dump; `at` is the clock second it was logged at.
+fn dump(at: u32, method: &str, path: &str) -> String {
+    format!(
+        "2026/12/04 16:23:{at:02} DEBUG: Request ec2metadata/Get Details:\n\
+         ---[ REQUEST POST-SIGN ]-----------------------------\n\
+         {method} {path} HTTP/1.1\n\
+         Host: 169.254.169.254\n\
+         User-Agent: aws-sdk-go/1.44.133 (go1.19.8; linux; amd64)\n\
+         Accept-Encoding: gzip\n\
+         \n\
+         \n\
+         -----------------------------------------------------\n"
+    )
+}
+
+#[test]
+fn token_timeouts_then_get_timeouts_read_as_nothing_answering() {
+    let mut log = String::new();
+    for at in 0..3 {
+        log.push_str(&dump(at, "PUT", "/latest/api/token"));
+    }
+    for at in 3..6 {
+        log.push_str(&dump(
+            at,
+            "GET",
+            "/latest/meta-data/iam/security-credentials/",
+        ));
+    }
+    log.push_str(
+        "2026/12/04 16:23:07 NoCredentialProviders: no valid providers in chain. Deprecated.\n",
+    );
+    let report = explain_text(&log);
+    let top = report.findings().next().expect("a finding");
+    assert_eq!(top.scenario, "imds-unreachable", "{:#?}", report.explained);
+    assert!(
+        top.candidates
+            .iter()
+            .any(|c| c.scenario == "imds-hop-limit"),
+        "the block-by-block reading stays a named alternative: {:?}",
+        top.candidates
+    );
+    assert!(
+        report.findings().all(|f| f.scenario != "imds-hop-limit"),
+        "no separate hop-limit finding: {:#?}",
+        report.explained
+    );
+}
+
+#[test]
+fn token_timeouts_then_answered_gets_stay_a_lost_token_answer() {
+    let mut log = String::new();
+    for at in 0..3 {
+        log.push_str(&dump(at, "PUT", "/latest/api/token"));
+    }
+    log.push_str(&dump(
+        3,
+        "GET",
+        "/latest/meta-data/iam/security-credentials/",
+    ));
+    log.push_str(
+        "2026/12/04 16:23:03 DEBUG: Response ec2metadata/GetMetadata Details:\n\
+         ---[ RESPONSE ]--------------------------------------\n\
+         HTTP/1.1 401 Unauthorized\n\
+         Content-Length: 0\n\n\
+         2026/12/04 16:23:04 NoCredentialProviders: no valid providers in chain. Deprecated.\n",
+    );
+    let report = explain_text(&log);
+    let top = report.findings().next().expect("a finding");
+    assert_eq!(top.scenario, "imds-hop-limit", "{:#?}", report.explained);
+}

@@ -1,0 +1,129 @@
+//! The envelope of every JSON document the CLI prints: `{"version": 1, …}` followed by
+//! the command's own fields. Written here once, so no command spells the version itself,
+//! and every document leaves as [`Redacted`] text: secrets masked on the serialised
+//! JSON, where a value is seen next to its key (`"SessionToken": "…"`) and escapes are
+//! decoded.
+
+use authdoctor_redact::Redacted;
+use serde::Serialize;
+
+use crate::clean_json;
+
+/// The `version` of the JSON documents (`shared/spec/cli.md`).
+pub const VERSION: u32 = 1;
+
+/// How a document is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Indented, for `--format json`.
+    Pretty,
+    /// One line, for JSON Lines output (`simulate --cases`).
+    Line,
+}
+
+/// `{"version": 1}` and then the fields of `body`, which must serialise as a map (a
+/// struct, a `serde_json::Value` object). The body never names `version` itself.
+#[derive(Serialize)]
+struct Envelope<'a, T: ?Sized> {
+    version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// The pretty JSON document of a command: `{"version": 1, …body's fields}`, secrets
+/// masked. The strings of `body` are trusted to be free of control sequences already
+/// (the engines clean what they read); for documents that echo the user's own files,
+/// see [`document_of_input`].
+pub fn document<T: Serialize + ?Sized>(body: &T) -> Redacted {
+    write(body, Layout::Pretty)
+}
+
+/// [`document`] on one line (JSON Lines).
+pub fn document_line<T: Serialize + ?Sized>(body: &T) -> Redacted {
+    write(body, Layout::Line)
+}
+
+/// The document of a body built from user input (policies, decoded messages): every
+/// string, object keys included, has its control sequences neutralised before the
+/// secrets are masked. Costs a `serde_json::Value` copy of the body; a caller that can
+/// tell the input carries no control character may use [`document`] or
+/// [`document_line`] instead.
+pub fn document_of_input<T: Serialize + ?Sized>(body: &T, layout: Layout) -> Redacted {
+    match serde_json::to_value(body) {
+        Ok(mut value) => {
+            clean_json(&mut value);
+            write(&value, layout)
+        }
+        Err(e) => failure(&e),
+    }
+}
+
+fn write<T: Serialize + ?Sized>(body: &T, layout: Layout) -> Redacted {
+    let envelope = Envelope {
+        version: VERSION,
+        body,
+    };
+    let text = match layout {
+        Layout::Pretty => serde_json::to_string_pretty(&envelope),
+        Layout::Line => serde_json::to_string(&envelope),
+    };
+    match text {
+        Ok(text) => Redacted::from_string(text),
+        Err(e) => failure(&e),
+    }
+}
+
+/// A body that cannot be written (a map with non-string keys, a body that is not a
+/// map) still gives a document a script can read.
+fn failure(error: &serde_json::Error) -> Redacted {
+    let doc = serde_json::json!({ "version": VERSION, "error": error.to_string() });
+    Redacted::from_string(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Body {
+        findings: Vec<u8>,
+        name: &'static str,
+    }
+
+    #[test]
+    fn the_version_comes_first_then_the_body_in_its_order() {
+        let body = Body {
+            findings: vec![],
+            name: "x",
+        };
+        assert_eq!(
+            document_line(&body).as_str(),
+            r#"{"version":1,"findings":[],"name":"x"}"#
+        );
+        assert!(document(&body).starts_with("{\n  \"version\": 1,\n  \"findings\": []"));
+    }
+
+    #[test]
+    fn secrets_are_masked_and_input_controls_neutralised() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let body = serde_json::json!({
+            "aws_secret_access_key": secret,
+            "note": "red \u{1b}[31m text",
+        });
+        let trusted = document(&body);
+        assert!(!trusted.contains("bPxRfiCYEXAMPLEKEY"), "{trusted}");
+        let of_input = document_of_input(&body, Layout::Line);
+        assert!(!of_input.contains("bPxRfiCYEXAMPLEKEY"), "{of_input}");
+        assert!(!of_input.contains("\\u001b"), "{of_input}");
+        assert!(of_input.starts_with(r#"{"version":1,"#), "{of_input}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_map_gives_an_error_document() {
+        let doc = document_line(&[1, 2, 3]);
+        let value: serde_json::Value =
+            serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+        assert_eq!(value["version"], 1);
+        assert!(value["error"].is_string(), "{doc}");
+    }
+}

@@ -1,0 +1,342 @@
+//! One finding as a block of text, human or Markdown: scenario and title, the evidence
+//! (the user's lines underlined, or the probes and spans it rests on), confidence,
+//! summary, cause, facts, fix steps and the fix commands of the chosen shell, notes,
+//! related checks, references. Every command that shows findings (`explain`, `check`,
+//! `scan`, `decode`, `simulate`) renders them here, so a finding looks the same
+//! whichever command produced it.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use authdoctor_diagnosis::SourceLine;
+use authdoctor_kb::{Evidence, Finding, ProbeEvidence, Role, Shell, TextEvidence, UNKNOWN};
+use authdoctor_redact::Redacted;
+
+use crate::{BOLD, CYAN, DIM, GREEN, Options, Painter, unwrap_paragraphs, wrap};
+
+/// An evidence label that says what part the evidence plays in the story.
+pub(crate) fn role_label(e: &TextEvidence) -> String {
+    with_role(e.role, &e.label)
+}
+
+fn with_role(role: Role, label: &str) -> String {
+    match role {
+        Role::Cause => format!("cause: {label}"),
+        Role::Symptom => format!("what the client finally reported: {label}"),
+        Role::Context => label.to_owned(),
+    }
+}
+
+/// `imds.token: PUT /latest/api/token → timeout after 970 ms`.
+fn describe_probe(p: &ProbeEvidence) -> String {
+    let request = if p.probe == p.check {
+        p.check.clone()
+    } else {
+        format!("{}: {}", p.check, p.probe)
+    };
+    format!("{request} → {} after {} ms", p.outcome, p.elapsed_ms)
+}
+
+/// `line 3, column 12: `text``.
+fn describe_span(e: &TextEvidence) -> String {
+    format!(
+        "line {}, column {}: `{}`",
+        e.line,
+        e.column,
+        e.text.replace('`', "'")
+    )
+}
+
+/// One finding, human view. `lines` are the input lines its text evidence points into
+/// (underlined in the manner of rustc); without them, the evidence is listed.
+pub fn human_finding(finding: &Finding, lines: &[SourceLine], options: &Options) -> Redacted {
+    Redacted::keeping_style(&human_block(finding, lines, options))
+}
+
+/// Findings without input lines (those of `check`, `scan`, `decode`, `simulate`), one
+/// block each, a blank line between them.
+pub fn human_findings<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    options: &Options,
+) -> Redacted {
+    let mut out = String::new();
+    for (i, finding) in findings.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&human_block(finding, &[], options));
+    }
+    Redacted::keeping_style(&out)
+}
+
+pub(crate) fn human_block(finding: &Finding, lines: &[SourceLine], options: &Options) -> String {
+    let painter = Painter {
+        color: options.color,
+    };
+    let renderer = if options.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .term_width(options.width.max(40));
+
+    let level = if finding.scenario == UNKNOWN {
+        Level::WARNING
+    } else {
+        Level::ERROR
+    };
+    let title = level
+        .primary_title(finding.title.as_str())
+        .id(finding.scenario.as_str());
+    let origin = options.origin.as_deref().unwrap_or("input");
+    let long_lines = lines.iter().any(|l| l.char_offset > 0);
+    let snippets: Vec<Snippet<'_, annotate_snippets::Annotation<'_>>> = lines
+        .iter()
+        .map(|line| {
+            let annotations = finding
+                .evidence
+                .iter()
+                .filter_map(|e| e.as_text())
+                .filter(|e| e.line == line.number)
+                .filter_map(|e| {
+                    let start_char = e.column.checked_sub(1 + line.char_offset)?;
+                    let start = char_to_byte(&line.text, start_char)?;
+                    let end = char_to_byte(&line.text, start_char + e.length)?;
+                    // The cause is underlined as primary; what the client finally
+                    // reported because of it, as secondary.
+                    let kind = match e.role {
+                        Role::Symptom => AnnotationKind::Context,
+                        Role::Cause | Role::Context => AnnotationKind::Primary,
+                    };
+                    Some(kind.span(start..end).label(role_label(e)))
+                });
+            let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
+            // A piece of a long line: the renderer would count columns from the piece's
+            // start, so the location is written below from the evidence itself.
+            let snippet = if long_lines {
+                snippet
+            } else {
+                snippet.path(origin)
+            };
+            snippet.annotations(annotations)
+        })
+        .collect();
+    let mut report = vec![title.elements(snippets)];
+    let mut footer = format!("confidence {:.2}", finding.confidence);
+    if finding.occurrences > 1 {
+        footer.push_str(&format!(", seen {} times", finding.occurrences));
+    }
+    report.push(Group::with_title(Level::NOTE.secondary_title(footer)));
+    let mut out = renderer.render(&report);
+    if long_lines
+        && let Some(first) = finding.evidence.iter().filter_map(|e| e.as_text()).next()
+        && let Some(title_end) = out.find('\n')
+    {
+        // The same line and column as the JSON view: counted on the whole physical line.
+        let location = format!(" --> {origin}:{}:{}\n", first.line, first.column);
+        out.insert_str(title_end + 1, &location);
+    }
+    out.push('\n');
+
+    let width = options.width.clamp(40, 100);
+    if lines.is_empty() && !finding.evidence.is_empty() {
+        // Nothing was underlined: say what the finding rests on.
+        out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Evidence")));
+        for evidence in &finding.evidence {
+            let (role, label, what) = match evidence {
+                Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
+                Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+            };
+            let text = if label.is_empty() {
+                what
+            } else {
+                format!("{what}: {}", with_role(role, label))
+            };
+            out.push_str(&wrap(&text, width, "  - "));
+            out.push('\n');
+        }
+    }
+    if let Some(summary) = &finding.summary {
+        out.push_str(&format!("\n{}\n", wrap(summary, width, "")));
+    }
+    out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Why")));
+    out.push_str(&wrap(&finding.root_cause, width, "  "));
+    out.push('\n');
+
+    let facts: Vec<String> = finding
+        .facts
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "signed_at" | "server_time"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !facts.is_empty() {
+        out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Facts")));
+        out.push_str(&wrap(&facts.join("  "), width, "  "));
+        out.push('\n');
+    }
+
+    out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Fix")));
+    for (n, step) in finding.fix.steps.iter().enumerate() {
+        out.push_str(&wrap(step, width, &format!("  {}. ", n + 1)));
+        out.push('\n');
+    }
+    let commands: Vec<_> = finding
+        .fix
+        .commands
+        .iter()
+        .filter(|c| c.shell == options.shell)
+        .collect();
+    if !commands.is_empty() {
+        out.push('\n');
+        let prompt = match options.shell {
+            Shell::Bash => "$",
+            Shell::Powershell => "PS>",
+        };
+        for command in commands {
+            if !command.description.is_empty() {
+                out.push_str(&format!(
+                    "  {}\n",
+                    painter.paint(DIM, &format!("# {}", command.description))
+                ));
+            }
+            out.push_str(&format!(
+                "  {} {}\n",
+                painter.paint(GREEN, prompt),
+                command.command
+            ));
+        }
+    }
+    for note in &finding.notes {
+        out.push_str(&format!("\n{} ", painter.paint(CYAN, "note:")));
+        out.push_str(wrap(note, width, "      ").trim_start());
+        out.push('\n');
+    }
+    if !finding.related_checks.is_empty() {
+        out.push_str(&format!(
+            "\n{} authdoctor check  (checks: {})\n",
+            painter.paint(CYAN, "confirm:"),
+            finding.related_checks.join(", ")
+        ));
+    }
+    if !finding.references.is_empty() {
+        out.push_str(&format!("\n{}\n", painter.paint(BOLD, "References")));
+        for url in &finding.references {
+            out.push_str(&format!("  {url}\n"));
+        }
+    }
+    out
+}
+
+fn char_to_byte(text: &str, chars: usize) -> Option<usize> {
+    if chars == text.chars().count() {
+        return Some(text.len());
+    }
+    text.char_indices().nth(chars).map(|(i, _)| i)
+}
+
+/// One finding, Markdown view: a `##` section; the input lines its evidence points into
+/// as a quoted log, or, without them, the evidence listed.
+pub fn markdown_finding(finding: &Finding, lines: &[SourceLine], options: &Options) -> Redacted {
+    Redacted::from_string(markdown_block(finding, lines, options))
+}
+
+/// Findings without input lines, one section each.
+pub fn markdown_findings<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    options: &Options,
+) -> Redacted {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&markdown_block(finding, &[], options));
+        out.push('\n');
+    }
+    Redacted::from_string(out)
+}
+
+pub(crate) fn markdown_block(finding: &Finding, lines: &[SourceLine], options: &Options) -> String {
+    let mut out = format!(
+        "## `{}`: {}\n\nConfidence {:.2}",
+        finding.scenario, finding.title, finding.confidence
+    );
+    if finding.occurrences > 1 {
+        out.push_str(&format!(", seen {} times", finding.occurrences));
+    }
+    out.push_str(".\n\n");
+    if let Some(summary) = &finding.summary {
+        out.push_str(&format!("{summary}\n\n"));
+    }
+    out.push_str(&format!(
+        "**Why.** {}\n\n**Fix**\n\n",
+        unwrap_paragraphs(&finding.root_cause)
+    ));
+    for (n, step) in finding.fix.steps.iter().enumerate() {
+        out.push_str(&format!("{}. {}\n", n + 1, step));
+    }
+    let lang = match options.shell {
+        Shell::Bash => "bash",
+        Shell::Powershell => "powershell",
+    };
+    let commands: Vec<_> = finding
+        .fix
+        .commands
+        .iter()
+        .filter(|c| c.shell == options.shell)
+        .collect();
+    if !commands.is_empty() {
+        out.push_str(&format!("\n```{lang}\n"));
+        for c in commands {
+            if !c.description.is_empty() {
+                out.push_str(&format!("# {}\n", c.description));
+            }
+            out.push_str(&format!("{}\n", c.command));
+        }
+        out.push_str("```\n");
+    }
+    for note in &finding.notes {
+        out.push_str(&format!("\n> {note}\n"));
+    }
+    if !finding.references.is_empty() {
+        out.push_str("\n**References**: ");
+        let links: Vec<String> = finding
+            .references
+            .iter()
+            .map(|u| format!("<{u}>"))
+            .collect();
+        out.push_str(&links.join(", "));
+        out.push('\n');
+    }
+    if !lines.is_empty() {
+        out.push_str("\n**Evidence**\n\n```text\n");
+        for line in lines {
+            out.push_str(&format!("{:>5} | {}\n", line.number, line.text));
+        }
+        out.push_str("```\n\n");
+        for e in finding.evidence.iter().filter_map(|e| e.as_text()) {
+            out.push_str(&format!(
+                "- line {}, column {}: `{}` ({}{})\n",
+                e.line,
+                e.column,
+                e.text.replace('`', "'"),
+                e.signal,
+                if e.label.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", role_label(e))
+                }
+            ));
+        }
+    } else if !finding.evidence.is_empty() {
+        out.push_str("\n**Evidence**\n\n");
+        for evidence in &finding.evidence {
+            let (role, label, what) = match evidence {
+                Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
+                Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+            };
+            let label = if label.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", with_role(role, label).replace('\n', " "))
+            };
+            out.push_str(&format!("- {}{label}\n", what.replace('\n', " ")));
+        }
+    }
+    out
+}
