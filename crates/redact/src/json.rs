@@ -108,16 +108,30 @@ impl JsonCleaner {
     }
 }
 
-/// A fast hash for the memo (its keys are our own output, not chosen by an attacker to
-/// collide: a slow hash would cost more than the cleaning it saves). Eight bytes at a
-/// time, multiply and rotate, as rustc's FxHasher.
-#[derive(Default, Clone, Copy)]
-struct BuildWordHasher;
+/// The memo's hash: eight bytes at a time, multiply and rotate (as rustc's FxHasher),
+/// started from a random seed per cleaner and finished with a full avalanche, so the
+/// bucket of a string depends on all of it and on the seed. The strings come from the
+/// user's case file: a fixed, weak hash would let a crafted file pile thousands of
+/// strings into one bucket and make each lookup slow; SipHash (the standard library's)
+/// would cost more than the cleaning the memo saves.
+#[derive(Clone, Copy)]
+struct BuildWordHasher {
+    seed: u64,
+}
+
+impl Default for BuildWordHasher {
+    fn default() -> BuildWordHasher {
+        use std::hash::BuildHasher;
+        BuildWordHasher {
+            seed: std::collections::hash_map::RandomState::new().hash_one(0x6a09_e667_u64),
+        }
+    }
+}
 
 impl std::hash::BuildHasher for BuildWordHasher {
     type Hasher = WordHasher;
     fn build_hasher(&self) -> WordHasher {
-        WordHasher(0)
+        WordHasher(self.seed)
     }
 }
 
@@ -125,8 +139,8 @@ struct WordHasher(u64);
 
 impl WordHasher {
     fn add(&mut self, word: u64) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
     }
 }
 
@@ -150,7 +164,13 @@ impl std::hash::Hasher for WordHasher {
         self.add(n as u64);
     }
     fn finish(&self) -> u64 {
-        self.0
+        // MurmurHash3's 64-bit finaliser: every output bit depends on every state bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
