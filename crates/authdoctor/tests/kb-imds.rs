@@ -72,9 +72,16 @@ const BOUNDARY: &[(&str, &str)] = &[
         "imds-credentials-not-found",
         "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (Client error: `GET http://169.254.169.254/latest/meta-data/iam/security-credentials/` resulted in a `404 Not Found` response:",
     ),
+    // cURL's "Connection timed out" is the connect phase (a read would say "Operation
+    // timed out … with 0 bytes received"): nothing answers, as for bare curl below.
+    (
+        "imds-unreachable",
+        "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds)",
+    ),
+    // A read timeout fits a dropped token answer, a slow service and a black hole alike.
     (
         "no-credentials",
-        "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds)",
+        "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Operation timed out after 1001 milliseconds with 0 bytes received)",
     ),
     (
         "imds-hop-limit",

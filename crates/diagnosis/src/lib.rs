@@ -25,7 +25,8 @@ pub mod model;
 pub mod observation;
 
 pub use authdoctor_kb::{
-    CheckId, Evidence, Finding, ProbeEvidence, Role, ScenarioId, TextEvidence, knowledge_base,
+    CheckId, Evidence, Finding, ProbeEvidence, Role, ScenarioId, StatementEvidence, TextEvidence,
+    knowledge_base,
 };
 pub use model::{Explained, LocatedObservation, Report, SourceLine};
 pub use observation::{ImdsPath, Method, Observation, Outcome, PolicyDecision};

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use authdoctor_kb::{Finding, knowledge_base};
+use authdoctor_kb::{Evidence, Finding, Role, StatementEvidence, knowledge_base};
 use authdoctor_policy::decode::Decoded;
 use authdoctor_redact::{Redacted, clean};
 
@@ -23,9 +23,59 @@ pub fn finding(d: &Decoded) -> Option<Finding> {
     {
         facts.insert("condition_key".to_owned(), clean(&c.key).into_owned());
     }
-    let mut f = knowledge_base().finding(id.as_str(), d.confidence, Vec::new(), facts)?;
+    let mut f = knowledge_base().finding(id.as_str(), d.confidence, statements(d), facts)?;
     f.notes = d.notes.iter().map(|n| clean(n).into_owned()).collect();
     Some(f)
+}
+
+/// The statements the message says decided, one piece of evidence per condition (or
+/// one for a statement without conditions), every value cleaned of secrets.
+fn statements(d: &Decoded) -> Vec<Evidence> {
+    let cleaned = |values: &[String]| -> Vec<String> {
+        values.iter().map(|v| clean(v).into_owned()).collect()
+    };
+    let mut out = Vec::new();
+    for (i, s) in d.matched_statements.iter().enumerate() {
+        let statement = if s.sid.is_empty() {
+            format!("{}", i + 1)
+        } else {
+            clean(&s.sid).into_owned()
+        };
+        let base = StatementEvidence {
+            statement,
+            effect: clean(&s.effect).into_owned(),
+            policy: None,
+            condition_key: None,
+            policy_values: Vec::new(),
+            request_values: Vec::new(),
+            signal: "policy-statement".to_owned(),
+            label: if s.conditions.is_empty() {
+                "the statement the message names as deciding; it has no conditions".to_owned()
+            } else {
+                String::new()
+            },
+            role: Role::Cause,
+        };
+        if s.conditions.is_empty() {
+            out.push(Evidence::Statement(base));
+            continue;
+        }
+        for c in &s.conditions {
+            let label = if c.note.is_empty() {
+                format!("the condition on {} that decided", c.key)
+            } else {
+                c.note.clone()
+            };
+            out.push(Evidence::Statement(StatementEvidence {
+                condition_key: Some(clean(&c.key).into_owned()),
+                policy_values: cleaned(&c.policy_values),
+                request_values: cleaned(&c.request_values),
+                label: clean(&label).into_owned(),
+                ..base.clone()
+            }));
+        }
+    }
+    out
 }
 
 /// The fields of the JSON document `decode --format json` prints (the envelope with

@@ -220,7 +220,14 @@ impl Collector {
             line.text.hash(&mut hasher);
         }
         let hash = hasher.finish();
-        if let Some(found) = self.seen_blocks.get(&hash) {
+        // A repeated block is a repeated event only when nothing read before waits on
+        // it: a dumped request retried with the same text tells the reader that the
+        // first one got no answer.
+        if let Some(found) = self
+            .seen_blocks
+            .get(&hash)
+            .filter(|_| !self.reader.is_open())
+        {
             for &(at, occurrences) in found {
                 self.found[at].finding.occurrences += occurrences;
             }

@@ -155,10 +155,13 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
     if let Some(m) = p.proxy.find(line) {
         return Some((Outcome::Proxy, m.start(), m.end()));
     }
+    // A 200 counts only as an HTTP status line or access-log entry
+    // (`"GET /latest/meta-data/… HTTP/1.1" 200 24`): an answer that came, which rules
+    // out causes where nothing does. Prose such as "status code 200" is no event.
     if let Some(c) = p.status.captures(line)
         && let Some(code) = c.get(1).or_else(|| c.get(2))
         && let Ok(n) = code.as_str().parse::<u16>()
-        && n != 200
+        && (n != 200 || c.get(2).is_some())
     {
         let whole = c
             .get(0)
@@ -466,12 +469,15 @@ fn clock_on(line: &str) -> Option<f64> {
 
 /// How a request that no response followed ended, judged by the clock: the next event
 /// a second or more later means it waited for an answer that never came; the same
-/// instant means it failed at once (nothing listening). `None` without clock times.
-fn unanswered(request: &OpenRequest, next_clock: Option<f64>) -> Option<Outcome> {
+/// request again at the same instant means it failed at once (nothing listening). A
+/// different request at once says nothing: a client that dumps requests but not every
+/// answer moves on to the next step (the role name read from an answer it did not
+/// print). `None` without clock times.
+fn unanswered(request: &OpenRequest, next_clock: Option<f64>, retried: bool) -> Option<Outcome> {
     let gap = next_clock? - request.clock?;
     if gap >= 0.9 {
         Some(Outcome::Timeout)
-    } else if (0.0..0.3).contains(&gap) {
+    } else if retried && (0.0..0.3).contains(&gap) {
         Some(Outcome::Refused)
     } else {
         None
@@ -491,8 +497,8 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     // The clock of the latest timestamped line, for requests dumped without one.
     let mut last_clock: Option<f64> = None;
     let close_unanswered =
-        |out: &mut Vec<Seen>, open: OpenRequest, at: usize, clock: Option<f64>| {
-            if let Some(outcome) = unanswered(&open, clock) {
+        |out: &mut Vec<Seen>, open: OpenRequest, at: usize, clock: Option<f64>, retried: bool| {
+            if let Some(outcome) = unanswered(&open, clock, retried) {
                 let end = lines.get(at).map_or(0, |l| l.len());
                 out.push(Seen::exchange(open.method, open.path, outcome, at, 0, end));
             }
@@ -529,16 +535,17 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         // A dump of requests and responses: pair each response with its request; a
         // request that the next request follows without a response was not answered.
         if let Some(c) = p.request_line.captures(line) {
-            if let Some(previous) = open.take() {
-                // The request's own header line holds the next event's clock.
-                close_unanswered(&mut out, previous, li, last_clock);
-            }
             let method = if c.get(1).is_some_and(|m| m.as_str() == "PUT") {
                 Method::Put
             } else {
                 Method::Get
             };
             let path = c.get(2).map_or("", |m| m.as_str()).to_owned();
+            if let Some(previous) = open.take() {
+                let retried = previous.method == method && previous.path == path;
+                // The request's own header line holds the next event's clock.
+                close_unanswered(&mut out, previous, li, last_clock, retried);
+            }
             open = Some(OpenRequest {
                 method,
                 path,
@@ -562,16 +569,14 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                 .map(|code| (Outcome::Status(code), 0, line.len()))
                 .or(failure);
             if let Some((outcome, start, end)) = outcome {
-                if outcome != Outcome::Status(200) {
-                    out.push(Seen::exchange(
-                        request.method,
-                        request.path.clone(),
-                        outcome,
-                        li,
-                        start,
-                        end,
-                    ));
-                }
+                out.push(Seen::exchange(
+                    request.method,
+                    request.path.clone(),
+                    outcome,
+                    li,
+                    start,
+                    end,
+                ));
                 open = None;
                 continue;
             }
@@ -822,6 +827,21 @@ mod tests {
         assert_eq!(
             one("imds: connect_timeout: Set(1s); error: connect timeout to 169.254.169.254"),
             ["GET (metadata service) → connect-timeout"]
+        );
+    }
+
+    #[test]
+    fn a_different_request_at_once_means_progress_and_an_access_log_200_is_an_answer() {
+        let dump = "2026/12/04 16:23:13 DEBUG: Request ec2metadata/GetMetadata Details:\n\
+                    GET /latest/meta-data/iam/security-credentials/ HTTP/1.1\n\
+                    2026/12/04 16:23:13 DEBUG: Request ec2metadata/GetMetadata Details:\n\
+                    GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1";
+        assert!(one(dump).is_empty(), "{:?}", one(dump));
+        assert_eq!(
+            one(
+                "DEBUG - http://169.254.169.254:80 \"GET /latest/meta-data/iam/security-credentials/ HTTP/1.1\" 200 24"
+            ),
+            ["GET /latest/meta-data/iam/security-credentials/ → status-200"]
         );
     }
 

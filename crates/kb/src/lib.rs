@@ -219,14 +219,16 @@ fn round_confidence(c: f64) -> f64 {
     (c.clamp(0.0, 1.0) * 100.0).round() / 100.0
 }
 
-/// What a finding rests on: a span of text (the user's log, a policy file) or a live
-/// probe of `check`. Serialised untagged, so text evidence keeps the contract's shape
-/// (`line`, `column`, `length`, `text`, `signal`).
+/// What a finding rests on: a span of text (the user's log, a policy file), a live
+/// probe of `check`, or a policy statement that decided (`decode`). Serialised
+/// untagged, so text evidence keeps the contract's shape (`line`, `column`, `length`,
+/// `text`, `signal`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Evidence {
     Text(TextEvidence),
     Probe(ProbeEvidence),
+    Statement(StatementEvidence),
 }
 
 impl Evidence {
@@ -234,7 +236,7 @@ impl Evidence {
     pub fn as_text(&self) -> Option<&TextEvidence> {
         match self {
             Evidence::Text(t) => Some(t),
-            Evidence::Probe(_) => None,
+            Evidence::Probe(_) | Evidence::Statement(_) => None,
         }
     }
 
@@ -242,6 +244,7 @@ impl Evidence {
         match self {
             Evidence::Text(t) => t.role,
             Evidence::Probe(p) => p.role,
+            Evidence::Statement(s) => s.role,
         }
     }
 
@@ -249,6 +252,7 @@ impl Evidence {
         match self {
             Evidence::Text(t) => &t.label,
             Evidence::Probe(p) => &p.label,
+            Evidence::Statement(s) => &s.label,
         }
     }
 }
@@ -332,6 +336,31 @@ pub struct ProbeEvidence {
     /// `status-401`, `read-timeout`, `refused`, …
     pub outcome: String,
     pub elapsed_ms: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(flatten, with = "role_serde")]
+    pub role: Role,
+}
+
+/// A policy statement that decided a request, as an authorization message or an
+/// evaluation names it: its effect and the condition that made it apply (or fail).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementEvidence {
+    /// The statement's `Sid` (or its 1-based index).
+    pub statement: String,
+    /// `Allow` or `Deny`.
+    pub effect: String,
+    /// The policy holding it, when the source names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_values: Vec<String>,
+    /// Kind of clue, `policy-statement`.
+    pub signal: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
     #[serde(flatten, with = "role_serde")]

@@ -7,7 +7,9 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use authdoctor_diagnosis::SourceLine;
-use authdoctor_kb::{Evidence, Finding, ProbeEvidence, Role, Shell, TextEvidence, UNKNOWN};
+use authdoctor_kb::{
+    Evidence, Finding, ProbeEvidence, Role, Shell, StatementEvidence, TextEvidence, UNKNOWN,
+};
 use authdoctor_redact::Redacted;
 
 use crate::{BOLD, CYAN, DIM, GREEN, Options, Painter, unwrap_paragraphs, wrap};
@@ -35,6 +37,24 @@ fn describe_probe(p: &ProbeEvidence) -> String {
     format!("{request} → {} after {} ms", p.outcome, p.elapsed_ms)
 }
 
+/// `Deny statement `DenyImdsV1` of `RequireImdsV2`: ec2:RoleDelivery = 1.0 (policy: 2.0)`.
+fn describe_statement(s: &StatementEvidence) -> String {
+    let mut out = format!("{} statement `{}`", s.effect, s.statement);
+    if let Some(policy) = &s.policy {
+        out.push_str(&format!(" of `{policy}`"));
+    }
+    if let Some(key) = &s.condition_key {
+        out.push_str(&format!(": {key}"));
+        if !s.request_values.is_empty() {
+            out.push_str(&format!(" = {}", s.request_values.join(", ")));
+        }
+        if !s.policy_values.is_empty() {
+            out.push_str(&format!(" (policy: {})", s.policy_values.join(", ")));
+        }
+    }
+    out
+}
+
 /// `line 3, column 12: `text``.
 fn describe_span(e: &TextEvidence) -> String {
     format!(
@@ -58,16 +78,43 @@ pub fn human_findings<'a>(
     options: &Options,
 ) -> Redacted {
     let mut out = String::new();
+    let mut explained: Vec<&str> = Vec::new();
     for (i, finding) in findings.into_iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&human_block(finding, &[], options));
+        // A report of many findings (scan's groups, check's rows) often names one
+        // scenario several times: its explanation is printed once.
+        let again = explained.contains(&finding.scenario.as_str());
+        out.push_str(&block(finding, &[], options, again));
+        if !again {
+            explained.push(&finding.scenario);
+        }
     }
     Redacted::keeping_style(&out)
 }
 
+/// The longest fact value the human view prints whole; longer ones (an encoded
+/// authorization message) are shortened, the JSON view keeps them. ARNs stay whole:
+/// they are copied into commands.
+const FACT_WIDTH: usize = 120;
+
+fn short_fact(value: &str) -> String {
+    let chars = value.chars().count();
+    if chars <= FACT_WIDTH || value.starts_with("arn:") {
+        return value.to_owned();
+    }
+    let head: String = value.chars().take(48).collect();
+    format!("{head}…({chars} chars)")
+}
+
 pub(crate) fn human_block(finding: &Finding, lines: &[SourceLine], options: &Options) -> String {
+    block(finding, lines, options, false)
+}
+
+/// One finding; `again`: its scenario was explained by an earlier block of the same
+/// report, so the summary and the root cause are not repeated.
+fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool) -> String {
     let painter = Painter {
         color: options.color,
     };
@@ -144,6 +191,7 @@ pub(crate) fn human_block(finding: &Finding, lines: &[SourceLine], options: &Opt
             let (role, label, what) = match evidence {
                 Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
                 Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+                Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
             };
             let text = if label.is_empty() {
                 what
@@ -154,18 +202,29 @@ pub(crate) fn human_block(finding: &Finding, lines: &[SourceLine], options: &Opt
             out.push('\n');
         }
     }
-    if let Some(summary) = &finding.summary {
-        out.push_str(&format!("\n{}\n", wrap(summary, width, "")));
+    if again {
+        out.push_str(&format!(
+            "\n{}\n",
+            wrap(
+                &format!("Why: as for the `{}` finding above.", finding.scenario),
+                width,
+                ""
+            )
+        ));
+    } else {
+        if let Some(summary) = &finding.summary {
+            out.push_str(&format!("\n{}\n", wrap(summary, width, "")));
+        }
+        out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Why")));
+        out.push_str(&wrap(&finding.root_cause, width, "  "));
+        out.push('\n');
     }
-    out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Why")));
-    out.push_str(&wrap(&finding.root_cause, width, "  "));
-    out.push('\n');
 
     let facts: Vec<String> = finding
         .facts
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "signed_at" | "server_time"))
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{k}={}", short_fact(v)))
         .collect();
     if !facts.is_empty() {
         out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Facts")));
@@ -329,6 +388,7 @@ pub(crate) fn markdown_block(finding: &Finding, lines: &[SourceLine], options: &
             let (role, label, what) = match evidence {
                 Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
                 Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+                Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
             };
             let label = if label.is_empty() {
                 String::new()
