@@ -412,3 +412,63 @@ fn decode_masks_a_context_value_shaped_like_a_key() {
         assert_eq!(leak(KEY, &out), None, "{format}: {out}");
     }
 }
+
+/// `simulate --cases` cleans each string of each result on its own (issue 9 §4): a
+/// secret key, a session token and an IMDS token planted in the case name, a policy's
+/// condition value, the statement's Sid and a context value are masked in JSON and human
+/// output, on every line of a file long enough to be split between workers, and the
+/// masked values are still shown (masked) where they belong.
+#[test]
+fn simulate_cases_masks_secrets_in_names_policy_values_and_context() {
+    let token = format!("IQoJb3JpZ2luX2VjEJr//////////wEaCXVz{}", "Ab1/".repeat(70));
+    let secrets = [KEY, IMDS_TOKEN, token.as_str()];
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut lines = String::new();
+    for n in 0..300 {
+        let secret = secrets[n % secrets.len()];
+        let case = json!({
+            "name": format!("case {n} {secret}"),
+            "identityPolicies": [{"name": "Tagged", "policy": {"Version": "2012-10-17", "Statement": [
+                {"Sid": format!("Allow {secret}"), "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                 "Condition": {"StringEquals": {"custom:key": format!("{secret} {n}")}}}
+            ]}}],
+            "request": {"principal": "arn:aws:iam::111122223333:user/dev", "action": "s3:GetObject",
+                        "resource": "arn:aws:s3:::bucket/key",
+                        "context": {"custom:key": format!("other {secret}")}}
+        });
+        lines.push_str(&format!("{case}\n"));
+    }
+    let path = dir.path().join("cases.jsonl");
+    std::fs::write(&path, lines).unwrap_or_else(|e| panic!("{e}"));
+    for format in ["json", "human"] {
+        let out = authdoctor()
+            .args(["--format", format, "simulate", "--cases"])
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(1), "{format}: every case is denied");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.lines().count(), 300, "{format}");
+        for secret in secrets {
+            assert_eq!(leak(secret, &stdout), None, "{format}: {stdout}");
+        }
+        assert!(!stdout.contains("Ab1/Ab1"), "{format}: part of the token");
+        for (n, line) in stdout.lines().enumerate() {
+            assert!(
+                line.contains(&format!("case {n} ")) && line.contains("[redacted"),
+                "{format}: line {n} is not its case's, or shows no masked name: {line}"
+            );
+            if format == "json" {
+                let doc: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                let condition = &doc["trace"][0]["conditions"][0];
+                for values in ["policy_values", "request_values"] {
+                    let shown = condition[values][0].as_str().unwrap_or_default();
+                    assert!(shown.contains("[redacted"), "{values}: {line}");
+                }
+                let statement = doc["trace"][0]["statement"].as_str().unwrap_or_default();
+                assert!(statement.starts_with("Allow"), "{line}");
+            }
+        }
+    }
+}

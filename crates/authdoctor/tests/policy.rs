@@ -362,3 +362,64 @@ fn decode_online_through_a_loopback_sts() {
     assert_eq!(v["explicit_deny"], false);
     assert!(!stdout.contains(secret));
 }
+
+/// `--cases` is evaluated in batches by several workers: a bad line far into a long
+/// file still fails the whole run with its own line number before anything is printed,
+/// and results come out in file order, blank lines skipped.
+#[test]
+fn cases_file_bad_line_late_fails_before_printing_and_order_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/launch-requires-imdsv2.json")).unwrap(),
+    )
+    .unwrap();
+    let mut good = String::new();
+    for n in 0..400 {
+        let mut case = example.clone();
+        case["name"] = Value::from(format!("case-{n}"));
+        good.push_str(&format!("{case}\n"));
+        if n % 50 == 0 {
+            good.push_str("\n   \n");
+        }
+    }
+    let path = dir.path().join("good.jsonl");
+    std::fs::write(&path, &good).unwrap();
+    for format in ["json", "human"] {
+        let out = authdoctor()
+            .args(["--format", format, "simulate", "--cases"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let names: Vec<String> = stdout
+            .lines()
+            .map(|l| match format {
+                "json" => serde_json::from_str::<Value>(l).unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                _ => l.split(':').next().unwrap().to_owned(),
+            })
+            .collect();
+        let expected: Vec<String> = (0..400).map(|n| format!("case-{n}")).collect();
+        assert_eq!(names, expected, "{format}");
+    }
+    // Line 349 of the file (blank lines counted) is not a case.
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines[348] = r#"{"name": "bad", "request": {"action": 3}}"#;
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    for format in ["json", "human"] {
+        let out = authdoctor()
+            .args(["--format", format, "simulate", "--cases"])
+            .arg(&bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {err}");
+        assert!(out.stdout.is_empty(), "{format}: printed before failing");
+        assert!(err.contains("bad.jsonl:349:"), "{format}: {err}");
+        assert_eq!(err.lines().count(), 1, "{format}: {err}");
+    }
+}

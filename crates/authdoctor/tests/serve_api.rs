@@ -516,3 +516,40 @@ fn bad_listen_address_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// `POST /api/simulate` and the simulate page print the trace, which states every policy
+/// and request value of a condition: secrets there are masked, as `simulate --format
+/// json` masks them (issue 9: one document builder for both; before it, the API printed
+/// them).
+#[test]
+fn simulate_masks_secrets_in_condition_values() {
+    let s = Served::start(&["--listen", "127.0.0.1:0"]);
+    let policy_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYCANARY0001";
+    let context_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYCANARY0002";
+    let case = serde_json::json!({
+        "name": "serve canary",
+        "identityPolicies": [{"name": "P", "policy": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Tagged", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"StringEquals": {"custom:key": policy_secret}}}]}}],
+        "request": {"principal": "arn:aws:iam::111122223333:user/dev", "action": "s3:GetObject",
+                    "resource": "arn:aws:s3:::b/k", "context": {"custom:key": format!("other {context_secret}")}}
+    })
+    .to_string();
+    let api = s.post("/api/simulate", JSON, case.as_bytes());
+    assert_eq!(api.status, 200, "{}", api.body);
+    let page = s.post("/simulate", FORM, &form_body(&case));
+    for reply in [&api, &page] {
+        for secret in [policy_secret, context_secret] {
+            assert!(
+                !reply.body.contains(secret),
+                "leaks {secret}:\n{}",
+                reply.body
+            );
+        }
+    }
+    let condition = &api.json()["trace"][0]["conditions"][0];
+    for values in ["policy_values", "request_values"] {
+        let shown = condition[values][0].as_str().unwrap_or_default();
+        assert!(shown.contains("[redacted"), "{values}: {}", api.body);
+    }
+}

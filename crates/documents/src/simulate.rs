@@ -3,14 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use authdoctor_kb::ScenarioId;
 use authdoctor_kb::{Evidence, Finding, Role, TextEvidence, knowledge_base};
+use authdoctor_policy::advice::Change;
 use authdoctor_policy::advice::{Advice, advise};
 use authdoctor_policy::error::line_column;
 use authdoctor_policy::eval::PolicySet;
 use authdoctor_policy::explain::Explanation;
+use authdoctor_policy::explain::{Layers, Missing, StatementRef, StatementTrace};
 use authdoctor_policy::parse::Effect;
 use authdoctor_policy::{Decision, PolicyError, Request, parse_case};
-use authdoctor_redact::clean;
+use authdoctor_redact::{JsonCleaner, Redacted, clean};
 
 /// A policy source with underline marks (span, label) and a title.
 pub type Marks = Vec<(
@@ -160,28 +163,72 @@ pub fn evidence_of(marks: &Marks) -> Vec<Evidence> {
     ev
 }
 
+/// The `simulate --format json` document of one case (`shared/spec/cli.md`), serialised
+/// straight from the engine's structures: the CLI prints it (one line per case with
+/// `--cases`), `serve` answers it. The top-level keys are in alphabetical order.
+#[derive(serde::Serialize)]
+pub struct Document<'a> {
+    decision: Decision,
+    deciding: &'a [StatementRef],
+    findings: &'a [Finding],
+    layers: &'a Layers,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing_allow: Option<&'a Missing>,
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proposal: Option<Proposal<'a>>,
+    trace: &'a [StatementTrace],
+    version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct Proposal<'a> {
+    changes: &'a [Change],
+    scenario: Option<ScenarioId>,
+    verified: bool,
+}
+
+/// The document of an evaluated case.
+pub fn document<'a>(
+    name: Option<&'a str>,
+    ex: &'a Explanation,
+    advice: Option<&'a Advice>,
+    findings: &'a [Finding],
+) -> Document<'a> {
+    Document {
+        decision: ex.decision,
+        deciding: &ex.deciding,
+        findings,
+        layers: &ex.layers,
+        missing_allow: ex.missing_allow.as_ref(),
+        name,
+        proposal: advice.map(|a| Proposal {
+            changes: &a.changes,
+            scenario: a.scenario,
+            verified: a.verified,
+        }),
+        trace: &ex.trace,
+        version: 1,
+    }
+}
+
+/// The document as pretty JSON, every string cleaned (control sequences neutralised,
+/// secrets masked): what `simulate --case FILE --format json` prints and `serve` answers
+/// (keys in alphabetical order at every level, as `serve`'s JSON value prints them).
+pub fn json_text(doc: &Document<'_>, cleaner: &mut JsonCleaner) -> serde_json::Result<Redacted> {
+    cleaner.pretty(&serde_json::to_value(doc)?)
+}
+
+/// The document as a JSON value, every string cleaned, for `serve`'s pages.
 pub fn json_result(
     name: Option<&str>,
     ex: &Explanation,
     advice: Option<&Advice>,
     findings: &[Finding],
 ) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "version": 1,
-        "name": name,
-        "decision": ex.decision,
-        "layers": ex.layers,
-        "deciding": ex.deciding,
-        "trace": ex.trace,
-        "findings": findings,
-    });
-    if let Some(m) = &ex.missing_allow {
-        v["missing_allow"] = serde_json::to_value(m).unwrap_or_default();
-    }
-    if let Some(a) = advice {
-        v["proposal"] = serde_json::json!({"changes": a.changes, "verified": a.verified, "scenario": a.scenario});
-    }
-    // Every string in the document came from the user's files: clean them all.
-    authdoctor_report::clean_json(&mut v);
-    v
+    let doc = document(name, ex, advice, findings);
+    JsonCleaner::new()
+        .line(&doc)
+        .and_then(|text| serde_json::from_str(&text))
+        .unwrap_or_default()
 }

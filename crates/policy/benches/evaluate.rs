@@ -15,7 +15,8 @@
 //! redaction and printing included) against the peer's one-process driver
 //! `tools/iam-peer/eval.mjs` on the same file (Node start-up and loading included). It
 //! needs the release binary: `cargo build --release -p authdoctor` first.
-//! `BENCH_WHOLE_PROCESS_ONLY=1` skips the in-process part.
+//! `BENCH_WHOLE_PROCESS_ONLY=1` skips the in-process part; `BENCH_KEEP_CASES=PATH` keeps
+//! a copy of the generated case file (for profiling).
 
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
@@ -215,6 +216,10 @@ fn whole_process(root: &Path) {
     if std::fs::write(&cases, text.as_bytes()).is_err() {
         println!("whole process: cannot write {}", cases.display());
         return;
+    }
+    // For profiling the same file outside the bench: keep a copy.
+    if let Some(keep) = std::env::var_os("BENCH_KEEP_CASES") {
+        let _ = std::fs::write(&keep, text.as_bytes());
     }
     println!(
         "whole process, {WHOLE_PROCESS_CASES} generated cases ({} KiB), best of 3:",

@@ -90,9 +90,19 @@ fn with_context(req: &Request, key: &str, values: Option<Vec<String>>) -> Reques
     )
 }
 
+/// The request with `change` (a [`Change::SetContext`] or [`Change::RemoveContext`]).
+fn changed_request(req: &Request, change: &Change) -> Option<Request> {
+    match change {
+        Change::SetContext { key, values } => Some(with_context(req, key, Some(values.clone()))),
+        Change::RemoveContext { key } => Some(with_context(req, key, None)),
+        _ => None,
+    }
+}
+
 /// Candidate request changes for the conditions of statement-traces that failed (for
-/// Allows) or matched (for Denies).
-fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<(Change, Request)> {
+/// Allows) or matched (for Denies). Each is tried with [`changed_request`], in order, only
+/// as far as needed.
+fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<Change> {
     let mut out = Vec::new();
     for t in &ex.trace {
         let relevant = match t.effect {
@@ -121,39 +131,28 @@ fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<(
                     .filter(|v| !c.failing_request_values(&req.context).contains(v))
                     .cloned()
                     .collect();
-                let r = with_context(req, &c.key, Some(keep.clone()));
-                out.push((
-                    Change::SetContext {
-                        key: c.key.clone(),
-                        values: keep,
-                    },
-                    r,
-                ));
+                out.push(Change::SetContext {
+                    key: c.key.clone(),
+                    values: keep,
+                });
             }
             for v in &ct.policy_values {
-                let r = with_context(req, &c.key, Some(vec![v.clone()]));
-                out.push((
-                    Change::SetContext {
-                        key: c.key.clone(),
-                        values: vec![v.clone()],
-                    },
-                    r,
-                ));
+                out.push(Change::SetContext {
+                    key: c.key.clone(),
+                    values: vec![v.clone()],
+                });
             }
             if !ct.request_values.is_empty() {
-                let r = with_context(req, &c.key, None);
-                out.push((Change::RemoveContext { key: c.key.clone() }, r));
+                out.push(Change::RemoveContext { key: c.key.clone() });
             }
         }
     }
     out
 }
 
-fn add_statement(
-    set: &PolicySet,
-    req: &Request,
-    missing: MissingAllow,
-) -> Option<(Change, PolicySet)> {
+/// Adds the missing Allow to `set` (in place); the change, or `None` when the layer
+/// cannot take it (then `set` is unchanged).
+fn add_statement(set: &mut PolicySet, req: &Request, missing: MissingAllow) -> Option<Change> {
     let kind = missing.kind();
     let mut stmt = serde_json::json!({
         "Effect": "Allow",
@@ -165,7 +164,7 @@ fn add_statement(
     }
     let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [stmt.clone()]}).to_string();
     let policy = parse_policy(kind, "proposed", "<proposed>", &doc).ok()?;
-    let mut next = set.clone();
+    let next = set;
     match missing {
         MissingAllow::Scp { level } => next.scps.get_mut(level)?.push(policy),
         MissingAllow::Identity => next.identity.push(policy),
@@ -179,13 +178,10 @@ fn add_statement(
             None => next.session = Some(policy),
         },
     }
-    Some((
-        Change::AddStatement {
-            layer: kind.layer(),
-            statement: stmt,
-        },
-        next,
-    ))
+    Some(Change::AddStatement {
+        layer: kind.layer(),
+        statement: stmt,
+    })
 }
 
 /// Advice for a denied request; `None` when it is allowed.
@@ -201,26 +197,30 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
     // 1. A change of request values that flips the decision, preferring one that
     //    reaches Allow.
     let mut changes = Vec::new();
-    let mut verified = false;
-    let candidates = context_candidates(set, ex, req);
-    let best = candidates
-        .iter()
-        .find(|(_, r)| set.decide(r) == Decision::Allow)
-        .or_else(|| {
-            (ex.decision == Decision::ExplicitDeny)
-                .then(|| {
-                    candidates
-                        .iter()
-                        .find(|(_, r)| set.decide(r) != Decision::ExplicitDeny)
-                })
-                .flatten()
-        });
-    if let Some((change, r)) = best {
-        if let Change::SetContext { key, .. } | Change::RemoveContext { key } = change {
+    // The first candidate that reaches Allow; failing that, for an explicit deny, the
+    // first that lifts it. Candidates after an Allow are not evaluated.
+    let mut reaches_allow = None;
+    let mut lifts_deny = None;
+    for change in context_candidates(set, ex, req) {
+        let Some(r) = changed_request(req, &change) else {
+            continue;
+        };
+        match set.decide(&r) {
+            Decision::Allow => {
+                reaches_allow = Some(change);
+                break;
+            }
+            Decision::ImplicitDeny if lifts_deny.is_none() => lifts_deny = Some(change),
+            _ => {}
+        }
+    }
+    let mut verified = reaches_allow.is_some();
+    let best = reaches_allow.or(lifts_deny.filter(|_| ex.decision == Decision::ExplicitDeny));
+    if let Some(change) = best {
+        if let Change::SetContext { key, .. } | Change::RemoveContext { key } = &change {
             facts.insert("condition_key".to_owned(), key.clone());
         }
-        changes.push(change.clone());
-        verified = set.decide(r) == Decision::Allow;
+        changes.push(change);
     } else if ex.decision == Decision::ExplicitDeny {
         if let Some(d) = ex.deciding.first() {
             changes.push(Change::EditDeny {
@@ -239,11 +239,10 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
                 break;
             }
             let Some(m) = missing else { break };
-            let Some((change, next)) = add_statement(&current, req, m) else {
+            let Some(change) = add_statement(&mut current, req, m) else {
                 break;
             };
             changes.push(change);
-            current = next;
         }
     }
     let judged = judge(observation(set, req, ex, &facts));

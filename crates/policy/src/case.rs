@@ -53,7 +53,7 @@ impl Cx<'_> {
             let mut name = default;
             let mut policy = None;
             for m in members {
-                match m.key.as_str() {
+                match m.key.as_ref() {
                     "name" => match m.value.as_str() {
                         Some(n) => name = n.to_owned(),
                         None => {
@@ -127,7 +127,7 @@ impl Cx<'_> {
                     self.err(m.value.span.start, format!("`{}` must be a string", m.key))
                 })
             };
-            match m.key.as_str() {
+            match m.key.as_ref() {
                 "principal" => principal = Some(s()?),
                 "action" => action = Some(s()?),
                 "resource" => resource = Some(s()?),
@@ -177,7 +177,7 @@ impl Cx<'_> {
             // as text; a bare number or boolean is refused rather than guessed at.
             let scalar = |x: &Value| {
                 match &x.kind {
-                Kind::String(s) => Ok(s.clone()),
+                Kind::String(s) => Ok(s.to_string()),
                 Kind::Number(number) => Err(self.err(
                     x.span.start,
                     format!(
@@ -211,8 +211,15 @@ impl Cx<'_> {
 /// Parses a case file (one JSON document).
 pub fn parse_case(origin: &str, text: &str) -> Result<Case, PolicyError> {
     check_size(text).map_err(|e| e.in_origin(origin))?;
+    parse_case_text(origin, text.to_owned())
+}
+
+/// [`parse_case`] for text the caller owns: it becomes the case's source without a copy
+/// (`simulate --cases` reads thousands of lines).
+pub fn parse_case_text(origin: &str, text: String) -> Result<Case, PolicyError> {
+    check_size(&text).map_err(|e| e.in_origin(origin))?;
     let source = Source::new(origin, text);
-    let value = json::parse(text).map_err(|e| e.in_origin(origin))?;
+    let value = json::parse(&source.text).map_err(|e| e.in_origin(origin))?;
     case_from_value(&value, &source)
 }
 
@@ -227,7 +234,7 @@ fn case_from_value(value: &Value, source: &Arc<Source>) -> Result<Case, PolicyEr
     let mut request = None;
     for m in members {
         let v = &m.value;
-        match m.key.as_str() {
+        match m.key.as_ref() {
             "name" => name = v.as_str().map(str::to_owned),
             "description" => {}
             "expected" => expected = v.as_str().map(str::to_owned),

@@ -7,6 +7,7 @@
 //! caller's size limit is refused before reading, and nesting deeper than
 //! [`MAX_DEPTH`] is an error rather than a stack overflow.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::error::{ErrorKind, PolicyError};
@@ -18,33 +19,34 @@ pub const MAX_DEPTH: usize = 32;
 /// A byte range into the source text.
 pub type Span = Range<usize>;
 
-/// A JSON value with the span of its text.
+/// A JSON value with the span of its text. Strings and numbers borrow from the text
+/// unless an escape had to be decoded: reading a case allocates for its structure only.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Value {
-    pub kind: Kind,
+pub struct Value<'a> {
+    pub kind: Kind<'a>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
+pub enum Kind<'a> {
     Null,
     Bool(bool),
     /// The number's text as written (`1.0` stays `1.0`).
-    Number(String),
-    String(String),
-    Array(Vec<Value>),
+    Number(&'a str),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
     /// Members in document order; duplicate keys are rejected while reading.
-    Object(Vec<Member>),
+    Object(Vec<Member<'a>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub key: String,
+pub struct Member<'a> {
+    pub key: Cow<'a, str>,
     pub key_span: Span,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The name of this value's JSON type, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self.kind {
@@ -64,20 +66,20 @@ impl Value {
         }
     }
 
-    pub fn as_object(&self) -> Option<&[Member]> {
+    pub fn as_object(&self) -> Option<&[Member<'a>]> {
         match &self.kind {
             Kind::Object(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&Member> {
+    pub fn get(&self, key: &str) -> Option<&Member<'a>> {
         self.as_object()?.iter().find(|m| m.key == key)
     }
 }
 
 /// Parses `text` as one JSON document.
-pub fn parse(text: &str) -> Result<Value, PolicyError> {
+pub fn parse(text: &str) -> Result<Value<'_>, PolicyError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
@@ -92,13 +94,27 @@ pub fn parse(text: &str) -> Result<Value, PolicyError> {
     Ok(value)
 }
 
+/// Bytes that end the plain run of a string: the closing quote, an escape, or a raw
+/// control character (an error, reported by the escaping path).
+static ENDS_PLAIN_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, at: usize, message: String) -> PolicyError {
         PolicyError::at(ErrorKind::Json, message, self.text, at)
     }
@@ -109,7 +125,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, PolicyError> {
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, PolicyError> {
         if depth >= MAX_DEPTH {
             return Err(PolicyError::at(
                 ErrorKind::Limit,
@@ -151,7 +167,7 @@ impl Parser<'_> {
             .unwrap_or_default()
     }
 
-    fn literal(&mut self, word: &str, kind: Kind) -> Result<Kind, PolicyError> {
+    fn literal(&mut self, word: &str, kind: Kind<'a>) -> Result<Kind<'a>, PolicyError> {
         if self.bytes[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(kind)
@@ -163,7 +179,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Kind, PolicyError> {
+    fn number(&mut self) -> Result<Kind<'a>, PolicyError> {
         let start = self.pos;
         if self.bytes.get(self.pos) == Some(&b'-') {
             self.pos += 1;
@@ -200,10 +216,26 @@ impl Parser<'_> {
                 ));
             }
         }
-        Ok(Kind::Number(self.text[start..self.pos].to_owned()))
+        Ok(Kind::Number(&self.text[start..self.pos]))
     }
 
-    fn string(&mut self) -> Result<String, PolicyError> {
+    /// A string: borrowed from the text when it holds no escape, the common case.
+    fn string(&mut self) -> Result<Cow<'a, str>, PolicyError> {
+        let first = self.pos + 1;
+        let rest = self.bytes.get(first..).unwrap_or_default();
+        let end = first
+            + rest
+                .iter()
+                .position(|&b| ENDS_PLAIN_STRING[usize::from(b)])
+                .unwrap_or(rest.len());
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(Cow::Borrowed(&self.text[first..end]));
+        }
+        self.escaped_string().map(Cow::Owned)
+    }
+
+    fn escaped_string(&mut self) -> Result<String, PolicyError> {
         let open = self.pos;
         self.pos += 1;
         let mut out = String::new();
@@ -293,7 +325,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Kind, PolicyError> {
+    fn array(&mut self, depth: usize) -> Result<Kind<'a>, PolicyError> {
         let open = self.pos;
         self.pos += 1;
         let mut items = Vec::new();
@@ -320,10 +352,10 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Kind, PolicyError> {
+    fn object(&mut self, depth: usize) -> Result<Kind<'a>, PolicyError> {
         let open = self.pos;
         self.pos += 1;
-        let mut members: Vec<Member> = Vec::new();
+        let mut members: Vec<Member<'a>> = Vec::new();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;

@@ -34,7 +34,7 @@ pub mod render;
 pub mod request;
 pub mod vars;
 
-pub use case::{Case, parse_case};
+pub use case::{Case, parse_case, parse_case_text};
 pub use error::{ErrorKind, PolicyError};
 pub use eval::{Decision, MissingAllow, PolicySet};
 pub use explain::{Explanation, LayerResult};

@@ -225,7 +225,7 @@ impl Cx<'_> {
         let mut version = None;
         let mut statements = None;
         for m in members {
-            match m.key.as_str() {
+            match m.key.as_ref() {
                 "Version" => match m.value.as_str() {
                     Some(v @ ("2012-10-17" | "2008-10-17")) => version = Some(v.to_owned()),
                     Some(v) => {
@@ -315,7 +315,7 @@ impl Cx<'_> {
         let mut conditions = Vec::new();
         let mut condition_span = None;
         for m in members {
-            let key = m.key.as_str();
+            let key = m.key.as_ref();
             let at = m.key_span.start;
             match key {
                 "Sid" => match m.value.as_str() {
@@ -459,7 +459,7 @@ impl Cx<'_> {
     /// A string or a non-empty array of strings.
     fn strings(&self, value: &Value, element: &str) -> Result<Vec<(String, Span)>, PolicyError> {
         match &value.kind {
-            Kind::String(s) => Ok(vec![(s.clone(), value.span.clone())]),
+            Kind::String(s) => Ok(vec![(s.to_string(), value.span.clone())]),
             Kind::Array(items) if !items.is_empty() => items
                 .iter()
                 .map(|v| match v.as_str() {
@@ -497,7 +497,7 @@ impl Cx<'_> {
             Kind::String(s) if s == "*" => list.wildcard = true,
             Kind::Object(members) => {
                 for m in members {
-                    match m.key.as_str() {
+                    match m.key.as_ref() {
                         "AWS" | "Service" | "Federated" | "CanonicalUser" => {}
                         other => {
                             return Err(self.unknown(
@@ -512,7 +512,7 @@ impl Cx<'_> {
                         if m.key == "AWS" && v == "*" {
                             list.wildcard = true;
                         } else {
-                            list.items.push((m.key.clone(), v));
+                            list.items.push((m.key.to_string(), v));
                         }
                     }
                 }
@@ -586,8 +586,8 @@ impl Cx<'_> {
                 let compiled = compile_values(operator.base, &texts, variables);
                 out.push(Condition {
                     operator,
-                    operator_text: op.key.clone(),
-                    key: k.key.clone(),
+                    operator_text: op.key.to_string(),
+                    key: k.key.to_string(),
                     key_lc: k.key.to_ascii_lowercase(),
                     values: texts,
                     compiled,
@@ -608,8 +608,8 @@ impl Cx<'_> {
     ) -> Result<Vec<(String, Span)>, PolicyError> {
         let one = |v: &Value| -> Result<(String, Span), PolicyError> {
             match &v.kind {
-                Kind::String(s) => Ok((s.clone(), v.span.clone())),
-                Kind::Number(n) => Ok((n.clone(), v.span.clone())),
+                Kind::String(s) => Ok((s.to_string(), v.span.clone())),
+                Kind::Number(n) => Ok((n.to_string(), v.span.clone())),
                 Kind::Bool(b) => Ok((b.to_string(), v.span.clone())),
                 _ => Err(self.err(
                     v.span.start,

@@ -74,13 +74,15 @@ impl Glob {
         Glob::from_tokens(tokenize(&[(pattern, false)]))
     }
 
-    pub fn from_tokens(toks: Vec<Tok>) -> Glob {
-        match toks.as_slice() {
+    pub fn from_tokens(mut toks: Vec<Tok>) -> Glob {
+        // The literal moves into the pattern (no copy): compiling every pattern of every
+        // policy is a good part of reading a case.
+        match toks.as_mut_slice() {
             [] => Glob::Exact("".into()),
             [Tok::Star] => Glob::Any,
-            [Tok::Lit(l)] => Glob::Exact(l.as_str().into()),
-            [Tok::Lit(l), Tok::Star] => Glob::Prefix(l.as_str().into()),
-            [Tok::Star, Tok::Lit(l)] => Glob::Suffix(l.as_str().into()),
+            [Tok::Lit(l)] => Glob::Exact(std::mem::take(l).into_boxed_str()),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(std::mem::take(l).into_boxed_str()),
+            [Tok::Star, Tok::Lit(l)] => Glob::Suffix(std::mem::take(l).into_boxed_str()),
             _ => Glob::General(toks.into_boxed_slice()),
         }
     }
@@ -174,7 +176,45 @@ impl ArnPattern {
                 all: true,
             };
         }
-        // Split the token stream at the first five colons found in literal text.
+        if let Some(literal) = ArnPattern::literal(&toks) {
+            return literal;
+        }
+        ArnPattern::split(toks)
+    }
+
+    /// The common shape, literal text with perhaps one final `*`
+    /// (`arn:aws:s3:::bucket/*`), split without intermediate tokens; the same pattern as
+    /// [`ArnPattern::split`] builds (a unit test compares them).
+    fn literal(toks: &[Tok]) -> Option<ArnPattern> {
+        let (text, star) = match toks {
+            [Tok::Lit(text)] => (text.as_str(), false),
+            [Tok::Lit(text), Tok::Star] => (text.as_str(), true),
+            _ => return None,
+        };
+        let mut segs = Vec::with_capacity(6);
+        let mut rest = text;
+        while segs.len() < 5 {
+            let Some(i) = rest.find(':') else { break };
+            segs.push(Glob::Exact(rest[..i].into()));
+            rest = &rest[i + 1..];
+        }
+        segs.push(match (rest.is_empty(), star) {
+            (true, true) => Glob::Any,
+            (true, false) => Glob::Exact("".into()),
+            (false, true) => Glob::Prefix(rest.into()),
+            (false, false) => Glob::Exact(rest.into()),
+        });
+        let trailing =
+            segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
+        Some(ArnPattern {
+            segs,
+            trailing,
+            all: false,
+        })
+    }
+
+    /// Any pattern: the token stream split at the first five colons of its literal text.
+    fn split(toks: Vec<Tok>) -> ArnPattern {
         let mut segs: Vec<Vec<Tok>> = Vec::new();
         let mut current: Vec<Tok> = Vec::new();
         for tok in toks {
@@ -235,6 +275,30 @@ impl ArnPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_arn_patterns_compile_as_the_general_split_does() {
+        for pattern in [
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:iam::111122223333:role/a:b:c",
+            "arn:aws:sqs:*",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
+            "arn:aws:ec2:us-east-1:111122223333:",
+            "arn:aws:",
+            "arn:aws:s3:::",
+            "bucket-name",
+            "prefix*",
+            "a:b:c:d:e:f:g:h*",
+            ":::::",
+            "::::::*",
+        ] {
+            let toks = tokenize(&[(pattern, false)]);
+            let literal = ArnPattern::literal(&toks).expect("a literal shape");
+            assert_eq!(literal, ArnPattern::split(toks), "{pattern}");
+        }
+        assert!(ArnPattern::literal(&tokenize(&[("arn:*:s3:::b", false)])).is_none());
+    }
 
     #[test]
     fn globs() {

@@ -61,9 +61,10 @@ impl Context {
     /// Adds a key. `multi`: the request gave a list; keys AWS documents as
     /// multivalued are multivalued whatever the shape.
     pub fn insert(&mut self, key: &str, values: Vec<String>, multi: bool) {
-        let multi = multi || is_multivalued_key(&key.to_ascii_lowercase());
+        let key_lc = key.to_ascii_lowercase();
+        let multi = multi || is_multivalued_key(&key_lc);
         self.map.insert(
-            key.to_ascii_lowercase(),
+            key_lc,
             ContextValue {
                 key: key.to_owned(),
                 values,

@@ -29,6 +29,10 @@
 //!   starts the next (after indentation), so a wrapped key or token is recognised whole
 //!   and masked on every line it touches.
 //!
+//! JSON documents built from user input (the results of `simulate --cases`) are written
+//! by a [`JsonCleaner`]: every string of the document, cleaned on its own as it is
+//! written, each distinct string once per cleaner.
+//!
 //! What is *not* hidden, because users need it to act: encoded authorization messages
 //! (URL-safe base64 blobs: opaque, not credentials), request ids, ARNs, account ids, role
 //! names, paths and URLs made of words, hex digests. A 40-character lower-case hex run
@@ -47,9 +51,11 @@ use std::borrow::Cow;
 
 mod controls;
 mod find;
+mod json;
 mod text;
 mod view;
 
+pub use json::JsonCleaner;
 pub use text::Redacted;
 
 /// Neutralises control sequences, then masks secrets. See the crate docs.

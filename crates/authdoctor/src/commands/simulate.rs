@@ -5,21 +5,24 @@
 use authdoctor_kb::ScenarioId;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, bail};
 use authdoctor_kb::Finding;
 use authdoctor_policy::advice::Advice;
 use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_policy::eval::PolicySet;
-use authdoctor_policy::explain::Explanation;
+use authdoctor_policy::explain::{Explanation, missing_allow_message};
 use authdoctor_policy::render::underline;
-use authdoctor_policy::{Context, Decision, PolicyKind, Request, parse_case, parse_policy};
-use authdoctor_redact::Redacted;
+use authdoctor_policy::{
+    Context, Decision, PolicyKind, Request, parse_case, parse_case_text, parse_policy,
+};
+use authdoctor_redact::{JsonCleaner, Redacted};
 
 use crate::Outcome;
 
 use crate::output::{Format, Output};
-use authdoctor_documents::simulate::{Loaded, evaluate, marks};
+use authdoctor_documents::simulate::{Loaded, document, evaluate, json_text, marks};
 
 /// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
@@ -155,87 +158,6 @@ fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
     })
 }
 
-/// The JSON result of one case (the contract's `simulate` document), serialised straight
-/// from the engine's structures. The top-level keys keep the alphabetical order of the
-/// `serde_json::Value` this document used to be built as; nested objects now print their
-/// keys in declaration order (the same JSON).
-#[derive(serde::Serialize)]
-struct JsonResult<'a> {
-    decision: Decision,
-    deciding: &'a [authdoctor_policy::explain::StatementRef],
-    findings: &'a [Finding],
-    layers: &'a authdoctor_policy::explain::Layers,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    missing_allow: Option<&'a authdoctor_policy::explain::Missing>,
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    proposal: Option<Proposal<'a>>,
-    trace: &'a [authdoctor_policy::explain::StatementTrace],
-    version: u32,
-}
-
-#[derive(serde::Serialize)]
-struct Proposal<'a> {
-    changes: &'a [authdoctor_policy::advice::Change],
-    scenario: Option<authdoctor_kb::ScenarioId>,
-    verified: bool,
-}
-
-fn json_result<'a>(
-    name: Option<&'a str>,
-    ex: &'a Explanation,
-    advice: Option<&'a Advice>,
-    findings: &'a [Finding],
-) -> JsonResult<'a> {
-    JsonResult {
-        decision: ex.decision,
-        deciding: &ex.deciding,
-        findings,
-        layers: &ex.layers,
-        missing_allow: ex.missing_allow.as_ref(),
-        name,
-        proposal: advice.map(|a| Proposal {
-            changes: &a.changes,
-            scenario: a.scenario,
-            verified: a.verified,
-        }),
-        trace: &ex.trace,
-        version: 1,
-    }
-}
-
-/// The JSON of one case: secrets masked on the serialised text (where a value is seen
-/// next to its key and escapes are decoded). With `careful` (the input may carry a
-/// control character or a bidirectional override, see [`may_carry_controls`]) every
-/// string is neutralised first, through a `Value`; otherwise, the common case, the
-/// document is serialised straight from the engine's structures.
-fn json_text(doc: &JsonResult<'_>, careful: bool, pretty: bool) -> anyhow::Result<Redacted> {
-    let text = if careful {
-        let mut v = serde_json::to_value(doc)?;
-        authdoctor_report::clean_json(&mut v);
-        if pretty {
-            serde_json::to_string_pretty(&v)?
-        } else {
-            serde_json::to_string(&v)?
-        }
-    } else if pretty {
-        serde_json::to_string_pretty(doc)?
-    } else {
-        serde_json::to_string(doc)?
-    };
-    Ok(Redacted::from_string(text))
-}
-
-/// Raw control bytes, a `\u` escape, or the lead byte of a C1 control or bidirectional
-/// override (`C2`, `D8`, `E2`) anywhere in `input`.
-fn may_carry_controls(input: &str) -> bool {
-    input.contains("\\u")
-        || input.bytes().any(|b| {
-            (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-                || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)
-        })
-}
-
 fn human(
     loaded: &Loaded,
     ex: &Explanation,
@@ -346,8 +268,8 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let doc = json_result(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(stdout, "{}", json_text(&doc, true, true)?)?;
+            let doc = document(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(stdout, "{}", json_text(&doc, &mut JsonCleaner::new())?)?;
         }
         Format::Human | Format::Markdown => {
             let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
@@ -365,52 +287,254 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     })
 }
 
-/// Whether [`for_each_case`] goes on.
+/// Whether the reading of a `--cases` file goes on after a batch.
 enum Flow {
     Continue,
     Stop,
 }
 
-/// Reads `path` line by line (each line bounded), skips the first `skip` lines, and
-/// hands every case to `each` with its line number and text, until `each` says stop.
-fn for_each_case(
+/// Lines of a `--cases` file handed to a worker at a time: enough to make handing over
+/// cheap, few enough that results held for reordering stay small. A batch also ends
+/// once it holds [`BATCH_BYTES`] of text.
+const BATCH_LINES: usize = 64;
+const BATCH_BYTES: usize = 1024 * 1024;
+/// Batches read but not yet handed to `each`, at most, per worker: a slow batch holds
+/// the ones after it back, and the reader waits rather than reading on.
+const BATCHES_AHEAD_PER_WORKER: usize = 4;
+
+/// How far the results handed on have come, for the reader to wait on.
+struct Window {
+    next: std::sync::Mutex<usize>,
+    moved: std::sync::Condvar,
+    stop: AtomicBool,
+}
+
+impl Window {
+    fn advance(&self, next: usize) {
+        if let Ok(mut n) = self.next.lock() {
+            *n = next;
+        }
+        self.moved.notify_all();
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Taking the lock orders the store before a waiting reader's next check.
+        drop(self.next.lock());
+        self.moved.notify_all();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Waits until batch `seq` is within `ahead` of the batches handed on; false on stop.
+    fn wait_for_room(&self, seq: usize, ahead: usize) -> bool {
+        let Ok(mut next) = self.next.lock() else {
+            return false;
+        };
+        while seq >= *next + ahead && !self.stopped() {
+            next = match self.moved.wait(next) {
+                Ok(n) => n,
+                Err(_) => return false,
+            };
+        }
+        !self.stopped()
+    }
+}
+
+/// What a worker does with each case: evaluate it and write its result line, or only
+/// check that it parses (the pass over the rest of a long file, see [`HELD_OUTPUT`]).
+#[derive(Clone, Copy)]
+enum Work<'a> {
+    Evaluate(&'a Output),
+    Check,
+}
+
+/// Consecutive lines of the file (line number, text), and the error that stopped the
+/// reading after them, if any.
+struct Batch {
+    seq: usize,
+    lines: Vec<(usize, String)>,
+    error: Option<anyhow::Error>,
+}
+
+/// A batch's result lines, whether every case in it was allowed, and its last line.
+struct BatchOutput {
+    text: Vec<u8>,
+    all_allowed: bool,
+    last_line: usize,
+}
+
+/// Reads `path` line by line (each line bounded) after its first `skip` lines, and has
+/// the cases parsed and evaluated by one worker per core, batch by batch. `each` gets the
+/// batches' results in file order, until it says stop; the first bad line (in file
+/// order) ends the run with its error, and nothing after it reaches `each`. Memory is
+/// bounded: the reader waits while the workers are busy and results wait only for the
+/// batches before them.
+fn cases_in_parallel(
     path: &Path,
     skip: usize,
-    mut each: impl FnMut(usize, &str, Loaded) -> anyhow::Result<Flow>,
+    work: Work<'_>,
+    mut each: impl FnMut(BatchOutput) -> anyhow::Result<Flow>,
 ) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let window = Window {
+        next: std::sync::Mutex::new(0),
+        moved: std::sync::Condvar::new(),
+        stop: AtomicBool::new(false),
+    };
+    let ahead = workers * BATCHES_AHEAD_PER_WORKER;
+    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Batch>(workers * 2);
+    let batch_rx = std::sync::Mutex::new(batch_rx);
+    let (done_tx, done_rx) =
+        std::sync::mpsc::sync_channel::<(usize, anyhow::Result<BatchOutput>)>(workers * 2);
+    std::thread::scope(|scope| {
+        let window = &window;
+        // The reader owns the sending end: when it is done, the workers' queue closes.
+        scope.spawn(move || read_batches(path, file, skip, &batch_tx, window, ahead));
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let batch_rx = &batch_rx;
+            scope.spawn(move || {
+                let mut cleaner = JsonCleaner::new();
+                // Until the reader is done; after a stop, batches are taken and dropped,
+                // so a reader waiting for room always gets it and sees the stop.
+                loop {
+                    let next = match batch_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(batch) = next else { return };
+                    if window.stopped() {
+                        continue;
+                    }
+                    let result = run_batch(path, batch.lines, batch.error, work, &mut cleaner);
+                    // Fails only once the results are no longer wanted (a stop).
+                    let _ = done_tx.send((batch.seq, result));
+                }
+            });
+        }
+        drop(done_tx);
+        // Results in file order; later batches wait here for the ones before them.
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0;
+        let mut outcome = Ok(());
+        'results: for (seq, result) in done_rx.iter() {
+            pending.insert(seq, result);
+            while let Some(result) = pending.remove(&next) {
+                next += 1;
+                window.advance(next);
+                match result.and_then(&mut each) {
+                    Ok(Flow::Continue) => {}
+                    Ok(Flow::Stop) => break 'results,
+                    Err(e) => {
+                        outcome = Err(e);
+                        break 'results;
+                    }
+                }
+            }
+        }
+        window.stop();
+        // The workers' results after a stop are dropped with the receiving end.
+        drop(done_rx);
+        outcome
+    })
+}
+
+/// The reading thread of [`cases_in_parallel`]: bounded lines, in batches.
+fn read_batches(
+    path: &Path,
+    file: std::fs::File,
+    skip: usize,
+    batches: &std::sync::mpsc::SyncSender<Batch>,
+    window: &Window,
+    ahead: usize,
+) {
     let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
-    let mut line = Vec::new();
     let mut number = 0usize;
-    loop {
-        line.clear();
-        number += 1;
-        // Bounded line reads: a line longer than the document limit is refused.
-        let n = std::io::BufRead::read_until(
-            &mut (&mut reader).take(MAX_DOCUMENT_BYTES as u64 + 1),
-            b'\n',
-            &mut line,
-        )?;
-        if n == 0 {
-            return Ok(());
-        }
-        if number <= skip {
-            continue;
-        }
-        if line.len() > MAX_DOCUMENT_BYTES {
-            bail!(
-                "{}:{number}: line over the {} KiB limit",
-                path.display(),
-                MAX_DOCUMENT_BYTES / 1024
+    for seq in 0.. {
+        let mut lines = Vec::with_capacity(BATCH_LINES);
+        let mut error = None;
+        let mut end = false;
+        let mut bytes = 0;
+        while lines.len() < BATCH_LINES && bytes < BATCH_BYTES {
+            number += 1;
+            let mut line = Vec::new();
+            // Bounded line reads: a line longer than the document limit is refused.
+            let read = std::io::BufRead::read_until(
+                &mut (&mut reader).take(MAX_DOCUMENT_BYTES as u64 + 1),
+                b'\n',
+                &mut line,
             );
+            match read {
+                Ok(0) => {
+                    end = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    error = Some(
+                        anyhow::Error::new(e).context(format!("cannot read {}", path.display())),
+                    );
+                    break;
+                }
+            }
+            if number <= skip {
+                continue;
+            }
+            if line.len() > MAX_DOCUMENT_BYTES {
+                error = Some(anyhow::anyhow!(
+                    "{}:{number}: line over the {} KiB limit",
+                    path.display(),
+                    MAX_DOCUMENT_BYTES / 1024
+                ));
+                break;
+            }
+            match String::from_utf8(line) {
+                Ok(text) if text.trim().is_empty() => {}
+                Ok(text) => {
+                    bytes += text.len();
+                    lines.push((number, text));
+                }
+                Err(e) => {
+                    error = Some(
+                        anyhow::Error::new(e)
+                            .context(format!("{}:{number}: not UTF-8", path.display())),
+                    );
+                    break;
+                }
+            }
         }
-        let text = std::str::from_utf8(&line)
-            .with_context(|| format!("{}:{number}: not UTF-8", path.display()))?;
-        if text.trim().is_empty() {
-            continue;
+        let last = end || error.is_some();
+        if (lines.is_empty() && error.is_none()) || !window.wait_for_room(seq, ahead) {
+            return;
         }
-        let case = parse_case("", text).map_err(|e| {
+        if batches.send(Batch { seq, lines, error }).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Parses (and with [`Work::Evaluate`] evaluates) the cases of one batch.
+fn run_batch(
+    path: &Path,
+    lines: Vec<(usize, String)>,
+    error: Option<anyhow::Error>,
+    work: Work<'_>,
+    cleaner: &mut JsonCleaner,
+) -> anyhow::Result<BatchOutput> {
+    let mut out = BatchOutput {
+        text: Vec::new(),
+        all_allowed: true,
+        last_line: 0,
+    };
+    for (number, text) in lines {
+        let case = parse_case_text("", text).map_err(|e| {
             anyhow::anyhow!(
                 "{}:{}:{}: {}",
                 path.display(),
@@ -424,17 +548,22 @@ fn for_each_case(
             policies: case.policies,
             request: case.request,
         };
-        if let Flow::Stop = each(number, text, loaded)? {
-            return Ok(());
+        if let Work::Evaluate(output) = work {
+            out.all_allowed &= case_line(&mut out.text, &loaded, output, cleaner)?;
         }
+        out.last_line = number;
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
 }
 
 /// Output of `--cases` held back while the file is still being checked: a bad line
 /// must fail the run (exit 2, with its line and column) before anything is printed.
-/// Up to this much is kept in memory, so most files are read, parsed and evaluated
-/// once; a file whose results are longer is checked to its end before the rest of it
-/// is evaluated, and memory stays bounded whatever its length.
+/// Up to this much (and one batch more) is kept in memory, so most files are read,
+/// parsed and evaluated once; a file whose results are longer is checked to its end
+/// before the rest of it is evaluated, and memory stays bounded whatever its length.
 const HELD_OUTPUT: usize = 32 * 1024 * 1024;
 
 /// `--cases`: one result line per case.
@@ -443,23 +572,25 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
     let mut held: Vec<u8> = Vec::new();
     // The last line evaluated into `held`, when it filled up before the end.
     let mut stopped_after = None;
-    for_each_case(path, 0, |number, text, case| {
+    cases_in_parallel(path, 0, Work::Evaluate(output), |batch| {
+        all_allowed &= batch.all_allowed;
+        held.extend_from_slice(&batch.text);
         if held.len() >= HELD_OUTPUT {
-            stopped_after = Some(number - 1);
+            stopped_after = Some(batch.last_line);
             return Ok(Flow::Stop);
         }
-        all_allowed &= case_line(&mut held, text, &case, output)?;
         Ok(Flow::Continue)
     })?;
     if let Some(evaluated) = stopped_after {
-        for_each_case(path, evaluated, |_, _, _| Ok(Flow::Continue))?;
+        cases_in_parallel(path, evaluated, Work::Check, |_| Ok(Flow::Continue))?;
     }
     let mut stdout = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
     stdout.write_all(&held)?;
     drop(held);
     if let Some(evaluated) = stopped_after {
-        for_each_case(path, evaluated, |_, text, case| {
-            all_allowed &= case_line(&mut stdout, text, &case, output)?;
+        cases_in_parallel(path, evaluated, Work::Evaluate(output), |batch| {
+            all_allowed &= batch.all_allowed;
+            stdout.write_all(&batch.text)?;
             Ok(Flow::Continue)
         })?;
     }
@@ -474,38 +605,50 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
 /// Evaluates one case of `--cases` and writes its result line; whether it was allowed.
 fn case_line(
     out: &mut impl Write,
-    text: &str,
     l: &Loaded,
     output: &Output,
+    cleaner: &mut JsonCleaner,
 ) -> anyhow::Result<bool> {
     match output.format {
         Format::Json => {
             let (ex, advice, findings) = evaluate(l);
-            let doc = json_result(l.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(out, "{}", json_text(&doc, may_carry_controls(text), false)?)?;
+            let doc = document(l.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(out, "{}", cleaner.line(&doc)?)?;
             Ok(ex.decision == Decision::Allow)
         }
         _ => {
-            // One line per case names the decision and why: no advice or finding needed.
-            let ex = l.policies.explain(&l.request);
-            let deciding: Vec<String> = ex
-                .deciding
-                .iter()
-                .map(|d| format!("{}:{}/{}", d.layer, d.policy, d.statement))
-                .collect();
-            let why = ex
-                .missing_allow
-                .as_ref()
-                .map(|m| m.message.clone())
-                .unwrap_or_else(|| deciding.join(", "));
+            // One line per case names the decision and why: no trace, advice or finding
+            // needed, so the fast path's verdict is enough.
+            let verdict = l.policies.verdict(&l.request);
+            let why = match verdict.missing_allow {
+                Some(m) => missing_allow_message(m, &l.request),
+                None => {
+                    let mut deciding = String::new();
+                    for at in &verdict.deciding {
+                        let Some((policy, statement)) = l.policies.statement(*at) else {
+                            continue;
+                        };
+                        if !deciding.is_empty() {
+                            deciding.push_str(", ");
+                        }
+                        deciding.push_str(&format!(
+                            "{}:{}/{}",
+                            at.kind.layer(),
+                            policy.name,
+                            statement.id()
+                        ));
+                    }
+                    deciding
+                }
+            };
             let line = format!(
                 "{}: {:?} {}",
                 l.name.as_deref().unwrap_or("-"),
-                ex.decision,
+                verdict.decision,
                 why
             );
             writeln!(out, "{}", Redacted::from_string(line))?;
-            Ok(ex.decision == Decision::Allow)
+            Ok(verdict.decision == Decision::Allow)
         }
     }
 }
