@@ -55,6 +55,15 @@ fn describe_statement(s: &StatementEvidence) -> String {
     out
 }
 
+/// A piece of evidence's role, label and one-line description.
+fn described(evidence: &Evidence) -> (Role, &str, String) {
+    match evidence {
+        Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
+        Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
+        Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
+    }
+}
+
 /// `line 3, column 12: `text``.
 fn describe_span(e: &TextEvidence) -> String {
     format!(
@@ -188,11 +197,7 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
         // Nothing was underlined: say what the finding rests on.
         out.push_str(&format!("\n{}\n", painter.paint(BOLD, "Evidence")));
         for evidence in &finding.evidence {
-            let (role, label, what) = match evidence {
-                Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
-                Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
-                Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
-            };
+            let (role, label, what) = described(evidence);
             let text = if label.is_empty() {
                 what
             } else {
@@ -385,11 +390,7 @@ pub(crate) fn markdown_block(finding: &Finding, lines: &[SourceLine], options: &
     } else if !finding.evidence.is_empty() {
         out.push_str("\n**Evidence**\n\n");
         for evidence in &finding.evidence {
-            let (role, label, what) = match evidence {
-                Evidence::Probe(p) => (p.role, p.label.as_str(), describe_probe(p)),
-                Evidence::Text(t) => (t.role, t.label.as_str(), describe_span(t)),
-                Evidence::Statement(st) => (st.role, st.label.as_str(), describe_statement(st)),
-            };
+            let (role, label, what) = described(evidence);
             let label = if label.is_empty() {
                 String::new()
             } else {
