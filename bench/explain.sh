@@ -31,6 +31,7 @@ hyperfine -N --warmup 10 --runs 100 \
 echo "== 100 MB log (one AWS error every 200 lines)"
 python3 - "$work/big.log" <<'PY'
 import sys
+# Log text only: the benchmark reads these lines, nothing is sent anywhere.
 errors = [
     "An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired",
     "User: arn:aws:sts::123456789012:assumed-role/App/i-0123456789abcdef0 is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/worker because no identity-based policy allows the iam:PassRole action",

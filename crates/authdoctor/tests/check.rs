@@ -517,6 +517,8 @@ fn the_guard_refuses_the_default_endpoint_without_probing() {
         let r = run(cmd);
         assert_eq!(r.code(), Some(2), "{var}: {}", r.stderr());
     }
+    // The real address given as the endpoint: the guard must refuse it before any probe
+    // (and the sealed namespace has no route to it should the guard ever fail).
     let mut cmd = sealed_check(&home);
     cmd.args(["--imds-endpoint", "http://169.254.169.254"]);
     assert_eq!(run(cmd).code(), Some(2));
@@ -560,6 +562,7 @@ fn bad_flags_are_usage_errors() {
         vec!["--timeout", "soon"],
         vec!["--timeout", "0s"],
         vec!["--only", "env,dns"],
+        // No scheme: a usage error before anything is sent (sealed, guarded as above).
         vec!["--imds-endpoint", "169.254.169.254"],
     ] {
         let mut cmd = sealed_check(&home);
