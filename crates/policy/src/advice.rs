@@ -2,7 +2,7 @@
 //! a condition needs, or the statement a layer is missing. Also names the catalogue
 //! scenario the denial fits, when one does.
 
-use authdoctor_diagnosis::{Observation, PolicyDecision, engine};
+use authdoctor_diagnosis::PolicyDecision;
 use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 
@@ -245,7 +245,7 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
             changes.push(change);
         }
     }
-    let judged = judge(observation(set, req, ex, &facts));
+    let judged = crate::judge(observation(set, req, ex, &facts));
     Some(Advice {
         scenario: judged.map(|(id, _)| id),
         confidence: judged.map_or(0.0, |(_, c)| c),
@@ -301,7 +301,7 @@ pub fn observation(
         .flat_map(|s| s.actions.items.iter().map(|(a, _)| a.clone()))
         .collect();
     PolicyDecision {
-        decision: decision_name(ex.decision),
+        decision: ex.decision.rule_name(),
         action: req.action.clone(),
         principal: req.principal.clone(),
         resource: req.resource.clone(),
@@ -315,22 +315,6 @@ pub fn observation(
             .collect(),
         granted: Some(granted),
     }
-}
-
-/// The rule-file name of a decision.
-pub fn decision_name(decision: Decision) -> &'static str {
-    match decision {
-        Decision::Allow => "allow",
-        Decision::ExplicitDeny => "explicit-deny",
-        Decision::ImplicitDeny => "implicit-deny",
-    }
-}
-
-/// The scenario the engine names for a decision, with its confidence.
-pub fn judge(decision: PolicyDecision) -> Option<(ScenarioId, f64)> {
-    engine::judge(&[Observation::PolicyDecision(decision)])
-        .first()
-        .map(|s| (s.scenario, (s.score * 100.0).round() / 100.0))
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! inferred from the request's values is marked `inferred`.
 
 use authdoctor_diagnosis::PolicyDecision;
+
+use crate::eval::Decision;
 use authdoctor_kb::ScenarioId;
 use std::collections::BTreeMap;
 
@@ -265,7 +267,7 @@ pub fn parse_decoded(text: &str) -> Result<Decoded, PolicyError> {
         confidence: 0.0,
     };
     d.notes = notes(&d);
-    if let Some((id, confidence)) = crate::advice::judge(observation(&d)) {
+    if let Some((id, confidence)) = crate::judge(observation(&d)) {
         d.scenario = Some(id);
         d.confidence = confidence;
     }
@@ -429,12 +431,13 @@ pub fn observation(d: &Decoded) -> PolicyDecision {
     }
     PolicyDecision {
         decision: if d.explicit_deny {
-            "explicit-deny"
+            Decision::ExplicitDeny
         } else if d.allowed {
-            "allow"
+            Decision::Allow
         } else {
-            "implicit-deny"
-        },
+            Decision::ImplicitDeny
+        }
+        .rule_name(),
         action: d.action.clone(),
         principal: d
             .principal

@@ -48,6 +48,15 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The name scenario files use for it in `policy-decision` rules.
+    pub fn rule_name(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::ExplicitDeny => "explicit-deny",
+            Decision::ImplicitDeny => "implicit-deny",
+        }
+    }
+
     pub fn is_allow(self) -> bool {
         self == Decision::Allow
     }

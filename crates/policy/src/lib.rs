@@ -40,3 +40,15 @@ pub use eval::{Decision, MissingAllow, PolicySet};
 pub use explain::{Explanation, LayerResult};
 pub use parse::{Effect, Policy, PolicyKind, Source, parse_policy};
 pub use request::{Context, Request};
+
+use authdoctor_diagnosis::{Observation, PolicyDecision, engine};
+use authdoctor_kb::ScenarioId;
+
+/// The scenario the diagnosis engine names for a policy decision (evaluated by
+/// `simulate` or decoded from a message), with its confidence: the `policy-decision`
+/// rules of the scenario files decide, not this crate.
+pub fn judge(decision: PolicyDecision) -> Option<(ScenarioId, f64)> {
+    engine::judge(&[Observation::PolicyDecision(decision)])
+        .first()
+        .map(|s| (s.scenario, (s.score * 100.0).round() / 100.0))
+}
