@@ -89,9 +89,12 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     // (pretty JSON, XML) that keep one record's clues together.
     let mut plain_gap = 0usize;
     let mut lines = 0usize;
+    // Lines before which an answer's `Date` is read (a signed request was seen).
+    let mut date_window_ends = 0usize;
     loop {
         let block_open = !block.is_empty();
         let mut interesting = false;
+        let mut answer_date = false;
         let scanned = reader.next_line_if(|bytes| {
             interesting = if has_controls(bytes) {
                 let text = String::from_utf8_lossy(bytes);
@@ -99,7 +102,14 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             } else {
                 index.is_candidate_bytes(bytes, lines > LONG_INPUT_LINES)
             };
-            interesting || block_open
+            // An answer's `Date` matters only shortly after a signed request: a log full
+            // of GMT timestamps must not open a block on every line.
+            if readers::names_signing_time(bytes) {
+                date_window_ends = lines + readers::DUMP_LINES;
+            } else if lines < date_window_ends && readers::names_a_date(bytes) {
+                answer_date = true;
+            }
+            interesting || answer_date || block_open
         })?;
         let line = match scanned {
             None => break,
@@ -111,7 +121,8 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
         };
         lines = line.number;
         // Counter-evidence and faint context join an open block but do not start one.
-        let interesting = interesting && (!block.is_empty() || index.opens_block(&line.text));
+        let interesting =
+            answer_date || (interesting && (!block.is_empty() || index.opens_block(&line.text)));
         if interesting {
             // The block is still open only while the gap since its last interesting
             // line is within bounds (checked below as gap lines arrive).

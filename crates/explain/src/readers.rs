@@ -34,7 +34,23 @@ pub const IMDS_NEEDLES: &[&str] = &[
 
 /// Lines holding one of these may carry half of a clock reading: a request's signing
 /// time, or the `Date` of an answer (its value ends in GMT).
-pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", " gmt", "$metadata"];
+pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", "$metadata"];
+
+/// Whether a line may hold a request's signing time.
+pub fn names_signing_time(line: &[u8]) -> bool {
+    contains_ignore_case(line, b"x-amz-date")
+}
+
+/// Whether a line may hold an HTTP `Date` value (they end in GMT): read only shortly
+/// after a signing time, never as a needle of its own.
+pub fn names_a_date(line: &[u8]) -> bool {
+    contains_ignore_case(line, b" gmt")
+}
+
+fn contains_ignore_case(line: &[u8], needle: &[u8]) -> bool {
+    line.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
 
 /// What the JS SDK v3 corrects by itself: an error it shows without
 /// `clockSkewCorrected` came with a clock at most this far from AWS's.
@@ -277,7 +293,7 @@ struct Pending<T> {
 
 /// How many lines a signed request's answer, or the error that answer carried, may
 /// follow it: one request and response dump with its headers and body.
-const DUMP_LINES: usize = 40;
+pub const DUMP_LINES: usize = 40;
 
 impl ReaderState {
     /// Whether something read earlier waits for a later block: a dumped request for its
