@@ -50,25 +50,6 @@ TEMPORARY_KEYS = {
     "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLETOKENxGxKgJzRzXAMPLExAMPLEsessionTOKENfakeEXAMPLE==",
 }
 
-# The scenario each emulator fault reproduces: crates/imds/src/fault.rs `Fault::scenario`,
-# the same judgement `check`'s tests use (crates/authdoctor/tests/check.rs). Faults absent
-# here have no scenario of their own.
-FAULT_SCENARIO = {
-    "v2-required": "imds-token-invalid",
-    "hop-limit": "imds-hop-limit",
-    "no-role": "imds-credentials-not-found",
-    "trust-broken": "imds-credentials-not-found",
-    "expired-credentials": "expired-token",
-    "throttle": "imds-throttled",
-    "slow": "imds-throttled",
-    "disabled": "imds-disabled",
-    "blackhole": "imds-unreachable",
-    "refused": "imds-unreachable",
-    "proxy": "imds-proxy",
-    "proxy-407": "imds-proxy",
-    "proxy-502": "imds-proxy",
-}
-
 # API error cases: (operation, responder mode, credentials in the environment, scenario).
 API_CASES = {
     "sts-expired-token": ("sts", "sts-expired-token", TEMPORARY_KEYS, "expired-token"),
@@ -185,10 +166,18 @@ def only_loopback():
 
 
 def emulator_faults(authdoctor):
-    """The fault names `authdoctor emulate imds --help` lists, in its order."""
+    """The faults `authdoctor emulate imds --help` lists, in its order, each with the
+    scenario it reproduces (`[scenario]` after its description, from the scenario files'
+    `emulated_by`) or None."""
     text = subprocess.run([authdoctor, "emulate", "imds", "--help"], capture_output=True, text=True, check=True).stdout
     block = text.split("--fault <NAME>", 1)[1].split("--http-tokens", 1)[0]
-    return re.findall(r"^\s+- ([a-z0-9-]+):", block, re.M)
+    items = re.split(r"^\s+- (?=[a-z0-9-]+:)", block, flags=re.M)[1:]
+    faults = {}
+    for item in items:
+        name, help_text = item.split(":", 1)
+        scenario = re.search(r"\[([a-z0-9-]+)\]", help_text)
+        faults[name] = scenario.group(1) if scenario else None
+    return faults
 
 
 class Server:
@@ -253,11 +242,11 @@ def cut(text):
     return head + f"[… {dropped} bytes of this log cut by tools/transcripts …]\n" + tail, True
 
 
-def run_one(authdoctor, case, client, debug, workdir):
+def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
     imds_case = case not in API_CASES
     if imds_case:
         fault = case
-        operation, mode, keys, label = "sts", "sts-ok", {}, FAULT_SCENARIO.get(case)
+        operation, mode, keys, label = "sts", "sts-ok", {}, fault_scenarios.get(case)
         if case == "expired-credentials":
             # AWS rejects expired credentials: the API answers what it would.
             mode = "sts-expired-token"
@@ -347,8 +336,8 @@ def main():
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
     clients = [c for c in args.only.split(",") if c]
-    faults = emulator_faults(args.authdoctor)
-    cases = faults + list(API_CASES)
+    fault_scenarios = emulator_faults(args.authdoctor)
+    cases = list(fault_scenarios) + list(API_CASES)
     if args.cases:
         cases = [c for c in cases if c in args.cases.split(",")]
     versions = {c: client_version(c) for c in clients}
@@ -370,7 +359,7 @@ def main():
 
     def job(spec):
         case, client, debug = spec
-        result = run_one(args.authdoctor, case, client, debug, workdir)
+        result = run_one(args.authdoctor, case, client, debug, workdir, fault_scenarios)
         name = f"{client}/{case}{'-debug' if debug else ''}.txt"
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)

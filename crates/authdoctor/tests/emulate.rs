@@ -263,7 +263,7 @@ fn bad_input_is_one_line_and_exit_2() {
 }
 
 #[test]
-fn help_lists_every_fault_with_its_description() {
+fn help_lists_every_fault_with_its_description_and_scenario() {
     let output = bin().args(["emulate", "imds", "--help"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let help = String::from_utf8_lossy(&output.stdout);
@@ -273,6 +273,9 @@ fn help_lists_every_fault_with_its_description() {
             "{fault} missing:\n{help}"
         );
     }
+    // The scenario a fault reproduces comes from the scenario files (`emulated_by`).
+    assert!(help.contains("[imds-hop-limit]"), "{help}");
+    assert!(help.contains("[imds-proxy]"), "{help}");
     for flag in [
         "--listen",
         "--fault",

@@ -1,10 +1,10 @@
 //! The faults the emulator can inject, named as on the command line (`--fault NAME`).
 //!
-//! Each fault maps to a wire behaviour from imds.md §6 and, where one exists, to a scenario
-//! id of `spec/scenarios.md`. Several faults can be combined; [`crate::EmulatorConfig`]
+//! Each fault maps to a wire behaviour from imds.md §6 and, where one exists, to the
+//! scenario whose data file lists it (`emulated_by`). Several faults can be combined; [`crate::EmulatorConfig`]
 //! documents the order in which they take effect.
 
-use authdoctor_kb::ScenarioId;
+use authdoctor_kb::{ScenarioId, knowledge_base};
 use std::fmt;
 use std::str::FromStr;
 
@@ -131,24 +131,14 @@ impl Fault {
         }
     }
 
-    /// The `spec/scenarios.md` id this fault reproduces, if any.
+    /// The scenario this fault reproduces, if any: the scenario file that lists the
+    /// fault in its `emulated_by`.
     pub fn scenario(self) -> Option<ScenarioId> {
-        match self {
-            Fault::V2Required => Some(ScenarioId::ImdsTokenInvalid),
-            Fault::HopLimit => Some(ScenarioId::ImdsHopLimit),
-            Fault::NoRole | Fault::TrustBroken => Some(ScenarioId::ImdsCredentialsNotFound),
-            Fault::ExpiredCredentials => Some(ScenarioId::ExpiredToken),
-            Fault::Throttle | Fault::Slow => Some(ScenarioId::ImdsThrottled),
-            Fault::Disabled => Some(ScenarioId::ImdsDisabled),
-            Fault::Blackhole | Fault::Refused => Some(ScenarioId::ImdsUnreachable),
-            Fault::Proxy | Fault::Proxy407 | Fault::Proxy502 => Some(ScenarioId::ImdsProxy),
-            Fault::None
-            | Fault::V1Only
-            | Fault::V1Only404
-            | Fault::V1Only405
-            | Fault::Token400
-            | Fault::Garbage => None,
-        }
+        knowledge_base()
+            .scenarios()
+            .iter()
+            .find(|s| s.emulated_by.iter().any(|name| name == self.name()))
+            .and_then(|s| ScenarioId::parse(&s.id))
     }
 }
 
@@ -194,6 +184,34 @@ mod tests {
             assert!(!fault.description().is_empty());
         }
         assert_eq!(seen.len(), Fault::ALL.len());
+    }
+
+    #[test]
+    fn every_fault_a_scenario_file_names_exists_and_belongs_to_one_scenario() {
+        let mut claimed = std::collections::HashMap::new();
+        for scenario in knowledge_base().scenarios() {
+            for name in &scenario.emulated_by {
+                let fault = name.parse::<Fault>();
+                assert!(fault.is_ok(), "{}: no fault `{name}`", scenario.id);
+                if let Some(other) = claimed.insert(name.as_str(), scenario.id.as_str()) {
+                    panic!("fault `{name}` claimed by {other} and {}", scenario.id);
+                }
+            }
+        }
+        // The faults that reproduce a scenario of their own (the others are healthy or
+        // misbehave in ways no scenario names: v1-only, token-400, garbage).
+        assert_eq!(
+            Fault::HopLimit.scenario().map(ScenarioId::as_str),
+            Some("imds-hop-limit")
+        );
+        assert_eq!(
+            Fault::Slow.scenario().map(ScenarioId::as_str),
+            Some("imds-throttled")
+        );
+        for fault in [Fault::None, Fault::V1Only, Fault::Token400, Fault::Garbage] {
+            assert_eq!(fault.scenario(), None, "{fault}");
+        }
+        assert_eq!(claimed.len(), 13);
     }
 
     #[test]

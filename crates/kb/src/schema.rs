@@ -65,6 +65,11 @@ pub struct Scenario {
     /// Ids of `authdoctor check` checks that confirm or rule out this scenario.
     #[serde(default)]
     pub related_checks: Vec<String>,
+    /// Faults of `authdoctor emulate imds` (`--fault NAME`) that reproduce this
+    /// scenario: the emulator names the scenario of a fault from here, and the
+    /// real-client transcript corpus labels its runs with it.
+    #[serde(default)]
+    pub emulated_by: Vec<String>,
     /// Symptom scenarios this one is a cause of (`imds-hop-limit` explains
     /// `no-credentials`). When a cause and its symptom are seen in one story, the cause
     /// leads and the symptom's evidence is kept in its finding, marked as symptom.

@@ -72,7 +72,8 @@ pub struct ImdsArgs {
     pub quiet: bool,
 }
 
-/// A `--fault` value: every [`Fault`] with its description in `--help`.
+/// A `--fault` value: every [`Fault`] with its description and the scenario it
+/// reproduces in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultArg(pub Fault);
 
@@ -85,7 +86,11 @@ impl clap::ValueEnum for FaultArg {
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.0.name()).help(self.0.description()))
+        let help = match self.0.scenario() {
+            Some(scenario) => format!("{} [{scenario}]", self.0.description()),
+            None => self.0.description().to_owned(),
+        };
+        Some(PossibleValue::new(self.0.name()).help(help))
     }
 }
 
