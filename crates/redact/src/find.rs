@@ -597,7 +597,7 @@ fn named_values(text: &str, out: &mut Vec<Mask>) {
                 };
                 let start = skip(b, at + length, MAX_INDENT, is_blank);
                 let e = run_end(b, start, |c| is_w(c) || c == b'=');
-                if e == start || is_plain_word(&b[start..e]) {
+                if e == start || is_plain_word(&b[start..e]) || names_a_field(b, start, e) {
                     break;
                 }
                 out.push(Mask {
@@ -757,7 +757,11 @@ fn classify_chain(b: &[u8], pieces: &[(usize, usize)], out: &mut Vec<Mask>) {
         let greedy = !matches!(kind, Kind::Secret | Kind::KeyId(_));
         let mut offset = 0;
         for &(start, len) in pieces {
-            if greedy && offset > s && offset < e && is_plain_word(&b[start..start + len]) {
+            if greedy
+                && offset > s
+                && offset < e
+                && (is_plain_word(&b[start..start + len]) || names_a_field(b, start, start + len))
+            {
                 break;
             }
             let (lo, hi) = (s.max(offset), e.min(offset + len));
@@ -776,6 +780,16 @@ fn classify_chain(b: &[u8], pieces: &[(usize, usize)], out: &mut Vec<Mask>) {
 /// Letters only, in one of the casings of a word (`Authorization`, `error`, `KEY`).
 fn is_plain_word(piece: &[u8]) -> bool {
     piece.iter().all(u8::is_ascii_alphabetic) && is_word(piece)
+}
+
+/// `b[start..end]` is the name of a field, not the rest of a value: words joined by
+/// hyphens and followed by a colon, as a header on the next line of a dump
+/// (`…Signature=9f86…⏎X-Amz-Date: 2026…`). Base64 holds no colon.
+fn names_a_field(b: &[u8], start: usize, end: usize) -> bool {
+    b.get(end) == Some(&b':')
+        && b[start..end]
+            .split(|&c| c == b'-')
+            .all(|word| !word.is_empty() && is_plain_word(word))
 }
 
 /// Every mask for `original`, in original offsets, sorted and merged.

@@ -115,6 +115,25 @@ fn a_value_cut_by_a_written_out_line_break_is_masked() {
     }
 }
 
+#[test]
+fn a_header_after_a_signature_is_not_taken_for_its_rest() {
+    // An SDK's request dump: the Authorization header ends with the signature and the
+    // next header starts the next line. The signature goes; the header's name stays
+    // (explain reads the signing time from it).
+    let signature = "f916dc055d17fade1ffb4118ba69bb3ac2c6c49ad9fe0b950f619c71ec155b72";
+    let lines = [
+        format!(
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261204/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature={signature}"
+        ),
+        "X-Amz-Date: 20261204T162410Z".to_owned(),
+        "Content-Type: application/x-www-form-urlencoded".to_owned(),
+    ];
+    let out = clean_lines(&lines);
+    assert_hidden(signature, &out.join("\n"), &lines.join("\n"));
+    assert_eq!(out[1], lines[1], "{out:?}");
+    assert_eq!(out[2], lines[2], "{out:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // What must survive.
 
