@@ -92,6 +92,7 @@ struct Patterns {
     server_date: Regex,
     quoted_times: Regex,
     s3_times: Regex,
+    log_prefix: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -157,6 +158,21 @@ fn patterns() -> &'static Patterns {
             s3_times: re(
                 r"<RequestTime>([ -;=-~]{1,40})</RequestTime>\s*<ServerTime>([ -;=-~]{1,40})</ServerTime>",
             ),
+            // What log collectors put before each line of a program's output:
+            // `kubectl logs --prefix` (`[pod/app-7d9f/app] `), journald
+            // (`Mar 17 10:00:00 host app[812]: `, also with an ISO time), the CRI log
+            // format (`2025-03-17T10:00:00.123456789Z stdout F `), `aws logs tail`
+            // (`2025-03-17T10:00:00.123000+00:00 stream-name `), `kubectl logs
+            // --timestamps` / `docker logs -t` (an RFC 3339 time with sub-second
+            // digits), and `docker compose` (`app-1  | `).
+            log_prefix: re(concat!(
+                r"^(?:\[(?:pod|deployment|job|cronjob|daemonset|statefulset|replicaset)/[!-\x5c\x5e-~]+\] ",
+                r"|(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) [A-Za-z0-9._-]+ [A-Za-z0-9._/@-]+(?:\[\d+\])?: ",
+                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ",
+                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 [!-~]+ ",
+                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}(?:Z|[+-]\d\d:\d\d) ",
+                r"|[A-Za-z0-9._-]+\s+\| )",
+            )),
             // botocore, XML bodies, Go v2, and the JS SDK v3's printed error objects.
             api_error: re(
                 r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):|^\s*Code: '([A-Za-z.]+)',?$",
@@ -260,8 +276,16 @@ impl Seen {
 struct OpenRequest {
     method: Method,
     path: String,
-    /// The clock time logged with the request, in seconds since midnight.
-    clock: Option<f64>,
+    /// The clock time logged with the request.
+    clock: Option<Clock>,
+}
+
+/// A time of day a line was logged at, in seconds since midnight, and whether the
+/// program printed it or a log collector did: the two clocks are never compared.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    seconds: f64,
+    collector: bool,
 }
 
 /// What a reader carries from one block of a log to the next: a request dumped in one
@@ -282,6 +306,9 @@ pub struct ReaderState {
     /// The JS SDK v3's instance metadata provider at work; `true` once it logged that
     /// its token request failed.
     js_imds: Option<Pending<bool>>,
+    /// The program timestamps its own lines: a log collector's time (journald's,
+    /// to the second) is then no clock for its events.
+    program_clock: bool,
 }
 
 /// A value waiting for what completes it, for at most `lines_left` more lines.
@@ -489,8 +516,12 @@ fn clock_on(line: &str) -> Option<f64> {
 /// different request at once says nothing: a client that dumps requests but not every
 /// answer moves on to the next step (the role name read from an answer it did not
 /// print). `None` without clock times.
-fn unanswered(request: &OpenRequest, next_clock: Option<f64>, retried: bool) -> Option<Outcome> {
-    let gap = next_clock? - request.clock?;
+fn unanswered(request: &OpenRequest, next_clock: Option<Clock>, retried: bool) -> Option<Outcome> {
+    let (next, then) = (next_clock?, request.clock?);
+    if next.collector != then.collector {
+        return None;
+    }
+    let gap = next.seconds - then.seconds;
     if gap >= 0.9 {
         Some(Outcome::Timeout)
     } else if retried && (0.0..0.3).contains(&gap) {
@@ -506,14 +537,25 @@ pub fn read(lines: &[&str]) -> Vec<Seen> {
 }
 
 /// Observations in the lines of one block, carrying state across blocks of one input.
-pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
+pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     let p = patterns();
+    // Each line is read without what a log collector put before it (request dumps are
+    // recognised by where their lines start); spans are moved back at the end.
+    let prefixes: Vec<usize> = raw_lines.iter().map(|l| log_prefix_len(l)).collect();
+    let stripped: Vec<&str> = raw_lines
+        .iter()
+        .zip(&prefixes)
+        .map(|(l, &n)| &l[n..])
+        .collect();
+    let lines = &stripped[..];
+    let own_clocks: Vec<Option<f64>> = lines.iter().map(|l| clock_on(l)).collect();
+    state.program_clock |= own_clocks.iter().any(Option::is_some);
     let mut out = Vec::new();
     let mut open = state.open.take();
     // The clock of the latest timestamped line, for requests dumped without one.
-    let mut last_clock: Option<f64> = None;
+    let mut last_clock: Option<Clock> = None;
     let close_unanswered =
-        |out: &mut Vec<Seen>, open: OpenRequest, at: usize, clock: Option<f64>, retried: bool| {
+        |out: &mut Vec<Seen>, open: OpenRequest, at: usize, clock: Option<Clock>, retried: bool| {
             if let Some(outcome) = unanswered(&open, clock, retried) {
                 let end = lines.get(at).map_or(0, |l| l.len());
                 out.push(Seen::exchange(open.method, open.path, outcome, at, 0, end));
@@ -526,7 +568,18 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     let mut clock_seen_here = false;
     for (li, line) in lines.iter().enumerate() {
         state.age();
-        let clock = clock_on(line);
+        // The program's own time when it prints them, else the collector's.
+        let clock = match own_clocks[li] {
+            Some(seconds) => Some(Clock {
+                seconds,
+                collector: false,
+            }),
+            None if state.program_clock => None,
+            None => clock_on(&raw_lines[li][..prefixes[li]]).map(|seconds| Clock {
+                seconds,
+                collector: true,
+            }),
+        };
         if clock.is_some() {
             last_clock = clock;
         }
@@ -687,7 +740,26 @@ pub fn read_with(lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         }
     }
     state.open = open;
+    for seen in &mut out {
+        let shift = prefixes.get(seen.line).copied().unwrap_or(0);
+        seen.start += shift;
+        seen.end += shift;
+    }
     out
+}
+
+/// The length of the log collectors' prefixes at the start of `line` (a collector's
+/// line may carry another's: `kubectl logs --prefix --timestamps`).
+fn log_prefix_len(line: &str) -> usize {
+    let p = patterns();
+    let mut at = 0;
+    for _ in 0..3 {
+        match p.log_prefix.find(&line[at..]) {
+            Some(m) if !m.is_empty() => at += m.end(),
+            _ => break,
+        }
+    }
+    at
 }
 
 #[cfg(test)]
