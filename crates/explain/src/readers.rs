@@ -114,7 +114,7 @@ fn patterns() -> &'static Patterns {
                 r"/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[A-Za-z0-9_.@+=,-]+)*/?|dynamic(?:/[A-Za-z0-9_.-]+)*)|/api/token|/v[12]/credentials",
             ),
             status: re(
-                r#"(?i)(?:status[ _]?code(?: of)?|statuscode|httpstatuscode|http status|status|response code|returned|received|got)["']?\s*[:=]?\s*["']?([345]\d\d)\b|HTTP/\d(?:\.\d)?"?\s+([2345]\d\d)\b"#,
+                r#"(?i)(?:status[ _]?code(?: of)?|statuscode|httpstatuscode|http status|status|response code|returned|received|got)\\?["']?\s*[:=]?\s*\\?["']?([345]\d\d)\b|HTTP/\d(?:\.\d)?\\?"?\s+([2345]\d\d)\b"#,
             ),
             status_phrase: re(
                 r"\b([45]\d\d):? (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Proxy Authentication Required|Bad Gateway|Gateway Time-?out|Service Unavailable|Method Not Allowed|Bad Request)",
@@ -164,7 +164,8 @@ fn patterns() -> &'static Patterns {
             // format (`2025-03-17T10:00:00.123456789Z stdout F `), `aws logs tail`
             // (`2025-03-17T10:00:00.123000+00:00 stream-name `), `kubectl logs
             // --timestamps` / `docker logs -t` (an RFC 3339 time with sub-second
-            // digits), and `docker compose` (`app-1  | `).
+            // digits), and `docker compose` (`app-1  | `). Docker's `json-file`
+            // records are unwrapped first (`program_text`).
             log_prefix: re(concat!(
                 r"^(?:\[(?:pod|deployment|job|cronjob|daemonset|statefulset|replicaset)/[!-\x5c\x5e-~]+\] ",
                 r"|(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) [A-Za-z0-9._-]+ [A-Za-z0-9._/@-]+(?:\[\d+\])?: ",
@@ -541,11 +542,11 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     let p = patterns();
     // Each line is read without what a log collector put before it (request dumps are
     // recognised by where their lines start); spans are moved back at the end.
-    let prefixes: Vec<usize> = raw_lines.iter().map(|l| log_prefix_len(l)).collect();
+    let programs: Vec<(usize, usize)> = raw_lines.iter().map(|l| program_text(l)).collect();
     let stripped: Vec<&str> = raw_lines
         .iter()
-        .zip(&prefixes)
-        .map(|(l, &n)| &l[n..])
+        .zip(&programs)
+        .map(|(l, &(start, end))| &l[start..end])
         .collect();
     let lines = &stripped[..];
     let own_clocks: Vec<Option<f64>> = lines.iter().map(|l| clock_on(l)).collect();
@@ -575,7 +576,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                 collector: false,
             }),
             None if state.program_clock => None,
-            None => clock_on(&raw_lines[li][..prefixes[li]]).map(|seconds| Clock {
+            None => collector_clock(raw_lines[li], programs[li]).map(|seconds| Clock {
                 seconds,
                 collector: true,
             }),
@@ -741,25 +742,47 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     }
     state.open = open;
     for seen in &mut out {
-        let shift = prefixes.get(seen.line).copied().unwrap_or(0);
+        let shift = programs.get(seen.line).map_or(0, |&(start, _)| start);
         seen.start += shift;
         seen.end += shift;
     }
     out
 }
 
-/// The length of the log collectors' prefixes at the start of `line` (a collector's
-/// line may carry another's: `kubectl logs --prefix --timestamps`).
-fn log_prefix_len(line: &str) -> usize {
+/// Where the program's own text sits in a line a log collector wrote: after the
+/// collectors' prefixes (a line may carry several: `kubectl logs --prefix
+/// --timestamps`), inside a Docker `json-file` record (`{"log":"…\n","stream":…}`; its
+/// escapes are left as they are: request dumps hold none where it matters).
+fn program_text(line: &str) -> (usize, usize) {
+    let (mut start, mut end) = (0, line.len());
+    let opening = ["{\"log\":\"", "{\"log\": \""]
+        .into_iter()
+        .find(|o| line.starts_with(o));
+    let closing = ["\",\"stream\":", "\", \"stream\":"]
+        .into_iter()
+        .find_map(|c| line.rfind(c));
+    if let (Some(opening), Some(close)) = (opening, closing) {
+        start = opening.len();
+        end = close.max(start);
+        for newline in ["\\n", "\\r"] {
+            if line[start..end].ends_with(newline) {
+                end -= newline.len();
+            }
+        }
+    }
     let p = patterns();
-    let mut at = 0;
     for _ in 0..3 {
-        match p.log_prefix.find(&line[at..]) {
-            Some(m) if !m.is_empty() => at += m.end(),
+        match p.log_prefix.find(&line[start..end]) {
+            Some(m) if !m.is_empty() => start += m.end(),
             _ => break,
         }
     }
-    at
+    (start, end)
+}
+
+/// The time a log collector wrote around the program's text.
+fn collector_clock(line: &str, (start, end): (usize, usize)) -> Option<f64> {
+    clock_on(&line[..start]).or_else(|| clock_on(&line[end..]))
 }
 
 #[cfg(test)]

@@ -505,40 +505,49 @@ fn with_debug_logging_what_the_text_separates_is_top1() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// What log collectors put before every line of a program's output, as users paste it:
+/// How log collectors store each line of a program's output, as users paste it:
 /// `kubectl logs --prefix`, journald (one time to the second for a whole burst),
-/// `aws logs tail`, the CRI file format and `docker compose`.
-const COLLECTOR_PREFIXES: &[fn(usize) -> String] = &[
-    |_| "[pod/app-7d9f8c6b5-x2k4q/app] ".to_owned(),
-    |_| "Mar 17 10:00:00 ip-10-0-1-5 app[812]: ".to_owned(),
-    |i| format!("2025-03-17T10:00:00.{i:06}+00:00 i-0a1b2c3d4e5f60718/app "),
-    |i| format!("2025-03-17T10:00:00.{i:09}Z stdout F "),
-    |_| "app-1  | ".to_owned(),
+/// `aws logs tail`, the CRI file format, `docker compose`, and Docker's `json-file`
+/// records (the line JSON-escaped).
+const COLLECTOR_FORMATS: &[fn(usize, &str) -> String] = &[
+    |_, line| format!("[pod/app-7d9f8c6b5-x2k4q/app] {line}"),
+    |_, line| format!("Mar 17 10:00:00 ip-10-0-1-5 app[812]: {line}"),
+    |i, line| format!("2025-03-17T10:00:00.{i:06}+00:00 i-0a1b2c3d4e5f60718/app {line}"),
+    |i, line| format!("2025-03-17T10:00:00.{i:09}Z stdout F {line}"),
+    |_, line| format!("app-1  | {line}"),
+    |i, line| {
+        serde_json::json!({
+            "log": format!("{line}\n"),
+            "stream": "stderr",
+            "time": format!("2025-03-17T10:00:00.{i:09}Z"),
+        })
+        .to_string()
+    },
 ];
 
 /// A debug log reads the same through a log collector: the request dumps a reader
-/// recognises by where their lines start are found after the collector's prefix, and a
-/// collector's coarse time does not stand in for the program's own.
+/// recognises by where their lines start are found inside the collector's record, and
+/// a collector's coarse time does not stand in for the program's own.
 #[test]
-fn a_log_collectors_prefix_changes_no_top_finding() {
+fn a_log_collectors_format_changes_no_top_finding() {
     let mut failures = Vec::new();
     let mut compared = 0;
     for t in load_corpus().iter().filter(|t| t.debug) {
         let plain = verdict(&t.text).top;
-        for prefix in COLLECTOR_PREFIXES {
-            let prefixed: String = t
+        for format in COLLECTOR_FORMATS {
+            let collected: String = t
                 .text
                 .lines()
                 .enumerate()
-                .map(|(i, line)| format!("{}{line}\n", prefix(i)))
+                .map(|(i, line)| format(i, line) + "\n")
                 .collect();
             compared += 1;
-            let through = verdict(&prefixed).top;
+            let through = verdict(&collected).top;
             if through != plain {
                 failures.push(format!(
-                    "{} behind `{}`: {through:?}, without: {plain:?}",
+                    "{} as `{}`: {through:?}, without: {plain:?}",
                     t.file,
-                    prefix(0)
+                    format(0, "…")
                 ));
             }
         }
