@@ -46,7 +46,8 @@ pub enum Observation {
 /// What an authorization decision rested on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct PolicyDecision {
-    /// `allow`, `explicit-deny` or `implicit-deny`.
+    /// `allow`, `explicit-deny` or `implicit-deny`; `deny` when the source saw a
+    /// refusal but not which kind (a CloudTrail record's error code).
     pub decision: &'static str,
     pub action: String,
     pub principal: String,
@@ -85,7 +86,11 @@ impl PolicyDecision {
                 .as_ref()
                 .is_none_or(|g| g.iter().any(|have| glob(have, want) || glob(want, have)))
         });
-        any(&rule.outcome, &|o| o == self.decision)
+        // A rule's `deny` stands for both kinds; a decision of unknown kind (`deny`)
+        // meets only such a rule.
+        let decided =
+            |o: &str| o == self.decision || (o == "deny" && self.decision.ends_with("deny"));
+        any(&rule.outcome, &decided)
             && any(&rule.action, &|p| glob(p, &self.action))
             && any(&rule.layer, &|l| {
                 self.layer
@@ -387,7 +392,10 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
     match kind {
         ObservationKind::ClockOffset => matches!(pattern, "in-step" | "skewed"),
         ObservationKind::PolicyDecision => {
-            matches!(pattern, "allow" | "explicit-deny" | "implicit-deny")
+            matches!(
+                pattern,
+                "allow" | "deny" | "explicit-deny" | "implicit-deny"
+            )
         }
         ObservationKind::ApiError => false,
         ObservationKind::ImdsExchange | ObservationKind::ProviderAttempt => {
@@ -419,6 +427,29 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_of_unknown_kind_meets_only_rules_for_either_kind() {
+        let rule = |outcome: &str| -> ObservationRule {
+            serde_json::from_value(serde_json::json!({
+                "name": "decision", "kind": "policy-decision", "outcome": [outcome],
+                "weight": 0.5, "label": ""
+            }))
+            .unwrap_or_else(|e| panic!("rule: {e}"))
+        };
+        let decision = |d: &'static str| PolicyDecision {
+            decision: d,
+            ..PolicyDecision::default()
+        };
+        let decision = |d| Observation::PolicyDecision(decision(d));
+        assert!(decision("deny").matches(&rule("deny")));
+        assert!(decision("explicit-deny").matches(&rule("deny")));
+        assert!(decision("implicit-deny").matches(&rule("deny")));
+        assert!(!decision("allow").matches(&rule("deny")));
+        assert!(!decision("deny").matches(&rule("explicit-deny")));
+        assert!(!decision("deny").matches(&rule("implicit-deny")));
+        assert!(is_outcome_pattern(ObservationKind::PolicyDecision, "deny"));
+    }
 
     #[test]
     fn outcome_patterns() {

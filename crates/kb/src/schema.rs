@@ -128,7 +128,7 @@ pub struct ObservationRule {
     /// no known phase), `any-timeout`,
     /// `refused`, `reset`, `unreachable`, `proxy`, `malformed`, `not-found` (provider
     /// attempts), `expired`, `failed` (in no known way); for `policy-decision`:
-    /// `allow`, `explicit-deny`, `implicit-deny`; for `clock-offset`: `in-step`
+    /// `allow`, `explicit-deny`, `implicit-deny`, `deny` (either); for `clock-offset`: `in-step`
     /// (within two minutes of AWS's clock) or `skewed` (beyond the five minutes SigV4
     /// tolerates).
     #[serde(default)]

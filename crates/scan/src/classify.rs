@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use authdoctor_diagnosis::{Observation, PolicyDecision, engine};
 use authdoctor_kb::{Facts, Finding, UNKNOWN, knowledge_base};
 
 /// Longest message shape kept (messages are short; this bounds a hostile one).
@@ -92,6 +93,23 @@ pub fn synthesized_text(error_code: &str, event_name: &str, shape: &str, imdsv1:
         text.push_str("\"sessionContext\":{\"ec2RoleDelivery\":\"1.0\"}\n");
     }
     text
+}
+
+/// The scenario and confidence the diagnosis engine names for calls of one principal
+/// signed with IMDSv1-delivered role credentials (CloudTrail's `ec2RoleDelivery` =
+/// `1.0`), refused or not: the `policy-decision` rules of the scenario files decide.
+pub fn imdsv1_verdict(principal: &str, refused: bool) -> (&'static str, f64) {
+    let decision = PolicyDecision {
+        decision: if refused { "deny" } else { "allow" },
+        principal: principal.to_owned(),
+        context: vec![("ec2:RoleDelivery".to_owned(), vec!["1.0".to_owned()])],
+        ..PolicyDecision::default()
+    };
+    engine::judge(&[Observation::PolicyDecision(decision)])
+        .first()
+        .map_or((UNKNOWN, 0.5), |s| {
+            (s.scenario.as_str(), (s.score * 100.0).round() / 100.0)
+        })
 }
 
 /// Scenario and confidence per distinct (code, call, shape, delivery), computed once.
@@ -241,6 +259,32 @@ pub fn finding(scenario: &str, confidence: f64, facts: Facts) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The weight of the scenario file's rule that decides a CloudTrail IMDSv1 finding.
+    fn rule_weight(name: &str) -> f64 {
+        let kb = knowledge_base();
+        let scenario = kb
+            .get("role-delivery-imdsv1-denied")
+            .unwrap_or_else(|| panic!("scenario file"));
+        scenario
+            .observations
+            .iter()
+            .find(|o| o.name == name)
+            .map(|o| o.weight)
+            .unwrap_or_else(|| panic!("rule {name}"))
+    }
+
+    #[test]
+    fn imdsv1_role_credentials_are_judged_by_the_scenario_files_rules() {
+        let principal = "arn:aws:sts::111122223333:assumed-role/legacy-batch/i-0a1b2c3d4e5f67890";
+        let refused = imdsv1_verdict(principal, true);
+        let used = imdsv1_verdict(principal, false);
+        assert_eq!(refused.0, "role-delivery-imdsv1-denied");
+        assert_eq!(used.0, "role-delivery-imdsv1-denied");
+        assert!((refused.1 - rule_weight("imdsv1-credentials-refused")).abs() < 0.01);
+        assert!((used.1 - rule_weight("imdsv1-credentials-used")).abs() < 0.01);
+        assert!(refused.1 > used.1);
+    }
 
     #[test]
     fn shapes_fold_names_and_blobs_but_keep_the_grammar() {

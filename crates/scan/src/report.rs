@@ -373,7 +373,8 @@ fn imdsv1_findings(imds: &[ImdsCredential]) -> Vec<Finding> {
             }
             let calls: u64 = rows.iter().map(|r| r.count).sum();
             let denied: u64 = rows.iter().map(|r| r.denied).sum();
-            let mut finding = classify::finding(authdoctor_kb::ScenarioId::RoleDeliveryImdsv1Denied.as_str(), if denied > 0 { 0.9 } else { 0.7 }, facts);
+            let (scenario, confidence) = classify::imdsv1_verdict(principal, denied > 0);
+            let mut finding = classify::finding(scenario, confidence, facts);
             finding.occurrences = calls as usize;
             let keys: Vec<&str> = rows.iter().map(|r| r.access_key_id.as_str()).collect();
             let mut agents: Vec<&str> = rows.iter().flat_map(|r| r.user_agents.iter().map(String::as_str)).collect();
