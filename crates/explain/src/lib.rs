@@ -605,7 +605,7 @@ fn analyse_block(
     let mut regex_lines: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     let mut markers: Vec<Span> = Vec::new();
     // Markers that name only the subject (credentials, the metadata address) count
-    // when the block also says something failed.
+    // where the text says something failed.
     let mut subject_markers: Vec<Span> = Vec::new();
     // Whether any line names the metadata service: only then do the readers look for
     // the exchanges of a story (the common single API error costs no reader work).
@@ -822,9 +822,17 @@ fn analyse_block(
         }
     }
 
-    if !subject_markers.is_empty() && cleaned.iter().any(|l| markers::tells_failure(l)) {
-        markers.append(&mut subject_markers);
-    }
+    // A subject marker counts next to a word of failure: on its line or the next (an
+    // error's second line). Anywhere in the block would take a debug log's settings
+    // (`read_timeout=…`) for a failure.
+    subject_markers.retain(|span| {
+        cleaned
+            .iter()
+            .skip(span.line)
+            .take(2)
+            .any(|l| markers::tells_failure(l))
+    });
+    markers.append(&mut subject_markers);
     if outcome.explained.is_empty() && !markers.is_empty() {
         markers.sort();
         markers.dedup_by_key(|s| (s.line, s.start));
