@@ -3,7 +3,7 @@
 //! would silently do nothing.
 
 use authdoctor_diagnosis::knowledge_base;
-use authdoctor_diagnosis::observation::is_outcome_pattern;
+use authdoctor_diagnosis::observation::{is_code_pattern, is_outcome_pattern};
 use authdoctor_kb::ObservationKind;
 
 #[test]
@@ -16,10 +16,19 @@ fn every_outcome_pattern_of_every_rule_is_known() {
                     unknown.push(format!("{} / {}: {pattern}", scenario.id, rule.name));
                 }
             }
-            if rule.kind == ObservationKind::ApiError && rule.code.is_empty() {
+            for code in &rule.code {
+                if !is_code_pattern(rule.kind, code) {
+                    unknown.push(format!("{} / {}: code {code}", scenario.id, rule.name));
+                }
+            }
+            if matches!(
+                rule.kind,
+                ObservationKind::ApiError | ObservationKind::Credentials | ObservationKind::Setting
+            ) && rule.code.is_empty()
+            {
                 unknown.push(format!(
-                    "{} / {}: api-error rule without code",
-                    scenario.id, rule.name
+                    "{} / {}: {:?} rule without code",
+                    scenario.id, rule.name, rule.kind
                 ));
             }
         }
@@ -50,4 +59,21 @@ fn the_pattern_check_itself_rejects_misspellings() {
         ObservationKind::ClockOffset,
         "read-timeout"
     ));
+    assert!(is_outcome_pattern(ObservationKind::Credentials, "expired"));
+    assert!(!is_outcome_pattern(ObservationKind::Credentials, "expierd"));
+    assert!(is_code_pattern(ObservationKind::Credentials, "sso"));
+    assert!(!is_code_pattern(ObservationKind::Credentials, "sso-cache"));
+    assert!(is_outcome_pattern(
+        ObservationKind::Setting,
+        "proxies-metadata"
+    ));
+    assert!(is_outcome_pattern(ObservationKind::Setting, "<2"));
+    assert!(!is_outcome_pattern(ObservationKind::Setting, "proxied"));
+    assert!(is_outcome_pattern(ObservationKind::HostClock, "drifting"));
+    assert!(!is_outcome_pattern(ObservationKind::HostClock, "in-sync"));
+    assert!(is_outcome_pattern(
+        ObservationKind::ProviderAttempt,
+        "shadowed"
+    ));
+    assert!(is_outcome_pattern(ObservationKind::ImdsExchange, "slow"));
 }
