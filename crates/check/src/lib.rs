@@ -238,6 +238,8 @@ impl Check {
         self
     }
 
+    /// Names a scenario by hand: only tests build checks that way.
+    #[cfg(test)]
     pub(crate) fn scenario(mut self, scenario: ScenarioId) -> Check {
         self.scenario = Some(scenario);
         self
