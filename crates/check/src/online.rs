@@ -7,14 +7,16 @@
 //! The calls themselves (signing, HTTP, XML, error documents) live in
 //! `authdoctor-online`; this module turns their answers into checks:
 //!
-//! * an AWS error document maps to a scenario by its category: `expired-token`,
-//!   `invalid-client-token`, `signature-mismatch`, `clock-skew` (by the error code and
-//!   wording, or by the server's `Date` header being five minutes or more away);
-//! * a successful `GetCallerIdentity` whose `Date` is that far off still warns `clock-skew`
-//!   (STS tolerates 15 minutes, most services 5);
-//! * metadata options: `HttpEndpoint=disabled` fails (`imds-disabled`); hop limit 1 warns
-//!   `imds-hop-limit` inside a container; `HttpTokens=optional` warns
-//!   `role-delivery-imdsv1-denied` (IMDSv1 still allowed).
+//! * an AWS error document fails; its code and this host's clock as AWS saw it (the
+//!   server's `Date` header, or the times a "Signature expired" message quotes) are
+//!   observations, and the scenario files name the scenario (`expired-token`,
+//!   `invalid-client-token`, `signature-mismatch`, `clock-skew`);
+//! * a successful `GetCallerIdentity` whose `Date` is five minutes or more off still
+//!   warns, with the scenario of that clock (STS tolerates 15 minutes, most services 5);
+//! * metadata options: `HttpEndpoint=disabled` fails; hop limit 1 warns inside a
+//!   container; `HttpTokens=optional` warns (IMDSv1 still allowed); each option is a
+//!   setting the rules read (`imds-disabled`, `imds-hop-limit`,
+//!   `role-delivery-imdsv1-denied`).
 //!
 //! Every request ends before `ctx.deadline`. No secret, token or signature reaches a
 //! check: the library never puts them in results or errors, and [`Check`] cleans
