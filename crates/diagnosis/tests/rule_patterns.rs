@@ -77,3 +77,64 @@ fn the_pattern_check_itself_rejects_misspellings() {
     ));
     assert!(is_outcome_pattern(ObservationKind::ImdsExchange, "slow"));
 }
+
+/// A rule whose `requires` names nothing, or that sets a field its kind does not read,
+/// would never match or match more than its author meant, silently.
+#[test]
+fn every_rule_requires_real_names_and_sets_only_the_fields_its_kind_reads() {
+    let mut wrong = Vec::new();
+    for scenario in knowledge_base().scenarios() {
+        let names: Vec<&str> = scenario
+            .signals
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(scenario.observations.iter().map(|o| o.name.as_str()))
+            .collect();
+        for rule in &scenario.observations {
+            let at = format!("{} / {}", scenario.id, rule.name);
+            if !(rule.weight > -1.0 && rule.weight <= 1.0) {
+                wrong.push(format!("{at}: weight {} outside (-1, 1]", rule.weight));
+            }
+            if rule.label.trim().is_empty() {
+                wrong.push(format!("{at}: no label"));
+            }
+            for r in &rule.requires {
+                if !names.contains(&r.as_str()) {
+                    wrong.push(format!(
+                        "{at}: requires `{r}`, which no rule of the scenario is named"
+                    ));
+                }
+            }
+            let exchange = rule.kind == ObservationKind::ImdsExchange;
+            if !exchange && (rule.method.is_some() || !rule.path.is_empty()) {
+                wrong.push(format!("{at}: method/path are read only for imds-exchange"));
+            }
+            let policy = rule.kind == ObservationKind::PolicyDecision;
+            let policy_fields = [
+                &rule.action,
+                &rule.layer,
+                &rule.condition_key,
+                &rule.context,
+                &rule.principal,
+                &rule.resource,
+                &rule.granted,
+            ];
+            if !policy && policy_fields.iter().any(|f| !f.is_empty()) {
+                wrong.push(format!(
+                    "{at}: policy fields are read only for policy-decision"
+                ));
+            }
+            let reads_code = matches!(
+                rule.kind,
+                ObservationKind::ApiError
+                    | ObservationKind::ProviderAttempt
+                    | ObservationKind::Credentials
+                    | ObservationKind::Setting
+            );
+            if !reads_code && !rule.code.is_empty() {
+                wrong.push(format!("{at}: `code` is not read for {:?}", rule.kind));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
