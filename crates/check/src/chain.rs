@@ -278,10 +278,9 @@ pub(crate) fn analyse(
         let botocore = &picks[0];
         if working.is_empty() {
             check.status = Status::Fail;
-            // Nothing configured and the instance role switched off by the environment:
-            // the variable is the cause, not a missing provider.
-            // Nothing configured, and the instance role perhaps switched off by the
-            // environment: the engine lets the variable, a cause, lead the symptom.
+            // Nothing configured, and perhaps the instance role switched off by the
+            // environment: then the variable is the cause, not a missing provider, and
+            // the engine lets it lead (imds-disabled explains no-credentials).
             let mut seen = vec![Observation::ProviderAttempt {
                 provider: "chain".to_owned(),
                 outcome: Outcome::NotFound,

@@ -11,7 +11,8 @@
 //! `online` group. Every run ends within [`Options::timeout`] plus a small margin.
 //!
 //! Data flows one way: probes and parsers → [`Check`]s (each with an id from
-//! [`authdoctor_kb::KNOWN_CHECKS`], a status, and the scenario that explains a failure) →
+//! [`authdoctor_kb::KNOWN_CHECKS`], a status, and the scenario that explains a failure,
+//! named by the diagnosis engine from what the check observed: see `verdict.rs`) →
 //! [`Finding`]s built by the knowledge base → a [`Report`], rendered by [`render`].
 //!
 //! Safety guard: when the environment has `AUTHDOCTOR_TEST_GUARD` set (CI and the test
