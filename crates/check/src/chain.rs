@@ -6,8 +6,8 @@
 //! The reference chain for the `credentials` block is botocore's (the AWS CLI's), the
 //! most common client on EC2 hosts.
 
+use authdoctor_diagnosis::{Observation, Outcome};
 use authdoctor_kb::CheckId;
-use authdoctor_kb::ScenarioId;
 use std::path::Path;
 
 use base64::Engine;
@@ -278,13 +278,20 @@ pub(crate) fn analyse(
         let botocore = &picks[0];
         if working.is_empty() {
             check.status = Status::Fail;
-            // Nothing configured and the instance role switched off by the environment:
-            // the variable is the cause, not a missing provider.
-            check.scenario = Some(if settings.disabled && picks[0].source.is_none() {
-                ScenarioId::ImdsDisabled
-            } else {
-                ScenarioId::NoCredentials
-            });
+            // Nothing configured, and perhaps the instance role switched off by the
+            // environment: then the variable is the cause, not a missing provider, and
+            // the engine lets it lead (imds-disabled explains no-credentials).
+            let mut seen = vec![Observation::ProviderAttempt {
+                provider: "chain".to_owned(),
+                outcome: Outcome::NotFound,
+            }];
+            if settings.disabled && picks[0].source.is_none() {
+                seen.push(Observation::Setting {
+                    name: "AWS_EC2_METADATA_DISABLED".to_owned(),
+                    value: "true".to_owned(),
+                });
+            }
+            check = check.judged(&seen);
             check.summary = format!(
                 "no SDK finds credentials: {}",
                 picks[0]
@@ -506,7 +513,10 @@ fn shadowing(
             what.join(" / ")
         ),
     )
-    .scenario(ScenarioId::CredentialShadowing)
+    .judged(&[Observation::ProviderAttempt {
+        provider: "imds".to_owned(),
+        outcome: Outcome::Shadowed,
+    }])
     .fix(fix)
     .ev("role", role.clone());
     check = check.ev(
@@ -558,15 +568,22 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
     let shown: String = authdoctor_redact::clean(&file).chars().take(200).collect();
     let check =
         Check::new(CheckId::ChainWebIdentity, Status::Pass, "").ev("token_file", shown.clone());
-    let fail = |check: Check, summary: String| Check {
+    // What the SDKs would find in the token file, as the engine reads it.
+    let token = |state: &str| {
+        [Observation::Credentials {
+            source: "web-identity".to_owned(),
+            state: state.to_owned(),
+        }]
+    };
+    let fail = |check: Check, state: &str, summary: String| Check {
         status: Status::Fail,
         summary: authdoctor_redact::clean(&summary).into_owned(),
-        scenario: Some(ScenarioId::WebIdentityTokenInvalid),
-        ..check
+        ..check.judged(&token(state))
     };
     if role.is_none() {
         return fail(
             check,
+            "incomplete",
             format!(
                 "{origin} is set but no role ARN (AWS_ROLE_ARN / role_arn): the SDKs skip web identity"
             ),
@@ -577,6 +594,7 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
         Err(e) => {
             return fail(
                 check,
+                "unreadable",
                 format!("cannot read the web identity token file {shown}: {e}"),
             );
         }
@@ -584,6 +602,7 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
     let Some(claims) = jwt_claims(&String::from_utf8_lossy(&bytes)) else {
         return fail(
             check,
+            "malformed",
             format!("{shown} does not hold a JWT (three base64url parts with JSON claims)"),
         );
     };
@@ -609,12 +628,14 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
     match exp {
         None => fail(
             check,
+            "malformed",
             "the web identity token has no `exp` claim".to_owned(),
         ),
         Some(exp) if exp <= now => {
             let ago = human_duration(now.duration_since(exp).unsigned_abs());
             fail(
                 check.ev("expires_at", exp.to_string()),
+                "expired",
                 format!(
                     "the web identity token in {shown} expired at {exp} ({ago} ago): whatever writes it (kubelet projected volume, agent) stopped refreshing it"
                 ),
@@ -629,8 +650,7 @@ fn web_identity(env: &Env, active: Option<&Profile>, fs: &dyn Fs) -> Check {
                     summary: format!(
                         "the token is valid for {left}, but its audience is not sts.amazonaws.com: STS may answer InvalidIdentityToken"
                     ),
-                    scenario: Some(ScenarioId::WebIdentityTokenInvalid),
-                    ..check
+                    ..check.judged(&token("wrong-audience"))
                 }
             } else {
                 Check {
@@ -777,10 +797,11 @@ fn expiry_check(
         _ => jiff::Timestamp::now(),
     };
     let left = expires.duration_since(now);
-    let scenario = if source == Source::Sso {
-        ScenarioId::SsoSessionExpired
-    } else {
-        ScenarioId::ExpiredToken
+    let credentials = |state: &str| {
+        [Observation::Credentials {
+            source: source.label().to_owned(),
+            state: state.to_owned(),
+        }]
     };
     let check = Check::new(CheckId::CredentialsExpiry, Status::Pass, "")
         .ev("source", source.label())
@@ -789,22 +810,20 @@ fn expiry_check(
     if left.is_negative() {
         Check {
             status: Status::Fail,
-            scenario: Some(scenario),
             summary: format!(
                 "{what} expired at {expires} ({} ago): requests signed with them fail",
                 human_duration(left.unsigned_abs())
             ),
-            ..check
+            ..check.judged(&credentials("expired"))
         }
     } else if left < jiff::SignedDuration::from_mins(5) {
         Check {
             status: Status::Warn,
-            scenario: Some(scenario),
             summary: format!(
                 "{what} expire at {expires}, in {}: SDKs refresh 5–15 minutes ahead, so they should already have new ones",
                 human_duration(left.unsigned_abs())
             ),
-            ..check
+            ..check.judged(&credentials("expiring"))
         }
     } else {
         Check {
@@ -821,6 +840,7 @@ fn expiry_check(
 mod tests {
     use super::*;
     use crate::RootFs;
+    use authdoctor_kb::ScenarioId;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
         pairs

@@ -4,8 +4,8 @@
 //! contacted. The Time Sync address answers only on EC2 instances, so pointing a host at
 //! it is proposed only when IMDS answered as EC2 ([`answered_as_ec2`]).
 
+use authdoctor_diagnosis::Observation;
 use authdoctor_kb::CheckId;
-use authdoctor_kb::ScenarioId;
 use std::path::Path;
 
 use crate::imds::{Probe, State, human_duration};
@@ -14,6 +14,21 @@ use crate::{Check, Fs, Status};
 /// SigV4's tolerance: beyond it AWS answers `RequestTimeTooSkewed` / `Signature expired`.
 const FAIL_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 const WARN_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
+
+/// This host's clock against AWS's as the engine reads it: whole seconds, rounded away
+/// from zero, so that an offset just past a threshold of this module stays past the
+/// engine's (`drifting` beyond 60 s, `skewed` from 300 s).
+pub(crate) fn host_clock(skew: jiff::SignedDuration) -> Observation {
+    let whole = skew.as_secs();
+    let seconds = if skew.subsec_nanos() > 0 {
+        whole + 1
+    } else if skew.subsec_nanos() < 0 {
+        whole - 1
+    } else {
+        whole
+    };
+    Observation::HostClock { seconds }
+}
 
 pub(crate) fn skew(probe: Option<&Probe>) -> Check {
     let Some(probe) = probe else {
@@ -55,23 +70,22 @@ pub(crate) fn skew(probe: Option<&Probe>) -> Check {
         .ev("skew_seconds", skew.as_secs())
         .ev("request", sample.request.clone());
     let amount = human_duration(abs.unsigned_abs());
+    let seen = [host_clock(skew)];
     if abs > FAIL_AFTER {
         Check {
             status: Status::Fail,
-            scenario: Some(ScenarioId::ClockSkew),
             summary: format!(
                 "this host's clock is {amount} {direction} IMDS's: more than SigV4's 5-minute tolerance, AWS rejects signed requests"
             ),
-            ..check
+            ..check.judged(&seen)
         }
     } else if abs > WARN_AFTER {
         Check {
             status: Status::Warn,
-            scenario: Some(ScenarioId::ClockSkew),
             summary: format!(
                 "this host's clock is {amount} {direction} IMDS's; at 5 minutes AWS starts rejecting signatures"
             ),
-            ..check
+            ..check.judged(&seen)
         }
     } else {
         Check {
@@ -206,6 +220,19 @@ pub(crate) fn ntp(fs: &dyn Fs, on_ec2: bool) -> Check {
 mod tests {
     use super::*;
     use crate::RootFs;
+
+    #[test]
+    fn a_host_clock_just_past_a_threshold_stays_past_it() {
+        let seconds = |ms| match host_clock(jiff::SignedDuration::from_millis(ms)) {
+            Observation::HostClock { seconds } => seconds,
+            other => panic!("{other:?}"),
+        };
+        // The check warns above 60 s and fails above 300 s; the engine must agree.
+        assert_eq!(seconds(60_200), 61);
+        assert_eq!(seconds(-300_500), -301);
+        assert_eq!(seconds(30_000), 30);
+        assert_eq!(seconds(0), 0);
+    }
 
     #[test]
     fn chrony_pointing_at_time_sync_passes() {

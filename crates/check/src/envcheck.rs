@@ -5,8 +5,8 @@
 
 use crate::http::{Endpoint, EndpointError};
 use crate::{Check, Env, Status};
+use authdoctor_diagnosis::Observation;
 use authdoctor_kb::CheckId;
-use authdoctor_kb::ScenarioId;
 
 pub(crate) const IMDS_V4: &str = "169.254.169.254";
 pub(crate) const IMDS_V6: &str = "fd00:ec2::254";
@@ -217,7 +217,10 @@ fn proxy(env: &Env, endpoint: Option<&Endpoint>) -> Check {
         }
         Bypass::CidrOnly => {
             check.status = Status::Fail;
-            check.scenario = Some(ScenarioId::ImdsProxy);
+            check = check.judged(&[Observation::Setting {
+                name: var.to_owned(),
+                value: "proxies-metadata-for-some".to_owned(),
+            }]);
             check.summary = format!(
                 "{var} is set and NO_PROXY covers {effective} only through a CIDR range: Go honours that, but botocore/the AWS CLI ignore CIDR entries and send IMDS calls to the proxy"
             );
@@ -225,7 +228,10 @@ fn proxy(env: &Env, endpoint: Option<&Endpoint>) -> Check {
         }
         Bypass::No => {
             check.status = Status::Fail;
-            check.scenario = Some(ScenarioId::ImdsProxy);
+            check = check.judged(&[Observation::Setting {
+                name: var.to_owned(),
+                value: "proxies-metadata".to_owned(),
+            }]);
             check.summary = format!(
                 "{var} is set and NO_PROXY does not exclude {effective}: botocore, the AWS CLI and the Go SDK send IMDS calls to the proxy (curl too for http_proxy)"
             );
@@ -235,6 +241,15 @@ fn proxy(env: &Env, endpoint: Option<&Endpoint>) -> Check {
         }
     }
     check
+}
+
+/// `AWS_EC2_METADATA_DISABLED` in effect, with the class of its value (`true`, or
+/// `other`: neither true nor false).
+fn metadata_disabled(value: &str) -> Observation {
+    Observation::Setting {
+        name: "AWS_EC2_METADATA_DISABLED".to_owned(),
+        value: value.to_owned(),
+    }
 }
 
 fn imds_settings_check(
@@ -262,14 +277,14 @@ fn imds_settings_check(
             Status::Warn,
             "AWS_EC2_METADATA_DISABLED=true: every SDK skips the instance role".to_owned(),
         ));
-        check.scenario = Some(ScenarioId::ImdsDisabled);
+        check = check.judged(&[metadata_disabled("true")]);
         check.fix = Some("unset AWS_EC2_METADATA_DISABLED".to_owned());
     } else if settings.disabled_js {
         problems.push((
             Status::Warn,
             "AWS_EC2_METADATA_DISABLED is set to a value other than true/false: the JavaScript SDK treats it as disabled, the others do not".to_owned(),
         ));
-        check.scenario = Some(ScenarioId::ImdsDisabled);
+        check = check.judged(&[metadata_disabled("other")]);
         check.fix = Some("unset AWS_EC2_METADATA_DISABLED".to_owned());
     }
     if let Some(v) = get(env, "AWS_EC2_METADATA_V1_DISABLED")
@@ -361,6 +376,15 @@ fn imds_settings_check(
     check
 }
 
+/// The environment's keys in the state the engine reads (`token-missing`,
+/// `token-extra`, `expired`).
+fn env_keys(state: &str) -> Observation {
+    Observation::Credentials {
+        source: "environment".to_owned(),
+        state: state.to_owned(),
+    }
+}
+
 fn static_keys(env: &Env) -> Check {
     let key = get(env, "AWS_ACCESS_KEY_ID");
     let secret = get(env, "AWS_SECRET_ACCESS_KEY");
@@ -404,13 +428,13 @@ fn static_keys(env: &Env) -> Check {
             let shown = authdoctor_redact::shorten_key_id(k);
             if k.starts_with("ASIA") && t.is_none() {
                 check.status = Status::Fail;
-                check.scenario = Some(ScenarioId::InvalidClientToken);
+                check = check.judged(&[env_keys("token-missing")]);
                 check.summary = format!(
                     "{shown} is a temporary key (ASIA…) but AWS_SESSION_TOKEN is unset: AWS rejects it as InvalidClientTokenId"
                 );
             } else if k.starts_with("AKIA") && t.is_some() {
                 check.status = Status::Warn;
-                check.scenario = Some(ScenarioId::InvalidClientToken);
+                check = check.judged(&[env_keys("token-extra")]);
                 check.summary = format!(
                     "{shown} is a long-term key (AKIA…) but AWS_SESSION_TOKEN is also set: a leftover token makes AWS reject the requests"
                 );
@@ -429,7 +453,7 @@ fn static_keys(env: &Env) -> Check {
                 match exp.trim().parse::<jiff::Timestamp>() {
                     Ok(ts) if ts < jiff::Timestamp::now() && check.status != Status::Fail => {
                         check.status = Status::Fail;
-                        check.scenario = Some(ScenarioId::ExpiredToken);
+                        check = check.judged(&[env_keys("expired")]);
                         check.summary = format!(
                             "the keys in the environment expired at {ts} (AWS_CREDENTIAL_EXPIRATION)"
                         );
@@ -493,6 +517,7 @@ fn region(env: &Env) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use authdoctor_kb::ScenarioId;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
         pairs

@@ -6,6 +6,7 @@
 //! problem is reported with its file and line. Values that could be secrets (keys,
 //! cached SSO tokens) are never copied into a check.
 
+use authdoctor_diagnosis::{Observation, Outcome};
 use authdoctor_kb::CheckId;
 use authdoctor_kb::ScenarioId;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::profile::{self, FileKind, Profile, ProfileFile, ProfileSet, Severity};
-use crate::{Check, Env, Fs, Status};
+use crate::{Check, Env, Fs, Status, verdict};
 
 /// The largest config or credentials file read (real ones are a few KiB).
 const FILE_CAP: u64 = 1024 * 1024;
@@ -278,7 +279,10 @@ fn semantic_problems(loaded: &Loaded) -> Vec<(Status, String, Option<ScenarioId>
         out.push((
             Status::Fail,
             format!("{var}={} but no file defines that profile: botocore and the AWS CLI stop with ProfileNotFound", clip(&loaded.active)),
-            Some(ScenarioId::NoCredentials),
+            verdict::scenario_of(&[Observation::ProviderAttempt {
+                provider: "profile".to_owned(),
+                outcome: Outcome::NotFound,
+            }]),
         ));
     }
     out
@@ -559,7 +563,10 @@ fn credentials_check(loaded: &Loaded, env: &Env) -> Check {
                         Status::Fail,
                         format!("credentials:{line}: profile `{name}` has a temporary key {} without aws_session_token: AWS rejects it as InvalidClientTokenId", authdoctor_redact::shorten_key_id(k)),
                     ));
-                    scenario = Some(ScenarioId::InvalidClientToken);
+                    scenario = verdict::scenario_of(&[Observation::Credentials {
+                        source: "shared-credentials-file".to_owned(),
+                        state: "token-missing".to_owned(),
+                    }]);
                 }
             }
             (Some(_), false) => {
@@ -724,6 +731,12 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
     let check = Check::new(CheckId::FilesSsoCache, Status::Pass, "").ev("start_url", url.clone());
     let login = format!("aws sso login --profile {}", clip(&loaded.active));
     let scan = scan_sso_cache(loaded, fs, &url);
+    let sso = |state: &str| {
+        [Observation::Credentials {
+            source: "sso".to_owned(),
+            state: state.to_owned(),
+        }]
+    };
     let check = match scan.token {
         None => Check {
             status: Status::Fail,
@@ -731,9 +744,8 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                 "no cached SSO token for {} in ~/.aws/sso/cache: the profile cannot get credentials until you sign in",
                 clip(&url)
             ),
-            scenario: Some(ScenarioId::SsoSessionExpired),
             fix: Some(login),
-            ..check
+            ..check.judged(&sso("missing"))
         },
         Some(token) => {
             let now = jiff::Timestamp::now();
@@ -758,9 +770,8 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                         "the SSO access token expired at {}; the SDKs will try its refresh token, and ask you to sign in again if that fails too",
                         token.expires_at
                     ),
-                    scenario: Some(ScenarioId::SsoSessionExpired),
                     fix: Some(login),
-                    ..check
+                    ..check.judged(&sso("expired"))
                 }
             } else {
                 Check {
@@ -769,9 +780,8 @@ fn sso_cache_check(loaded: &Loaded, fs: &dyn Fs) -> Check {
                         "the SSO token expired at {}: the SDKs report that the SSO session has expired",
                         token.expires_at
                     ),
-                    scenario: Some(ScenarioId::SsoSessionExpired),
                     fix: Some(login),
-                    ..check
+                    ..check.judged(&sso("expired"))
                 }
             }
         }

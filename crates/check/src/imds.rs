@@ -17,7 +17,6 @@
 //! and token are kept only in [`ImdsCredentials`] (for `--online`), never in a check.
 
 use authdoctor_kb::CheckId;
-use authdoctor_kb::ScenarioId;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -54,14 +53,18 @@ const INFO_PATH: &str = "/latest/meta-data/iam/info";
 const IDENTITY_PATH: &str = "/latest/dynamic/instance-identity/document";
 
 /// The knowledge base's command that requires IMDSv2 (with hop limit 2 for
-/// containers): advice for a service that issues no session tokens.
+/// containers): advice for a service that issues no session tokens, taken from the
+/// scenario the engine names for a service that accepts IMDSv1.
 fn require_v2_fix() -> String {
-    authdoctor_kb::knowledge_base()
-        .scenario(authdoctor_kb::ScenarioId::RoleDeliveryImdsv1Denied)
-        .fix
-        .commands
-        .first()
-        .map(|c| c.bash.clone())
+    verdict::scenario_of(&[verdict::v1_accepted()])
+        .and_then(|id| {
+            authdoctor_kb::knowledge_base()
+                .scenario(id)
+                .fix
+                .commands
+                .first()
+                .map(|c| c.bash.clone())
+        })
         .unwrap_or_default()
 }
 /// The default per-request IMDS timeout of botocore, the JS SDK and the Java SDKs.
@@ -401,7 +404,9 @@ impl Ctx<'_> {
                     .filter(|e| e.response().is_some())
                     .min_by_key(|e| e.elapsed);
                 let took = first.map(|e| e.elapsed).unwrap_or_default();
-                if took > SDK_TIMEOUT {
+                if let Some(first) = first
+                    && took > SDK_TIMEOUT
+                {
                     // botocore, the JS SDK and Java give each IMDS request 1 s by default.
                     return Check::new(
                         CheckId::ImdsReachable,
@@ -411,7 +416,7 @@ impl Ctx<'_> {
                             ms(took)
                         ),
                     )
-                    .scenario(ScenarioId::ImdsThrottled)
+                    .judged(&[verdict::slow(first)])
                     .took(took)
                     .ev("endpoint", ep);
                 }
@@ -580,7 +585,7 @@ impl Ctx<'_> {
                     "GET {LISTING_PATH} without a token answered {status}: IMDSv1 is enabled (HttpTokens=optional); role credentials read this way carry ec2:RoleDelivery 1.0"
                 ),
             )
-            .scenario(ScenarioId::RoleDeliveryImdsv1Denied),
+            .judged(&[verdict::v1_accepted()]),
             Some(401) => base(
                 Status::Pass,
                 "IMDSv1 is off: a GET without a token got 401 (HttpTokens=required)".to_owned(),

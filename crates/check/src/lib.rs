@@ -11,7 +11,8 @@
 //! `online` group. Every run ends within [`Options::timeout`] plus a small margin.
 //!
 //! Data flows one way: probes and parsers → [`Check`]s (each with an id from
-//! [`authdoctor_kb::KNOWN_CHECKS`], a status, and the scenario that explains a failure) →
+//! [`authdoctor_kb::KNOWN_CHECKS`], a status, and the scenario that explains a failure,
+//! named by the diagnosis engine from what the check observed: see `verdict.rs`) →
 //! [`Finding`]s built by the knowledge base → a [`Report`], rendered by [`render`].
 //!
 //! Safety guard: when the environment has `AUTHDOCTOR_TEST_GUARD` set (CI and the test
@@ -231,6 +232,15 @@ impl Check {
         }
     }
 
+    /// Names the scenario the engine finds for what this check observed (see
+    /// [`verdict::scenario_of`]).
+    pub(crate) fn judged(mut self, observations: &[authdoctor_diagnosis::Observation]) -> Check {
+        self.scenario = verdict::scenario_of(observations);
+        self
+    }
+
+    /// Names a scenario by hand: only tests build checks that way.
+    #[cfg(test)]
     pub(crate) fn scenario(mut self, scenario: ScenarioId) -> Check {
         self.scenario = Some(scenario);
         self
@@ -430,10 +440,13 @@ pub fn run(options: &Options, env: &Env, fs: &dyn Fs) -> Result<Report, CheckErr
     }
     // Off EC2 (a laptop, a CI runner) nothing answers at the metadata address, and that
     // only matters when the chain would have to reach it.
-    if !matches!(chain.summary.source, "none" | "imds") {
+    let nothing_answered = probe
+        .as_ref()
+        .is_some_and(|p| p.state == imds::State::Unreachable);
+    if nothing_answered && !matches!(chain.summary.source, "none" | "imds") {
         for check in checks
             .iter_mut()
-            .filter(|c| c.status == Status::Fail && c.scenario == Some(ScenarioId::ImdsUnreachable))
+            .filter(|c| c.status == Status::Fail && imds::CHECK_IDS.contains(&c.id))
         {
             check.status = Status::Warn;
             check.summary = format!(

@@ -7,14 +7,16 @@
 //! The calls themselves (signing, HTTP, XML, error documents) live in
 //! `authdoctor-online`; this module turns their answers into checks:
 //!
-//! * an AWS error document maps to a scenario by its category: `expired-token`,
-//!   `invalid-client-token`, `signature-mismatch`, `clock-skew` (by the error code and
-//!   wording, or by the server's `Date` header being five minutes or more away);
-//! * a successful `GetCallerIdentity` whose `Date` is that far off still warns `clock-skew`
-//!   (STS tolerates 15 minutes, most services 5);
-//! * metadata options: `HttpEndpoint=disabled` fails (`imds-disabled`); hop limit 1 warns
-//!   `imds-hop-limit` inside a container; `HttpTokens=optional` warns
-//!   `role-delivery-imdsv1-denied` (IMDSv1 still allowed).
+//! * an AWS error document fails; its code and this host's clock as AWS saw it (the
+//!   server's `Date` header, or the times a "Signature expired" message quotes) are
+//!   observations, and the scenario files name the scenario (`expired-token`,
+//!   `invalid-client-token`, `signature-mismatch`, `clock-skew`);
+//! * a successful `GetCallerIdentity` whose `Date` is five minutes or more off still
+//!   warns, with the scenario of that clock (STS tolerates 15 minutes, most services 5);
+//! * metadata options: `HttpEndpoint=disabled` fails; hop limit 1 warns inside a
+//!   container; `HttpTokens=optional` warns (IMDSv1 still allowed); each option is a
+//!   setting the rules read (`imds-disabled`, `imds-hop-limit`,
+//!   `role-delivery-imdsv1-denied`).
 //!
 //! Every request ends before `ctx.deadline`. No secret, token or signature reaches a
 //! check: the library never puts them in results or errors, and [`Check`] cleans
@@ -23,8 +25,8 @@
 //! The loopback guard (`AUTHDOCTOR_TEST_GUARD`) is applied by `crate::run` before this is
 //! called, and again by the client (`Client::from_env`).
 
+use authdoctor_diagnosis::Observation;
 use authdoctor_kb::CheckId;
-use authdoctor_kb::ScenarioId;
 use std::time::Instant;
 
 use authdoctor_online::{
@@ -152,6 +154,31 @@ pub(crate) async fn run(ctx: &OnlineContext) -> Vec<Check> {
 
 fn skew_secs(skew: SignedDuration) -> i64 {
     skew.as_secs()
+}
+
+/// This host's clock against AWS's from a server-minus-local skew.
+fn host_clock(skew: SignedDuration) -> Observation {
+    crate::clock::host_clock(-skew)
+}
+
+/// Server time minus signing time from the two times a SigV4 expiry message quotes:
+/// `Signature expired: 20261123T080000Z is now earlier than 20261123T084500Z
+/// (20261123T090000Z - 15 min.)` (the signing time first, AWS's own in parentheses).
+fn quoted_skew(message: &str) -> Option<SignedDuration> {
+    let at = |text: &str| -> Option<jiff::Timestamp> {
+        let stamp = text.get(..16)?;
+        let civil = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%SZ", stamp).ok()?;
+        civil
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    let rest = ["Signature expired: ", "Signature not yet current: "]
+        .iter()
+        .find_map(|p| message.find(p).map(|i| &message[i + p.len()..]))?;
+    let signed = at(rest)?;
+    let server = at(&rest[rest.find('(')? + 1..])?;
+    Some(server.duration_since(signed))
 }
 
 fn is_skewed(skew: Option<SignedDuration>) -> bool {
@@ -299,7 +326,7 @@ fn sts_check(
                         if s > 0 { "behind" } else { "ahead of" }
                     ),
                 )
-                .scenario(ScenarioId::ClockSkew)
+                .judged(&me.skew.map(host_clock).into_iter().collect::<Vec<_>>())
             } else {
                 base(
                     Status::Pass,
@@ -346,16 +373,20 @@ fn error_check(
         if let Some(id) = &aws.request_id {
             check = check.ev("request_id", id.as_str());
         }
-        let scenario = match aws.category() {
-            ErrorCategory::ExpiredToken => Some(ScenarioId::ExpiredToken),
-            ErrorCategory::InvalidClientToken => Some(ScenarioId::InvalidClientToken),
-            ErrorCategory::SignatureMismatch => Some(ScenarioId::SignatureMismatch),
-            ErrorCategory::ClockSkew => Some(ScenarioId::ClockSkew),
-            ErrorCategory::AccessDenied | ErrorCategory::Throttled | ErrorCategory::Other => None,
-        };
-        if let Some(scenario) = scenario {
-            check = check.scenario(scenario);
-        }
+        // The error code and this host's clock as AWS saw it (its `Date` header, or
+        // the times a "Signature expired" message quotes): the scenario files decide
+        // what they mean together (a skewed clock explains RequestExpired and a
+        // signature mismatch, not ExpiredToken).
+        let mut seen = vec![Observation::ApiError {
+            code: aws.code.clone(),
+            operation: Some(call.to_owned()),
+        }];
+        seen.extend(
+            aws.skew
+                .or_else(|| quoted_skew(&aws.message))
+                .map(host_clock),
+        );
+        check = check.judged(&seen);
     } else {
         check = check.ev(
             "outcome",
@@ -373,6 +404,14 @@ fn error_check(
         check = check.ev("clock_skew_seconds", skew_secs(skew));
     }
     check
+}
+
+/// One of the instance's metadata options, as a setting in effect.
+fn metadata_option(name: &str, value: &str) -> Observation {
+    Observation::Setting {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    }
 }
 
 fn ec2_check(
@@ -421,7 +460,7 @@ fn ec2_check(
             Status::Fail,
             format!("the instance metadata service of {instance_id} is switched off ({described})"),
         )
-        .scenario(ScenarioId::ImdsDisabled)
+        .judged(&[metadata_option("HttpEndpoint", endpoint)])
         .fix(format!("{modify} --http-endpoint enabled"))
     } else if hop == Some(1) && in_container {
         base(
@@ -430,7 +469,7 @@ fn ec2_check(
                 "hop limit 1 on {instance_id} while this runs in a container: IMDSv2 token answers cannot reach it ({described})"
             ),
         )
-        .scenario(ScenarioId::ImdsHopLimit)
+        .judged(&[metadata_option("HttpPutResponseHopLimit", "1")])
         .fix(format!("{modify} --http-put-response-hop-limit 2"))
     } else if tokens == "optional" {
         base(
@@ -439,7 +478,7 @@ fn ec2_check(
                 "{instance_id} still allows IMDSv1 ({described}); credentials fetched over IMDSv1 are refused where policies require ec2:RoleDelivery >= 2.0"
             ),
         )
-        .scenario(ScenarioId::RoleDeliveryImdsv1Denied)
+        .judged(&[crate::verdict::v1_accepted()])
         .fix(format!("{modify} --http-tokens required"))
     } else {
         base(Status::Pass, format!("{instance_id}: {described}"))
@@ -465,6 +504,7 @@ fn ec2_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use authdoctor_kb::ScenarioId;
     use authdoctor_online::AwsError;
 
     fn endpoints() -> Endpoints {

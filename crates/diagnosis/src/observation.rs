@@ -41,7 +41,69 @@ pub enum Observation {
     /// An IAM authorization decision: evaluated offline (`simulate`) or decoded from an
     /// encoded authorization message (`decode`).
     PolicyDecision(PolicyDecision),
+    /// Credentials a source of the provider chain holds (or was set up to hold), and
+    /// their state: `valid`, `expiring` (within the minutes SDKs refresh ahead),
+    /// `expired`, `missing` (set up, nothing there), `incomplete` (a part is missing:
+    /// a key without its secret, a token file without a role), `unreadable`,
+    /// `malformed`, `wrong-audience` (a token for another audience), `token-missing`
+    /// (a session key `ASIA…` without its session token), `token-extra` (a long-term
+    /// key `AKIA…` with a session token).
+    Credentials { source: String, state: String },
+    /// A setting in effect (an environment variable, an instance's metadata options)
+    /// and the class of its value (`AWS_EC2_METADATA_DISABLED` → `true`,
+    /// `HTTP_PROXY` → `proxies-metadata`, `HttpTokens` → `optional`). See
+    /// [`SETTING_VALUES`].
+    Setting { name: String, value: String },
+    /// How far this host's clock is from AWS's, in seconds (positive: the host is
+    /// ahead), read from an AWS answer's `Date` header (IMDS, STS) or from the two times
+    /// an AWS error quotes. Unlike [`Observation::ClockOffset`] it says nothing about a
+    /// particular request: a skewed host clock is a fault on its own.
+    HostClock { seconds: i64 },
 }
+
+/// The states [`Observation::Credentials`] may be in.
+pub const CREDENTIAL_STATES: &[&str] = &[
+    "valid",
+    "expiring",
+    "expired",
+    "missing",
+    "incomplete",
+    "unreadable",
+    "malformed",
+    "wrong-audience",
+    "token-missing",
+    "token-extra",
+];
+
+/// The credential sources [`Observation::Credentials`] names (the providers of the
+/// SDKs' chains).
+pub const CREDENTIAL_SOURCES: &[&str] = &[
+    "environment",
+    "profile",
+    "web-identity",
+    "sso",
+    "shared-credentials-file",
+    "credential-process",
+    "container",
+    "imds",
+];
+
+/// The value classes an [`Observation::Setting`] may carry: `true`, `other` (neither
+/// true nor false), `disabled`, `optional`, a number, `proxies-metadata` (a proxy that
+/// the metadata address is not excluded from), `proxies-metadata-for-some` (excluded
+/// only through a CIDR range, which botocore ignores).
+pub const SETTING_VALUES: &[&str] = &[
+    "true",
+    "other",
+    "disabled",
+    "optional",
+    "proxies-metadata",
+    "proxies-metadata-for-some",
+];
+
+/// Host clock offsets above this many seconds are worth a warning: SigV4 allows five
+/// minutes, and clocks drift further.
+pub const HOST_CLOCK_DRIFT_SECONDS: i64 = 60;
 
 /// What an authorization decision rested on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -217,6 +279,10 @@ pub enum Outcome {
     /// The step failed, and the text does not say how (a client that logs only that it
     /// fell back).
     Failed,
+    /// An answer came, but later than the SDKs wait (1 s by default).
+    Slow,
+    /// A provider had credentials, but an earlier one of the chain won.
+    Shadowed,
 }
 
 impl Outcome {
@@ -242,6 +308,8 @@ impl Outcome {
             Outcome::NotFound => "not-found",
             Outcome::Expired => "expired",
             Outcome::Failed => "failed",
+            Outcome::Slow => "slow",
+            Outcome::Shadowed => "shadowed",
         }
     }
 
@@ -326,6 +394,17 @@ impl Observation {
                 any(&rule.code, &|c| c.eq_ignore_ascii_case(provider))
                     && any(&rule.outcome, &|o| outcome.matches(o))
             }
+            (Observation::Credentials { source, state }, ObservationKind::Credentials) => {
+                any(&rule.code, &|c| c.eq_ignore_ascii_case(source))
+                    && any(&rule.outcome, &|o| o == state)
+            }
+            (Observation::Setting { name, value }, ObservationKind::Setting) => {
+                any(&rule.code, &|c| c.eq_ignore_ascii_case(name))
+                    && any(&rule.outcome, &|o| setting_matches(value, o))
+            }
+            (Observation::HostClock { seconds }, ObservationKind::HostClock) => {
+                any(&rule.outcome, &|o| host_clock_matches(*seconds, o))
+            }
             _ => false,
         }
     }
@@ -372,7 +451,42 @@ impl Observation {
                 Some(layer) => format!("{} → {} ({layer})", d.action, d.decision),
                 None => format!("{} → {}", d.action, d.decision),
             },
+            Observation::Credentials { source, state } => {
+                format!("{source} credentials: {state}")
+            }
+            Observation::Setting { name, value } => format!("{name} = {value}"),
+            Observation::HostClock { seconds } => match seconds {
+                0 => "host clock in step with AWS's".to_owned(),
+                s if *s > 0 => format!("host clock {s} s ahead of AWS's"),
+                s => format!("host clock {} s behind AWS's", -s),
+            },
         }
+    }
+}
+
+/// Whether a setting's value class fits a rule's pattern: the class itself, or `>N` /
+/// `<N` for a number (`HttpPutResponseHopLimit` `<2`).
+fn setting_matches(value: &str, pattern: &str) -> bool {
+    let number = |bound: &str| Some((value.parse::<i64>().ok()?, bound.parse::<i64>().ok()?));
+    if let Some(bound) = pattern.strip_prefix('<') {
+        number(bound).is_some_and(|(v, b)| v < b)
+    } else if let Some(bound) = pattern.strip_prefix('>') {
+        number(bound).is_some_and(|(v, b)| v > b)
+    } else {
+        value.eq_ignore_ascii_case(pattern)
+    }
+}
+
+/// Whether a host clock offset fits a rule's pattern: `in-step` (within
+/// [`HOST_CLOCK_DRIFT_SECONDS`]), `drifting` (beyond it, within SigV4's five minutes),
+/// `skewed` (five minutes or more: SigV4 refuses the signatures).
+fn host_clock_matches(seconds: i64, pattern: &str) -> bool {
+    let abs = seconds.abs();
+    match pattern {
+        "in-step" => abs <= HOST_CLOCK_DRIFT_SECONDS,
+        "drifting" => abs > HOST_CLOCK_DRIFT_SECONDS && abs < CLOCK_SKEWED_SECONDS,
+        "skewed" => abs >= CLOCK_SKEWED_SECONDS,
+        _ => false,
     }
 }
 
@@ -382,6 +496,16 @@ fn clock_matches(seconds: i64, pattern: &str) -> bool {
         "in-step" => seconds.abs() <= CLOCK_IN_STEP_SECONDS,
         "skewed" => seconds.abs() > CLOCK_SKEWED_SECONDS,
         _ => false,
+    }
+}
+
+/// Whether `code` is one that rules of `kind` may name: a credential source for
+/// `credentials` rules; any other kind's codes (error codes, provider and setting
+/// names) are open.
+pub fn is_code_pattern(kind: ObservationKind, code: &str) -> bool {
+    match kind {
+        ObservationKind::Credentials => CREDENTIAL_SOURCES.contains(&code),
+        _ => !code.trim().is_empty(),
     }
 }
 
@@ -398,6 +522,16 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
             )
         }
         ObservationKind::ApiError => false,
+        ObservationKind::Credentials => CREDENTIAL_STATES.contains(&pattern),
+        ObservationKind::Setting => {
+            SETTING_VALUES.contains(&pattern)
+                || pattern
+                    .strip_prefix(['<', '>'])
+                    .unwrap_or(pattern)
+                    .parse::<i64>()
+                    .is_ok()
+        }
+        ObservationKind::HostClock => matches!(pattern, "in-step" | "drifting" | "skewed"),
         ObservationKind::ImdsExchange | ObservationKind::ProviderAttempt => {
             if let Some(class) = pattern.strip_prefix("status-") {
                 return class.len() == 3
@@ -417,6 +551,8 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
                     Outcome::NotFound,
                     Outcome::Expired,
                     Outcome::Failed,
+                    Outcome::Slow,
+                    Outcome::Shadowed,
                 ]
                 .iter()
                 .any(|o| o.word() == pattern)

@@ -130,10 +130,14 @@ pub struct ObservationRule {
     /// attempts), `expired`, `failed` (in no known way); for `policy-decision`:
     /// `allow`, `explicit-deny`, `implicit-deny`, `deny` (either); for `clock-offset`: `in-step`
     /// (within two minutes of AWS's clock) or `skewed` (beyond the five minutes SigV4
-    /// tolerates).
+    /// tolerates); for `host-clock`: `in-step`, `drifting`, `skewed`; for `credentials`:
+    /// a state (`expired`, `token-missing`, …); for `setting`: a value class (`true`,
+    /// `optional`, `proxies-metadata`, a number, `<N`, `>N`); `provider-attempt` also
+    /// `shadowed`, `imds-exchange` also `slow`.
     #[serde(default)]
     pub outcome: Vec<String>,
-    /// API error codes (`api-error`) or provider names (`provider-attempt`).
+    /// API error codes (`api-error`), provider names (`provider-attempt`), credential
+    /// sources (`credentials`) or setting names (`setting`).
     #[serde(default)]
     pub code: Vec<String>,
     /// Policy decisions: the requested action (`iam:PassRole`, `sts:AssumeRole*`; `*`
@@ -176,6 +180,12 @@ pub enum ObservationKind {
     ProviderAttempt,
     ClockOffset,
     PolicyDecision,
+    /// Credentials a source holds: `code` names sources, `outcome` states.
+    Credentials,
+    /// A setting in effect: `code` names settings, `outcome` value classes.
+    Setting,
+    /// This host's clock against AWS's: `outcome` is `in-step`, `drifting`, `skewed`.
+    HostClock,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
