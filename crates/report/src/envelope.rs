@@ -4,7 +4,7 @@
 //! JSON, where a value is seen next to its key (`"SessionToken": "…"`) and escapes are
 //! decoded.
 
-use authdoctor_redact::Redacted;
+use authdoctor_redact::{JsonCleaner, Redacted};
 use serde::Serialize;
 
 use crate::clean_json;
@@ -55,6 +55,38 @@ pub fn document_of_input<T: Serialize + ?Sized>(body: &T, layout: Layout) -> Red
             write(&value, layout)
         }
         Err(e) => failure(&e),
+    }
+}
+
+/// Documents built from user input written one after another, one line each (JSON
+/// Lines: `simulate --cases`), each as [`document_of_input`] with [`Layout::Line`] writes
+/// it. Every string, object keys included, is cleaned on its own as it is written by a
+/// [`JsonCleaner`], which remembers the strings it cleaned: the field names and the
+/// knowledge-base prose that repeat in every line are scanned once, not once per line,
+/// and no `serde_json::Value` copy of the body is made. Deciding per string is the
+/// decision [`document_of_input`] makes on the whole line for these bodies: their object
+/// keys are field names of ours (see `authdoctor_redact`'s `json` module).
+#[derive(Default)]
+pub struct DocumentLines {
+    cleaner: JsonCleaner,
+}
+
+impl DocumentLines {
+    pub fn new() -> DocumentLines {
+        DocumentLines::default()
+    }
+
+    /// `{"version":1,…body's fields}` on one line (no trailing newline), every string
+    /// cleaned.
+    pub fn document_of_input<T: Serialize + ?Sized>(&mut self, body: &T) -> Redacted {
+        let envelope = Envelope {
+            version: VERSION,
+            body,
+        };
+        match self.cleaner.line(&envelope) {
+            Ok(line) => line,
+            Err(e) => failure(&e),
+        }
     }
 }
 
@@ -116,6 +148,34 @@ mod tests {
         assert!(!of_input.contains("bPxRfiCYEXAMPLEKEY"), "{of_input}");
         assert!(!of_input.contains("\\u001b"), "{of_input}");
         assert!(of_input.starts_with(r#"{"version":1,"#), "{of_input}");
+    }
+
+    #[test]
+    fn document_lines_are_the_line_layout_of_input_documents() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let body = Body {
+            findings: vec![1, 2],
+            name: "x",
+        };
+        let mut lines = DocumentLines::new();
+        for _ in 0..2 {
+            assert_eq!(
+                lines.document_of_input(&body).as_str(),
+                document_of_input(&body, Layout::Line).as_str()
+            );
+        }
+        let input = serde_json::json!({
+            "name": format!("key {secret} red \u{1b}[31m text"),
+        });
+        let line = lines.document_of_input(&input);
+        assert!(line.starts_with(r#"{"version":1,"name":"#), "{line}");
+        assert!(!line.contains("bPxRfiCYEXAMPLEKEY"), "{line}");
+        assert!(!line.contains("\\u001b"), "{line}");
+        let error = lines.document_of_input(&[1, 2, 3]);
+        let value: serde_json::Value =
+            serde_json::from_str(&error).unwrap_or_else(|e| panic!("{e}: {error}"));
+        assert_eq!(value["version"], 1);
+        assert!(value["error"].is_string(), "{error}");
     }
 
     #[test]
