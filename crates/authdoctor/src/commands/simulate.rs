@@ -17,12 +17,13 @@ use authdoctor_policy::render::underline;
 use authdoctor_policy::{
     Context, Decision, PolicyKind, Request, parse_case, parse_case_text, parse_policy,
 };
-use authdoctor_redact::{JsonCleaner, Redacted};
+use authdoctor_redact::Redacted;
+use authdoctor_report::DocumentLines;
 
 use crate::Outcome;
 
 use crate::output::{Format, Output};
-use authdoctor_documents::simulate::{Loaded, document, evaluate, json_text, marks};
+use authdoctor_documents::simulate::{Loaded, body, document, evaluate, json_text, marks};
 
 /// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
@@ -268,8 +269,8 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let doc = document(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(stdout, "{}", json_text(&doc, &mut JsonCleaner::new())?)?;
+            let body = body(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(stdout, "{}", json_text(&body))?;
         }
         Format::Human | Format::Markdown => {
             let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
@@ -401,7 +402,7 @@ fn cases_in_parallel(
             let done_tx = done_tx.clone();
             let batch_rx = &batch_rx;
             scope.spawn(move || {
-                let mut cleaner = JsonCleaner::new();
+                let mut documents = DocumentLines::new();
                 // Until the reader is done; after a stop, batches are taken and dropped,
                 // so a reader waiting for room always gets it and sees the stop.
                 loop {
@@ -413,7 +414,7 @@ fn cases_in_parallel(
                     if window.stopped() {
                         continue;
                     }
-                    let result = run_batch(path, batch.lines, batch.error, work, &mut cleaner);
+                    let result = run_batch(path, batch.lines, batch.error, work, &mut documents);
                     // Fails only once the results are no longer wanted (a stop).
                     let _ = done_tx.send((batch.seq, result));
                 }
@@ -526,7 +527,7 @@ fn run_batch(
     lines: Vec<(usize, String)>,
     error: Option<anyhow::Error>,
     work: Work<'_>,
-    cleaner: &mut JsonCleaner,
+    documents: &mut DocumentLines,
 ) -> anyhow::Result<BatchOutput> {
     let mut out = BatchOutput {
         text: Vec::new(),
@@ -549,7 +550,7 @@ fn run_batch(
             request: case.request,
         };
         if let Work::Evaluate(output) = work {
-            out.all_allowed &= case_line(&mut out.text, &loaded, output, cleaner)?;
+            out.all_allowed &= case_line(&mut out.text, &loaded, output, documents)?;
         }
         out.last_line = number;
     }
@@ -607,13 +608,13 @@ fn case_line(
     out: &mut impl Write,
     l: &Loaded,
     output: &Output,
-    cleaner: &mut JsonCleaner,
+    documents: &mut DocumentLines,
 ) -> anyhow::Result<bool> {
     match output.format {
         Format::Json => {
             let (ex, advice, findings) = evaluate(l);
             let doc = document(l.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(out, "{}", cleaner.line(&doc)?)?;
+            writeln!(out, "{}", documents.document_of_input(&doc))?;
             Ok(ex.decision == Decision::Allow)
         }
         _ => {
