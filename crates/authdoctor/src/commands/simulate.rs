@@ -1,6 +1,8 @@
 //! `authdoctor simulate`: offline IAM evaluation with a trace. Policies and the request
 //! come from flags or from case files (`--case`, `--cases FILE.jsonl`); the engine is
-//! `authdoctor-policy`; this module reads files, builds findings and prints.
+//! `authdoctor-policy`; this module reads files and prints: the documents and findings
+//! are built by `authdoctor_documents::simulate` and rendered by `authdoctor_report`, as
+//! for every command.
 
 use authdoctor_kb::ScenarioId;
 use std::io::{Read, Write};
@@ -8,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, bail};
-use authdoctor_kb::Finding;
 use authdoctor_policy::advice::Advice;
 use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_policy::eval::PolicySet;
@@ -22,6 +23,7 @@ use authdoctor_report::DocumentLines;
 
 use crate::Outcome;
 
+use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
 use authdoctor_documents::simulate::{Loaded, body, document, evaluate, json_text, marks};
 
@@ -73,6 +75,9 @@ pub struct Flags {
     /// A context key: `KEY=VALUE`, or `KEY=a,b` for a list (repeatable)
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// Shell flavour of the finding's fix commands (JSON always carries both; `--cases` prints no finding)
+    #[arg(long, value_enum, default_value_t = default_shell())]
+    shell: ShellArg,
 }
 
 fn read_capped(path: &Path) -> anyhow::Result<String> {
@@ -159,13 +164,10 @@ fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
     })
 }
 
-fn human(
-    loaded: &Loaded,
-    ex: &Explanation,
-    advice: Option<&Advice>,
-    finding: Option<&Finding>,
-    output: &Output,
-) -> Redacted {
+/// What the evaluation says: the decision, each layer's answer, the deciding statements,
+/// the policies' deciding pieces underlined and the minimal change. The finding is
+/// rendered after it by `authdoctor_report`, as for every command.
+fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, output: &Output) -> Redacted {
     let req = &loaded.request;
     let mut out = String::new();
     if let Some(n) = &loaded.name {
@@ -232,18 +234,6 @@ fn human(
             "  (not enough on its own: another layer still denies)\n"
         });
     }
-    if let Some(f) = finding {
-        out.push_str(&format!("\nscenario {}: {}\n", f.scenario, f.title));
-        out.push_str(&format!("  {}\n", f.root_cause.replace('\n', " ")));
-        for s in f
-            .fix
-            .steps
-            .iter()
-            .skip(advice.map_or(0, |a| a.changes.len()))
-        {
-            out.push_str(&format!("  - {}\n", s.replace('\n', " ")));
-        }
-    }
     // Keep our own colours; every other control sequence from the policies is removed.
     Redacted::keeping_style(&out)
 }
@@ -266,18 +256,39 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         None => from_flags(&args)?,
     };
     let (ex, advice, findings) = evaluate(&loaded);
+    let options = authdoctor_report::Options {
+        color: output.color,
+        width: terminal_width(),
+        shell: args.shell.into(),
+        origin: None,
+    };
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
             let body = body(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
             writeln!(stdout, "{}", json_text(&body))?;
         }
-        Format::Human | Format::Markdown => {
-            let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
-            if output.format == Format::Markdown {
-                writeln!(stdout, "```text\n{}```", text)?;
-            } else {
-                write!(stdout, "{text}")?;
+        Format::Human => {
+            write!(stdout, "{}", human(&loaded, &ex, advice.as_ref(), output))?;
+            if !findings.is_empty() {
+                writeln!(stdout)?;
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::human_findings(&findings, &options)
+                )?;
+            }
+        }
+        Format::Markdown => {
+            let text = human(&loaded, &ex, advice.as_ref(), output);
+            writeln!(stdout, "```text\n{text}```")?;
+            if !findings.is_empty() {
+                writeln!(stdout)?;
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::markdown_findings(&findings, &options)
+                )?;
             }
         }
     }
