@@ -1,6 +1,6 @@
 //! One renderer for every command's findings: a finding is the same block of text
-//! whichever command shows it (`explain`, `check`, `scan`, `decode`), human and
-//! Markdown, and the fix commands follow `--shell` everywhere.
+//! whichever command shows it (`explain`, `check`, `scan`, `decode`, `simulate`), human
+//! and Markdown, and the fix commands follow `--shell` everywhere.
 
 use assert_cmd::Command;
 use authdoctor_check::{CredentialsSummary, Report};
@@ -143,5 +143,36 @@ fn scan_and_decode_print_the_blocks_of_their_own_findings() {
             human.contains(block.as_str()),
             "decode:\n{human}\nblock:\n{block}"
         );
+    }
+}
+
+#[test]
+fn simulate_prints_the_block_of_its_finding_in_the_chosen_shell() {
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/role-delivery-imdsv1-denied.json"
+    );
+    let json = stdout(authdoctor().args(["simulate", "--format", "json", "--case", case]));
+    let findings = findings_of(&json);
+    assert_eq!(findings.len(), 1, "{json}");
+    for (shell, flag) in [(Shell::Bash, "bash"), (Shell::Powershell, "powershell")] {
+        let options = options(shell);
+        let human = stdout(authdoctor().args(["simulate", "--shell", flag, "--case", case]));
+        let block = authdoctor_report::human_finding(&findings[0], &[], &options);
+        assert!(
+            human.contains(block.as_str()),
+            "simulate:\n{human}\nblock:\n{block}"
+        );
+        let (shown, hidden) = match shell {
+            Shell::Bash => ("  $ aws ec2 modify-instance-metadata-options", "PS>"),
+            Shell::Powershell => ("  PS> Edit-EC2InstanceMetadataOption", "  $ aws"),
+        };
+        assert!(human.contains(shown), "{flag}: {human}");
+        assert!(!human.contains(hidden), "{flag}: {human}");
+        let markdown = stdout(authdoctor().args([
+            "simulate", "--format", "markdown", "--shell", flag, "--case", case,
+        ]));
+        let section = authdoctor_report::markdown_findings(&findings, &options);
+        assert!(markdown.contains(section.as_str()), "simulate:\n{markdown}");
     }
 }

@@ -53,6 +53,55 @@ fn examples_give_their_expected_decision_and_scenario() {
     }
 }
 
+/// simulate's documents are in the envelope every command's are in, written by
+/// `authdoctor_report`: the pretty document of a case is the report's document of its
+/// fields, and each `--cases` line opens as the report's line documents do.
+#[test]
+fn simulate_documents_are_written_in_the_report_envelope() {
+    let path = root().join("examples/role-delivery-imdsv1-denied.json");
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--case"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut fields: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        fields.remove("version"),
+        Some(Value::from(authdoctor_report::VERSION)),
+        "{text}"
+    );
+    let expected = authdoctor_report::document_of_input(&fields, authdoctor_report::Layout::Pretty);
+    assert_eq!(text.trim_end(), expected.as_str());
+
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases.jsonl");
+    let mut lines = String::new();
+    for name in ["launch-requires-imdsv2", "role-delivery-imdsv1-denied"] {
+        let case: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(format!("examples/{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        lines.push_str(&format!("{case}\n"));
+    }
+    std::fs::write(&cases, lines).unwrap();
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--cases"])
+        .arg(&cases)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // `{"version":1}` without its closing brace: how the report's documents open.
+    let empty = authdoctor_report::document_line(&serde_json::Map::new());
+    let opening = format!("{},", empty.trim_end_matches('}'));
+    assert_eq!(text.lines().count(), 2, "{text}");
+    for line in text.lines() {
+        assert!(line.starts_with(&opening), "{opening} … {line}");
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["version"], authdoctor_report::VERSION);
+    }
+}
+
 #[test]
 fn role_delivery_json_names_the_deciding_scp_statement() {
     let path = root().join("examples/role-delivery-imdsv1-denied.json");

@@ -1,5 +1,6 @@
 //! `simulate`: a case evaluated with its trace, the proposed minimal change, the finding
-//! and the JSON document `simulate --format json` prints.
+//! and the fields of the JSON document `simulate --format json` prints; the envelope
+//! (`version`) is added by `authdoctor_report`, as for every command.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use authdoctor_policy::explain::{Layers, Missing, StatementRef, StatementTrace};
 use authdoctor_policy::parse::Effect;
 use authdoctor_policy::{Decision, PolicyError, Request, parse_case};
 use authdoctor_redact::{JsonCleaner, Redacted, clean};
+use authdoctor_report::Layout;
 
 /// A policy source with underline marks (span, label) and a title.
 pub type Marks = Vec<(
@@ -163,9 +165,10 @@ pub fn evidence_of(marks: &Marks) -> Vec<Evidence> {
     ev
 }
 
-/// The `simulate --format json` document of one case (`shared/spec/cli.md`), serialised
-/// straight from the engine's structures: the CLI prints it (one line per case with
-/// `--cases`), `serve` answers it. The top-level keys are in alphabetical order.
+/// The fields of the `simulate --format json` document of one case (`shared/spec/cli.md`),
+/// serialised straight from the engine's structures: the CLI prints it in the envelope
+/// (one line per case with `--cases`, through `authdoctor_report::DocumentLines`),
+/// `serve` answers it. The top-level keys are in alphabetical order, after `version`.
 #[derive(serde::Serialize)]
 pub struct Document<'a> {
     decision: Decision,
@@ -178,7 +181,6 @@ pub struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     proposal: Option<Proposal<'a>>,
     trace: &'a [StatementTrace],
-    version: u32,
 }
 
 #[derive(serde::Serialize)]
@@ -208,19 +210,13 @@ pub fn document<'a>(
             verified: a.verified,
         }),
         trace: &ex.trace,
-        version: 1,
     }
 }
 
-/// The document as pretty JSON, every string cleaned (control sequences neutralised,
-/// secrets masked): what `simulate --case FILE --format json` prints and `serve` answers
-/// (keys in alphabetical order at every level, as `serve`'s JSON value prints them).
-pub fn json_text(doc: &Document<'_>, cleaner: &mut JsonCleaner) -> serde_json::Result<Redacted> {
-    cleaner.pretty(&serde_json::to_value(doc)?)
-}
-
-/// The document as a JSON value, every string cleaned, for `serve`'s pages.
-pub fn json_result(
+/// The fields of the document as a JSON value, every string cleaned (control sequences
+/// neutralised, secrets masked): what `serve`'s page shows and, through [`json_text`],
+/// what `serve` answers. Keys in alphabetical order at every level.
+pub fn body(
     name: Option<&str>,
     ex: &Explanation,
     advice: Option<&Advice>,
@@ -231,4 +227,10 @@ pub fn json_result(
         .line(&doc)
         .and_then(|text| serde_json::from_str(&text))
         .unwrap_or_default()
+}
+
+/// The pretty JSON document of a [`body`], in the envelope: what `simulate --case FILE
+/// --format json` prints and `POST /api/simulate` answers, the same bytes for both.
+pub fn json_text(body: &serde_json::Value) -> Redacted {
+    authdoctor_report::document_of_input(body, Layout::Pretty)
 }

@@ -1,7 +1,8 @@
 //! Renders what every command reports. Two things are written here and nowhere else:
 //!
 //! - the JSON envelope of every command's document, `{"version": 1, …}` ([`document`],
-//!   [`document_line`], [`document_of_input`]; module `envelope`);
+//!   [`document_line`], [`document_of_input`], [`DocumentLines`] for JSON Lines; module
+//!   `envelope`);
 //! - a finding, human and Markdown ([`human_finding`], [`markdown_finding`] and their
 //!   plural forms; module `finding`): the user's own log with the evidence underlined in
 //!   the manner of rustc, or the probes it rests on, then cause, facts and fix in the
@@ -30,7 +31,7 @@ use authdoctor_kb::{Finding, Scenario, Shell};
 pub use authdoctor_redact::Redacted;
 use serde::Serialize;
 
-pub use envelope::{Layout, VERSION, document, document_line, document_of_input};
+pub use envelope::{DocumentLines, Layout, VERSION, document, document_line, document_of_input};
 pub use finding::{human_finding, human_findings, markdown_finding, markdown_findings};
 pub use text::wrap;
 

@@ -120,12 +120,13 @@ pub async fn explain(
     }
 }
 
-/// The `simulate --format json` document for a case, or the error the CLI would print.
+/// The fields of the `simulate --format json` document for a case (what the page shows;
+/// the API answers them in the envelope), or the error the CLI would print.
 pub fn simulate_document(text: &str) -> Result<serde_json::Value, String> {
     let loaded =
         authdoctor_documents::simulate::load_case("<case>", text).map_err(|e| e.to_string())?;
     let (ex, advice, findings) = authdoctor_documents::simulate::evaluate(&loaded);
-    Ok(authdoctor_documents::simulate::json_result(
+    Ok(authdoctor_documents::simulate::body(
         loaded.name.as_deref(),
         &ex,
         advice.as_ref(),
@@ -144,11 +145,9 @@ pub fn decode_document(text: &str) -> Result<serde_json::Value, String> {
     Ok(authdoctor_documents::decode::body(&decoded, &findings))
 }
 
-/// The simulate document as `simulate_document` builds it, version included.
-// TODO(simulate hook-up): once `authdoctor_documents::simulate` leaves `version` to the
-// envelope, answer `authdoctor_report::document_of_input(&doc, Layout::Pretty)` here too.
-fn as_built(doc: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(doc).unwrap_or_default()
+/// A simulate body in the envelope, as `simulate --format json` prints it.
+fn simulate_in_envelope(doc: &serde_json::Value) -> String {
+    authdoctor_documents::simulate::json_text(doc).into_string()
 }
 
 /// A decode body in the envelope, as `decode --format json` prints it.
@@ -175,7 +174,7 @@ async fn document_endpoint(
 /// `POST /api/simulate` with a case document: what `authdoctor simulate --case FILE
 /// --format json` prints.
 pub async fn simulate(body: Result<Bytes, BytesRejection>) -> Response {
-    document_endpoint(body, simulate_document, as_built).await
+    document_endpoint(body, simulate_document, simulate_in_envelope).await
 }
 
 /// `POST /api/decode` with a decoded message: what `authdoctor decode --format json` prints.

@@ -1,6 +1,8 @@
 //! `authdoctor simulate`: offline IAM evaluation with a trace. Policies and the request
 //! come from flags or from case files (`--case`, `--cases FILE.jsonl`); the engine is
-//! `authdoctor-policy`; this module reads files, builds findings and prints.
+//! `authdoctor-policy`; this module reads files and prints: the documents and findings
+//! are built by `authdoctor_documents::simulate` and rendered by `authdoctor_report`, as
+//! for every command.
 
 use authdoctor_kb::ScenarioId;
 use std::io::{Read, Write};
@@ -8,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, bail};
-use authdoctor_kb::Finding;
 use authdoctor_policy::advice::Advice;
 use authdoctor_policy::error::MAX_DOCUMENT_BYTES;
 use authdoctor_policy::eval::PolicySet;
@@ -17,12 +18,14 @@ use authdoctor_policy::render::underline;
 use authdoctor_policy::{
     Context, Decision, PolicyKind, Request, parse_case, parse_case_text, parse_policy,
 };
-use authdoctor_redact::{JsonCleaner, Redacted};
+use authdoctor_redact::Redacted;
+use authdoctor_report::DocumentLines;
 
 use crate::Outcome;
 
+use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
-use authdoctor_documents::simulate::{Loaded, document, evaluate, json_text, marks};
+use authdoctor_documents::simulate::{Loaded, body, document, evaluate, json_text, marks};
 
 /// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
@@ -72,6 +75,9 @@ pub struct Flags {
     /// A context key: `KEY=VALUE`, or `KEY=a,b` for a list (repeatable)
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// Shell flavour of the finding's fix commands (JSON always carries both; `--cases` prints no finding)
+    #[arg(long, value_enum, default_value_t = default_shell())]
+    shell: ShellArg,
 }
 
 fn read_capped(path: &Path) -> anyhow::Result<String> {
@@ -158,13 +164,10 @@ fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
     })
 }
 
-fn human(
-    loaded: &Loaded,
-    ex: &Explanation,
-    advice: Option<&Advice>,
-    finding: Option<&Finding>,
-    output: &Output,
-) -> Redacted {
+/// What the evaluation says: the decision, each layer's answer, the deciding statements,
+/// the policies' deciding pieces underlined and the minimal change. The finding is
+/// rendered after it by `authdoctor_report`, as for every command.
+fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, output: &Output) -> Redacted {
     let req = &loaded.request;
     let mut out = String::new();
     if let Some(n) = &loaded.name {
@@ -231,18 +234,6 @@ fn human(
             "  (not enough on its own: another layer still denies)\n"
         });
     }
-    if let Some(f) = finding {
-        out.push_str(&format!("\nscenario {}: {}\n", f.scenario, f.title));
-        out.push_str(&format!("  {}\n", f.root_cause.replace('\n', " ")));
-        for s in f
-            .fix
-            .steps
-            .iter()
-            .skip(advice.map_or(0, |a| a.changes.len()))
-        {
-            out.push_str(&format!("  - {}\n", s.replace('\n', " ")));
-        }
-    }
     // Keep our own colours; every other control sequence from the policies is removed.
     Redacted::keeping_style(&out)
 }
@@ -265,18 +256,39 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         None => from_flags(&args)?,
     };
     let (ex, advice, findings) = evaluate(&loaded);
+    let options = authdoctor_report::Options {
+        color: output.color,
+        width: terminal_width(),
+        shell: args.shell.into(),
+        origin: None,
+    };
     let mut stdout = std::io::stdout().lock();
     match output.format {
         Format::Json => {
-            let doc = document(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(stdout, "{}", json_text(&doc, &mut JsonCleaner::new())?)?;
+            let body = body(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
+            writeln!(stdout, "{}", json_text(&body))?;
         }
-        Format::Human | Format::Markdown => {
-            let text = human(&loaded, &ex, advice.as_ref(), findings.first(), output);
-            if output.format == Format::Markdown {
-                writeln!(stdout, "```text\n{}```", text)?;
-            } else {
-                write!(stdout, "{text}")?;
+        Format::Human => {
+            write!(stdout, "{}", human(&loaded, &ex, advice.as_ref(), output))?;
+            if !findings.is_empty() {
+                writeln!(stdout)?;
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::human_findings(&findings, &options)
+                )?;
+            }
+        }
+        Format::Markdown => {
+            let text = human(&loaded, &ex, advice.as_ref(), output);
+            writeln!(stdout, "```text\n{text}```")?;
+            if !findings.is_empty() {
+                writeln!(stdout)?;
+                write!(
+                    stdout,
+                    "{}",
+                    authdoctor_report::markdown_findings(&findings, &options)
+                )?;
             }
         }
     }
@@ -401,7 +413,7 @@ fn cases_in_parallel(
             let done_tx = done_tx.clone();
             let batch_rx = &batch_rx;
             scope.spawn(move || {
-                let mut cleaner = JsonCleaner::new();
+                let mut documents = DocumentLines::new();
                 // Until the reader is done; after a stop, batches are taken and dropped,
                 // so a reader waiting for room always gets it and sees the stop.
                 loop {
@@ -413,7 +425,7 @@ fn cases_in_parallel(
                     if window.stopped() {
                         continue;
                     }
-                    let result = run_batch(path, batch.lines, batch.error, work, &mut cleaner);
+                    let result = run_batch(path, batch.lines, batch.error, work, &mut documents);
                     // Fails only once the results are no longer wanted (a stop).
                     let _ = done_tx.send((batch.seq, result));
                 }
@@ -526,7 +538,7 @@ fn run_batch(
     lines: Vec<(usize, String)>,
     error: Option<anyhow::Error>,
     work: Work<'_>,
-    cleaner: &mut JsonCleaner,
+    documents: &mut DocumentLines,
 ) -> anyhow::Result<BatchOutput> {
     let mut out = BatchOutput {
         text: Vec::new(),
@@ -549,7 +561,7 @@ fn run_batch(
             request: case.request,
         };
         if let Work::Evaluate(output) = work {
-            out.all_allowed &= case_line(&mut out.text, &loaded, output, cleaner)?;
+            out.all_allowed &= case_line(&mut out.text, &loaded, output, documents)?;
         }
         out.last_line = number;
     }
@@ -607,13 +619,13 @@ fn case_line(
     out: &mut impl Write,
     l: &Loaded,
     output: &Output,
-    cleaner: &mut JsonCleaner,
+    documents: &mut DocumentLines,
 ) -> anyhow::Result<bool> {
     match output.format {
         Format::Json => {
             let (ex, advice, findings) = evaluate(l);
             let doc = document(l.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(out, "{}", cleaner.line(&doc)?)?;
+            writeln!(out, "{}", documents.document_of_input(&doc))?;
             Ok(ex.decision == Decision::Allow)
         }
         _ => {
