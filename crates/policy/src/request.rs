@@ -58,6 +58,14 @@ pub fn is_multivalued_key(key_lc: &str) -> bool {
 }
 
 impl Context {
+    /// An empty context with room for `keys` keys (and the few `Request::new` adds)
+    /// without growing.
+    pub fn with_capacity(keys: usize) -> Context {
+        Context {
+            map: HashMap::with_capacity_and_hasher(keys + 3, BuildHasherDefault::default()),
+        }
+    }
+
     /// Adds a key. `multi`: the request gave a list; keys AWS documents as
     /// multivalued are multivalued whatever the shape.
     pub fn insert(&mut self, key: &str, values: Vec<String>, multi: bool) {
