@@ -15,8 +15,8 @@
 
 pub mod schema;
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,26 @@ pub struct KnowledgeBase {
     placeholders: BTreeMap<String, Placeholder>,
     /// Each placeholder's pattern, anchored, compiled when first needed.
     placeholder_patterns: BTreeMap<String, OnceLock<Option<regex::Regex>>>,
+    /// Per scenario (same order as `scenarios`), the placeholders its fix names: the
+    /// only facts its filled fix depends on.
+    fix_placeholders: Vec<Vec<String>>,
+    /// Filled fixes already built, by scenario and the values of those facts: a batch
+    /// of findings for the same scenario (`simulate --cases`) fills each distinct fix
+    /// once instead of once per finding.
+    filled_fixes: Mutex<HashMap<FixKey, Arc<FindingFix>>>,
 }
+
+/// A filled fix's key: the scenario's position and the values (or absence) of the
+/// facts its templates name, in [`KnowledgeBase::fix_placeholders`] order.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FixKey {
+    scenario: usize,
+    values: Vec<Option<String>>,
+}
+
+/// Filled fixes remembered at most; the memo is emptied when it is full (a file of
+/// cases names a few actions and resources, so few distinct fixes).
+const FILLED_FIXES_MAX: usize = 4096;
 
 /// The knowledge base as `build.rs` validated and serialised it (postcard: strings are
 /// length-prefixed, so reading is copying, with no escapes or keys to parse).
@@ -61,12 +80,42 @@ pub fn knowledge_base() -> &'static KnowledgeBase {
             .collect();
         let mut scenarios = data.scenarios;
         scenarios.sort_by_key(|s| catalogue_position(&s.id));
+        let fix_placeholders = scenarios
+            .iter()
+            .map(|s| fix_placeholders(&s.fix, &data.placeholders))
+            .collect();
         KnowledgeBase {
             scenarios,
             placeholders: data.placeholders,
             placeholder_patterns,
+            fix_placeholders,
+            filled_fixes: Mutex::new(HashMap::new()),
         }
     })
+}
+
+/// The placeholders (names in `placeholders`) that the steps and commands of `fix`
+/// name, each once, in order of first appearance.
+fn fix_placeholders(fix: &Fix, placeholders: &BTreeMap<String, Placeholder>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let templates = fix
+        .steps
+        .iter()
+        .chain(fix.commands.iter().flat_map(|c| [&c.bash, &c.powershell]));
+    for template in templates {
+        let mut rest = template.as_str();
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start + 1..].find('}') else {
+                break;
+            };
+            let name = &rest[start + 1..start + 1 + len];
+            if placeholders.contains_key(name) && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+            rest = &rest[start + 1..];
+        }
+    }
+    names
 }
 
 /// Where a scenario stands in [`CATALOGUE`]; ids not listed there come last.
@@ -115,33 +164,9 @@ impl KnowledgeBase {
         evidence: Vec<Evidence>,
         facts: Facts,
     ) -> Option<Finding> {
-        let scenario = self.get(scenario_id)?;
-        let commands = scenario
-            .fix
-            .commands
-            .iter()
-            .flat_map(|c| {
-                [
-                    ShellCommand {
-                        shell: Shell::Bash,
-                        description: c.description.clone(),
-                        command: self.fill(&c.bash, &facts),
-                    },
-                    ShellCommand {
-                        shell: Shell::Powershell,
-                        description: c.description.clone(),
-                        command: self.fill(&c.powershell, &facts),
-                    },
-                ]
-            })
-            .collect();
-        // Steps may name a placeholder too (`Values={instance_id}` inside a step).
-        let steps = scenario
-            .fix
-            .steps
-            .iter()
-            .map(|step| self.fill(step, &facts))
-            .collect();
+        let at = self.scenarios.iter().position(|s| s.id == scenario_id)?;
+        let scenario = &self.scenarios[at];
+        let fix = FindingFix::clone(&self.filled_fix(at, &facts));
         Some(Finding {
             scenario: scenario.id.clone(),
             title: scenario.title.clone(),
@@ -149,7 +174,7 @@ impl KnowledgeBase {
             evidence,
             facts,
             root_cause: scenario.root_cause.trim().to_owned(),
-            fix: FindingFix { steps, commands },
+            fix,
             related_checks: scenario.related_checks.clone(),
             summary: Some(scenario.summary.trim().to_owned()),
             candidates: Vec::new(),
@@ -158,6 +183,60 @@ impl KnowledgeBase {
             occurrences: 1,
             references: scenario.references.iter().map(|r| r.url.clone()).collect(),
         })
+    }
+
+    /// The fix of the scenario at `at` filled with `facts`: remembered, since it depends
+    /// only on the facts its templates name (see [`KnowledgeBase::fill`]).
+    fn filled_fix(&self, at: usize, facts: &Facts) -> Arc<FindingFix> {
+        let key = FixKey {
+            scenario: at,
+            values: self.fix_placeholders[at]
+                .iter()
+                .map(|name| facts.get(name).cloned())
+                .collect(),
+        };
+        if let Ok(memo) = self.filled_fixes.lock()
+            && let Some(fix) = memo.get(&key)
+        {
+            return Arc::clone(fix);
+        }
+        let fix = Arc::new(self.fill_fix(&self.scenarios[at].fix, facts));
+        if let Ok(mut memo) = self.filled_fixes.lock() {
+            if memo.len() >= FILLED_FIXES_MAX {
+                memo.clear();
+            }
+            memo.insert(key, Arc::clone(&fix));
+        }
+        fix
+    }
+
+    /// `fix`'s steps and commands with their placeholders filled from `facts`.
+    fn fill_fix(&self, fix: &Fix, facts: &Facts) -> FindingFix {
+        let commands = fix
+            .commands
+            .iter()
+            .flat_map(|c| {
+                [
+                    ShellCommand {
+                        shell: Shell::Bash,
+                        description: c.description.clone(),
+                        command: self.fill(&c.bash, facts),
+                    },
+                    ShellCommand {
+                        shell: Shell::Powershell,
+                        description: c.description.clone(),
+                        command: self.fill(&c.powershell, facts),
+                    },
+                ]
+            })
+            .collect();
+        // Steps may name a placeholder too (`Values={instance_id}` inside a step).
+        let steps = fix
+            .steps
+            .iter()
+            .map(|step| self.fill(step, facts))
+            .collect();
+        FindingFix { steps, commands }
     }
 
     fn placeholder_accepts(&self, name: &str, placeholder: &Placeholder, value: &str) -> bool {
@@ -461,6 +540,73 @@ impl Finding {
             notes: Vec::new(),
             occurrences: 1,
             references: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fix a finding carries is the scenario's templates filled with the finding's
+    /// own facts, whatever findings were built before it (filled fixes are remembered).
+    #[test]
+    fn remembered_fixes_are_filled_with_each_findings_own_facts() {
+        let kb = knowledge_base();
+        let facts = |action: &str, resource: Option<&str>| {
+            let mut f = Facts::new();
+            f.insert("action".into(), action.into());
+            f.insert(
+                "principal".into(),
+                "arn:aws:iam::111122223333:user/alice".into(),
+            );
+            if let Some(r) = resource {
+                f.insert("resource".into(), r.into());
+            }
+            f
+        };
+        let cases = [
+            (
+                "access-denied-missing-allow",
+                facts("s3:GetObject", Some("arn:aws:s3:::a/k")),
+            ),
+            (
+                "access-denied-missing-allow",
+                facts("s3:PutObject", Some("arn:aws:s3:::a/k")),
+            ),
+            ("access-denied-missing-allow", facts("s3:GetObject", None)),
+            (
+                "access-denied-missing-allow",
+                facts("s3:GetObject", Some("arn:aws:s3:::a/k")),
+            ),
+            (
+                "access-denied-scp",
+                facts("s3:GetObject", Some("arn:aws:s3:::a/k")),
+            ),
+        ];
+        for (id, facts) in cases {
+            let scenario = kb.get(id).unwrap();
+            let finding = kb.finding(id, 0.9, Vec::new(), facts.clone()).unwrap();
+            let steps: Vec<String> = scenario
+                .fix
+                .steps
+                .iter()
+                .map(|s| kb.fill(s, &facts))
+                .collect();
+            let commands: Vec<String> = scenario
+                .fix
+                .commands
+                .iter()
+                .flat_map(|c| [kb.fill(&c.bash, &facts), kb.fill(&c.powershell, &facts)])
+                .collect();
+            assert_eq!(finding.fix.steps, steps, "{id} {facts:?}");
+            let got: Vec<String> = finding
+                .fix
+                .commands
+                .into_iter()
+                .map(|c| c.command)
+                .collect();
+            assert_eq!(got, commands, "{id} {facts:?}");
         }
     }
 }

@@ -74,27 +74,11 @@ pub struct Advice {
     pub facts: BTreeMap<String, String>,
 }
 
-fn with_context(req: &Request, key: &str, values: Option<Vec<String>>) -> Request {
-    let mut ctx = req.context.clone();
-    let multi = ctx.get(&key.to_ascii_lowercase()).is_some_and(|e| e.multi);
-    match values {
-        Some(v) => ctx.insert(key, v, multi),
-        None => ctx.remove(key),
-    }
-    Request::new(
-        &req.principal,
-        &req.action,
-        &req.resource,
-        req.resource_account.as_deref(),
-        ctx,
-    )
-}
-
 /// The request with `change` (a [`Change::SetContext`] or [`Change::RemoveContext`]).
 fn changed_request(req: &Request, change: &Change) -> Option<Request> {
     match change {
-        Change::SetContext { key, values } => Some(with_context(req, key, Some(values.clone()))),
-        Change::RemoveContext { key } => Some(with_context(req, key, None)),
+        Change::SetContext { key, values } => Some(req.with_context_key(key, Some(values.clone()))),
+        Change::RemoveContext { key } => Some(req.with_context_key(key, None)),
         _ => None,
     }
 }

@@ -53,7 +53,7 @@ impl Cx<'_> {
             let mut name = default;
             let mut policy = None;
             for m in members {
-                match m.key.as_ref() {
+                match m.key {
                     "name" => match m.value.as_str() {
                         Some(n) => name = n.to_owned(),
                         None => {
@@ -120,14 +120,14 @@ impl Cx<'_> {
         let mut action = None;
         let mut resource = None;
         let mut account = None;
-        let mut context = Context::default();
+        let mut context = Context::with_capacity(0);
         for m in members {
             let s = || {
                 m.value.as_str().map(str::to_owned).ok_or_else(|| {
                     self.err(m.value.span.start, format!("`{}` must be a string", m.key))
                 })
             };
-            match m.key.as_ref() {
+            match m.key {
                 "principal" => principal = Some(s()?),
                 "action" => action = Some(s()?),
                 "resource" => resource = Some(s()?),
@@ -171,7 +171,7 @@ impl Cx<'_> {
                 "`context` must be an object of keys to values".into(),
             ));
         };
-        let mut ctx = Context::default();
+        let mut ctx = Context::with_capacity(members.len());
         for m in members {
             // The contract: strings or lists of strings. AWS passes every context value
             // as text; a bare number or boolean is refused rather than guessed at.
@@ -199,9 +199,9 @@ impl Cx<'_> {
             match &m.value.kind {
                 Kind::Array(items) => {
                     let vals = items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?;
-                    ctx.insert(&m.key, vals, true);
+                    ctx.insert(m.key, vals, true);
                 }
-                _ => ctx.insert(&m.key, vec![scalar(&m.value)?], false),
+                _ => ctx.insert(m.key, vec![scalar(&m.value)?], false),
             }
         }
         Ok(ctx)
@@ -219,8 +219,10 @@ pub fn parse_case(origin: &str, text: &str) -> Result<Case, PolicyError> {
 pub fn parse_case_text(origin: &str, text: String) -> Result<Case, PolicyError> {
     check_size(&text).map_err(|e| e.in_origin(origin))?;
     let source = Source::new(origin, text);
-    let value = json::parse(&source.text).map_err(|e| e.in_origin(origin))?;
-    case_from_value(&value, &source)
+    json::with_arena(|arena| {
+        let value = json::parse(&source.text, arena).map_err(|e| e.in_origin(origin))?;
+        case_from_value(&value, &source)
+    })
 }
 
 fn case_from_value(value: &Value, source: &Arc<Source>) -> Result<Case, PolicyError> {
@@ -234,7 +236,7 @@ fn case_from_value(value: &Value, source: &Arc<Source>) -> Result<Case, PolicyEr
     let mut request = None;
     for m in members {
         let v = &m.value;
-        match m.key.as_ref() {
+        match m.key {
             "name" => name = v.as_str().map(str::to_owned),
             "description" => {}
             "expected" => expected = v.as_str().map(str::to_owned),

@@ -1,5 +1,11 @@
 //! A small JSON reader that keeps byte spans for every value and object key.
 //!
+//! The tree lives in an arena ([`bumpalo::Bump`]) the caller owns: arrays, objects and
+//! decoded strings are carved out of it, strings and numbers without escapes borrow
+//! from the text, and the whole tree is freed at once by dropping or resetting the
+//! arena. `simulate --cases` reads thousands of documents; with one allocation per JSON
+//! node, allocating and freeing the tree cost more than reading it.
+//!
 //! serde_json reports where invalid JSON breaks, but once a document parsed it forgets
 //! where each value came from; policy errors ("`Effect` must be `Allow` or `Deny`"), the
 //! trace and the rustc-style underlines all need the position of a key or value in the
@@ -7,8 +13,10 @@
 //! caller's size limit is refused before reading, and nesting deeper than
 //! [`MAX_DEPTH`] is an error rather than a stack overflow.
 
-use std::borrow::Cow;
 use std::ops::Range;
+
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BumpVec;
 
 use crate::error::{ErrorKind, PolicyError};
 
@@ -20,7 +28,8 @@ pub const MAX_DEPTH: usize = 32;
 pub type Span = Range<usize>;
 
 /// A JSON value with the span of its text. Strings and numbers borrow from the text
-/// unless an escape had to be decoded: reading a case allocates for its structure only.
+/// unless an escape had to be decoded (then from the arena), arrays and objects from
+/// the arena: reading a document allocates nothing of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value<'a> {
     pub kind: Kind<'a>,
@@ -33,15 +42,15 @@ pub enum Kind<'a> {
     Bool(bool),
     /// The number's text as written (`1.0` stays `1.0`).
     Number(&'a str),
-    String(Cow<'a, str>),
-    Array(Vec<Value<'a>>),
+    String(&'a str),
+    Array(&'a [Value<'a>]),
     /// Members in document order; duplicate keys are rejected while reading.
-    Object(Vec<Member<'a>>),
+    Object(&'a [Member<'a>]),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member<'a> {
-    pub key: Cow<'a, str>,
+    pub key: &'a str,
     pub key_span: Span,
     pub value: Value<'a>,
 }
@@ -59,31 +68,59 @@ impl<'a> Value<'a> {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.kind {
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self.kind {
             Kind::String(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_object(&self) -> Option<&[Member<'a>]> {
-        match &self.kind {
+    pub fn as_object(&self) -> Option<&'a [Member<'a>]> {
+        match self.kind {
             Kind::Object(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&Member<'a>> {
+    pub fn get(&self, key: &str) -> Option<&'a Member<'a>> {
         self.as_object()?.iter().find(|m| m.key == key)
     }
 }
 
-/// Parses `text` as one JSON document.
-pub fn parse(text: &str) -> Result<Value<'_>, PolicyError> {
+/// Runs `f` with this thread's arena, emptied first (a fresh one when the thread's is in
+/// use). An arena that grew past [`KEPT_ARENA_BYTES`] for a large document is dropped
+/// afterwards rather than kept.
+pub fn with_arena<R>(f: impl FnOnce(&Bump) -> R) -> R {
+    thread_local! {
+        static ARENA: std::cell::RefCell<Bump> = std::cell::RefCell::new(Bump::new());
+    }
+    ARENA.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut arena) => {
+            arena.reset();
+            let result = f(&arena);
+            if arena.allocated_bytes() > KEPT_ARENA_BYTES {
+                *arena = Bump::new();
+            }
+            result
+        }
+        Err(_) => f(&Bump::new()),
+    })
+}
+
+/// The most a thread's arena keeps between documents.
+const KEPT_ARENA_BYTES: usize = 4 * 1024 * 1024;
+
+/// Parses `text` as one JSON document, its tree in `arena`.
+pub fn parse<'a>(text: &'a str, arena: &'a Bump) -> Result<Value<'a>, PolicyError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
         pos: 0,
+        arena,
+        // In the arena too: room for the open arrays' and objects' elements of a
+        // typical case, without a heap allocation per document.
+        items: BumpVec::with_capacity_in(64, arena),
+        members: BumpVec::with_capacity_in(64, arena),
     };
     p.skip_ws();
     let value = p.value(0)?;
@@ -112,6 +149,12 @@ struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
+    arena: &'a Bump,
+    /// The elements of the arrays being read, innermost last: an array's elements are
+    /// gathered here, then copied into the arena as one slice when it closes.
+    items: BumpVec<'a, Value<'a>>,
+    /// The same for the members of the objects being read.
+    members: BumpVec<'a, Member<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -220,7 +263,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string: borrowed from the text when it holds no escape, the common case.
-    fn string(&mut self) -> Result<Cow<'a, str>, PolicyError> {
+    fn string(&mut self) -> Result<&'a str, PolicyError> {
         let first = self.pos + 1;
         let rest = self.bytes.get(first..).unwrap_or_default();
         let end = first
@@ -230,9 +273,10 @@ impl<'a> Parser<'a> {
                 .unwrap_or(rest.len());
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
-            return Ok(Cow::Borrowed(&self.text[first..end]));
+            return Ok(&self.text[first..end]);
         }
-        self.escaped_string().map(Cow::Owned)
+        let decoded = self.escaped_string()?;
+        Ok(self.arena.alloc_str(&decoded))
     }
 
     fn escaped_string(&mut self) -> Result<String, PolicyError> {
@@ -328,20 +372,23 @@ impl<'a> Parser<'a> {
     fn array(&mut self, depth: usize) -> Result<Kind<'a>, PolicyError> {
         let open = self.pos;
         self.pos += 1;
-        let mut items = Vec::new();
+        let first = self.items.len();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(Kind::Array(items));
+            return Ok(Kind::Array(&[]));
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    let items = self.arena.alloc_slice_clone(&self.items[first..]);
+                    self.items.truncate(first);
                     return Ok(Kind::Array(items));
                 }
                 None => return Err(self.err(open, "unclosed `[`".into())),
@@ -355,11 +402,11 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> Result<Kind<'a>, PolicyError> {
         let open = self.pos;
         self.pos += 1;
-        let mut members: Vec<Member<'a>> = Vec::new();
+        let first = self.members.len();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Kind::Object(members));
+            return Ok(Kind::Object(&[]));
         }
         loop {
             self.skip_ws();
@@ -373,7 +420,7 @@ impl<'a> Parser<'a> {
             }
             let key = self.string()?;
             let key_span = key_start..self.pos;
-            if members.iter().any(|m| m.key == key) {
+            if self.members[first..].iter().any(|m| m.key == key) {
                 return Err(PolicyError::at(
                     ErrorKind::Json,
                     format!("duplicate key `{key}`"),
@@ -388,7 +435,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value(depth + 1)?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_span,
                 value,
@@ -398,6 +445,8 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    let members = self.arena.alloc_slice_clone(&self.members[first..]);
+                    self.members.truncate(first);
                     return Ok(Kind::Object(members));
                 }
                 None => return Err(self.err(open, "unclosed `{`".into())),
@@ -416,7 +465,8 @@ mod tests {
     #[test]
     fn spans_point_at_values() {
         let text = r#"{"a": [1, "x\u00e9"], "b": null}"#;
-        let v = parse(text).unwrap();
+        let arena = Bump::new();
+        let v = parse(text, &arena).unwrap();
         let a = v.get("a").unwrap();
         assert_eq!(&text[a.key_span.clone()], "\"a\"");
         assert_eq!(&text[a.value.span.clone()], "[1, \"x\\u00e9\"]");
@@ -428,6 +478,8 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
+        let arena = Bump::new();
+        let parse = |text| parse(text, &arena);
         let e = parse("{\n  \"a\": tru\n}").unwrap_err();
         assert_eq!((e.line, e.column), (2, 8));
         let e = parse("{\"a\":1,\"a\":2}").unwrap_err();
@@ -439,7 +491,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(100_000);
-        let e = parse(&text).unwrap_err();
+        let e = parse(&text, &Bump::new()).unwrap_err();
         assert!(e.message.contains("nested deeper"), "{e}");
     }
 }

@@ -166,8 +166,10 @@ pub fn parse_policy(
 ) -> Result<Policy, PolicyError> {
     check_size(text).map_err(|e| e.in_origin(origin))?;
     let source = Source::new(origin, text);
-    let value = json::parse(text).map_err(|e| e.in_origin(origin))?;
-    policy_from_value(kind, name, &value, &source)
+    json::with_arena(|arena| {
+        let value = json::parse(text, arena).map_err(|e| e.in_origin(origin))?;
+        policy_from_value(kind, name, &value, &source)
+    })
 }
 
 /// Builds a policy from a JSON value inside `source` (a policy file or a case file).
@@ -225,7 +227,7 @@ impl Cx<'_> {
         let mut version = None;
         let mut statements = None;
         for m in members {
-            match m.key.as_ref() {
+            match m.key {
                 "Version" => match m.value.as_str() {
                     Some(v @ ("2012-10-17" | "2008-10-17")) => version = Some(v.to_owned()),
                     Some(v) => {
@@ -315,7 +317,7 @@ impl Cx<'_> {
         let mut conditions = Vec::new();
         let mut condition_span = None;
         for m in members {
-            let key = m.key.as_ref();
+            let key = m.key;
             let at = m.key_span.start;
             match key {
                 "Sid" => match m.value.as_str() {
@@ -493,11 +495,11 @@ impl Cx<'_> {
             items: Vec::new(),
             span: value.span.clone(),
         };
-        match &value.kind {
-            Kind::String(s) if s == "*" => list.wildcard = true,
+        match value.kind {
+            Kind::String("*") => list.wildcard = true,
             Kind::Object(members) => {
                 for m in members {
-                    match m.key.as_ref() {
+                    match m.key {
                         "AWS" | "Service" | "Federated" | "CanonicalUser" => {}
                         other => {
                             return Err(self.unknown(
@@ -508,7 +510,7 @@ impl Cx<'_> {
                             ));
                         }
                     }
-                    for (v, _) in self.strings(&m.value, &m.key)? {
+                    for (v, _) in self.strings(&m.value, m.key)? {
                         if m.key == "AWS" && v == "*" {
                             list.wildcard = true;
                         } else {
@@ -539,7 +541,7 @@ impl Cx<'_> {
         };
         let mut out = Vec::new();
         for op in ops {
-            let operator = Operator::parse(&op.key).ok_or_else(|| {
+            let operator = Operator::parse(op.key).ok_or_else(|| {
                 self.err(
                     op.key_span.start,
                     format!(
@@ -559,7 +561,7 @@ impl Cx<'_> {
                 ));
             };
             for k in keys {
-                let values = self.condition_values(&k.value, &k.key)?;
+                let values = self.condition_values(&k.value, k.key)?;
                 if operator.base == BaseOp::Null {
                     for (v, span) in &values {
                         if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") {
@@ -621,7 +623,7 @@ impl Cx<'_> {
             }
         };
         match &value.kind {
-            Kind::Array(items) if items.is_empty() => Err(self.err(
+            Kind::Array([]) => Err(self.err(
                 value.span.start,
                 format!("condition key `{key}` has an empty value list"),
             )),

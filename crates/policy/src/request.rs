@@ -58,6 +58,14 @@ pub fn is_multivalued_key(key_lc: &str) -> bool {
 }
 
 impl Context {
+    /// An empty context with room for `keys` keys (and the few `Request::new` adds)
+    /// without growing.
+    pub fn with_capacity(keys: usize) -> Context {
+        Context {
+            map: HashMap::with_capacity_and_hasher(keys + 3, BuildHasherDefault::default()),
+        }
+    }
+
     /// Adds a key. `multi`: the request gave a list; keys AWS documents as
     /// multivalued are multivalued whatever the shape.
     pub fn insert(&mut self, key: &str, values: Vec<String>, multi: bool) {
@@ -150,25 +158,12 @@ impl Request {
         mut context: Context,
     ) -> Request {
         let (principal_kind, principal_account) = classify_principal(principal);
-        if let Some(acct) = &principal_account {
-            if !context.contains("aws:PrincipalAccount") {
-                context.insert("aws:PrincipalAccount", vec![acct.clone()], false);
-            }
-            if !context.contains("aws:PrincipalArn") {
-                let arn = match &principal_kind {
-                    PrincipalKind::RoleSession { role, .. } => {
-                        format!("arn:{}:iam::{acct}:role/{role}", partition(principal))
-                    }
-                    _ => principal.to_owned(),
-                };
-                context.insert("aws:PrincipalArn", vec![arn], false);
-            }
-        }
-        if let PrincipalKind::User { name } = &principal_kind
-            && !context.contains("aws:username")
-        {
-            context.insert("aws:username", vec![name.clone()], false);
-        }
+        add_principal_keys(
+            &mut context,
+            principal,
+            &principal_kind,
+            principal_account.as_deref(),
+        );
         let resource_account = resource_account
             .map(str::to_owned)
             .or_else(|| {
@@ -194,12 +189,67 @@ impl Request {
         }
     }
 
+    /// This request with `key` set to `values` (`None`: without the key), as
+    /// [`Request::new`] would prepare it from the changed context, without classifying
+    /// the principal again: the keys it derives from the principal come back if the
+    /// change removed one.
+    pub fn with_context_key(&self, key: &str, values: Option<Vec<String>>) -> Request {
+        let mut r = self.clone();
+        let multi = r
+            .context
+            .get(&key.to_ascii_lowercase())
+            .is_some_and(|e| e.multi);
+        match values {
+            Some(v) => r.context.insert(key, v, multi),
+            None => {
+                r.context.remove(key);
+                add_principal_keys(
+                    &mut r.context,
+                    &r.principal,
+                    &r.principal_kind,
+                    r.principal_account.as_deref(),
+                );
+            }
+        }
+        r
+    }
+
     /// Same account for principal and resource (unknown accounts count as same).
     pub fn same_account(&self) -> bool {
         match (&self.principal_account, &self.resource_account) {
             (Some(p), Some(r)) => p == r,
             _ => true,
         }
+    }
+}
+
+/// Adds the keys AWS always puts in the context that can be read from the principal
+/// (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:username` for IAM users), unless
+/// the context has them.
+fn add_principal_keys(
+    context: &mut Context,
+    principal: &str,
+    principal_kind: &PrincipalKind,
+    principal_account: Option<&str>,
+) {
+    if let Some(acct) = principal_account {
+        if !context.contains("aws:PrincipalAccount") {
+            context.insert("aws:PrincipalAccount", vec![acct.to_owned()], false);
+        }
+        if !context.contains("aws:PrincipalArn") {
+            let arn = match principal_kind {
+                PrincipalKind::RoleSession { role, .. } => {
+                    format!("arn:{}:iam::{acct}:role/{role}", partition(principal))
+                }
+                _ => principal.to_owned(),
+            };
+            context.insert("aws:PrincipalArn", vec![arn], false);
+        }
+    }
+    if let PrincipalKind::User { name } = principal_kind
+        && !context.contains("aws:username")
+    {
+        context.insert("aws:username", vec![name.clone()], false);
     }
 }
 
@@ -264,5 +314,65 @@ mod tests {
             r.principal_kind,
             PrincipalKind::RoleSession { .. }
         ));
+    }
+
+    /// A changed key gives the request `Request::new` prepares from the changed context,
+    /// keys derived from the principal included (a removed one comes back).
+    #[test]
+    fn a_changed_key_is_prepared_as_new_would() {
+        let mut ctx = Context::default();
+        ctx.insert("aws:TagKeys", vec!["a".into()], false);
+        ctx.insert("ec2:MetadataHttpTokens", vec!["optional".into()], false);
+        for principal in [
+            "arn:aws:sts::111122223333:assumed-role/App/i-0123",
+            "arn:aws:iam::111122223333:user/alice",
+            "ec2.amazonaws.com",
+        ] {
+            let req = Request::new(
+                principal,
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                None,
+                ctx.clone(),
+            );
+            for (key, values) in [
+                ("ec2:MetadataHttpTokens", Some(vec!["required".to_owned()])),
+                ("AWS:TagKeys", Some(vec!["a".to_owned(), "b".to_owned()])),
+                ("aws:SourceVpc", Some(vec!["vpc-1".to_owned()])),
+                ("ec2:metadatahttptokens", None),
+                ("aws:PrincipalArn", None),
+                ("aws:username", None),
+                ("aws:PrincipalAccount", None),
+            ] {
+                let mut changed = req.context.clone();
+                let multi = changed
+                    .get(&key.to_ascii_lowercase())
+                    .is_some_and(|e| e.multi);
+                match values.clone() {
+                    Some(v) => changed.insert(key, v, multi),
+                    None => changed.remove(key),
+                }
+                let want =
+                    Request::new(principal, "s3:GetObject", "arn:aws:s3:::b/k", None, changed);
+                let got = req.with_context_key(key, values);
+                assert_eq!(
+                    got.context.entries(),
+                    want.context.entries(),
+                    "{principal} {key}"
+                );
+                assert_eq!(
+                    (
+                        &got.principal_kind,
+                        &got.principal_account,
+                        &got.resource_account
+                    ),
+                    (
+                        &want.principal_kind,
+                        &want.principal_account,
+                        &want.resource_account
+                    )
+                );
+            }
+        }
     }
 }
