@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 use authdoctor_diagnosis::engine::{self, Clue, RuleRef, Scored};
 pub use authdoctor_diagnosis::{Explained, Report, SourceLine};
 use authdoctor_diagnosis::{LocatedObservation, Role, ScenarioId, TextEvidence};
-use authdoctor_kb::{Candidate, Finding, knowledge_base};
+use authdoctor_kb::{Candidate, Finding, ObservationKind, knowledge_base};
 
 use crate::index::{Index, NeedleUse};
 use crate::source::{Line, LineReader, Scanned};
@@ -674,11 +674,25 @@ fn analyse_block(
             let id = ScenarioId::ALL[scenario];
             let spec = &index.scenarios[scenario].observations[rule];
             if seen.observation.matches(spec) {
-                clues.push(Clue {
-                    scenario: id,
-                    rule: RuleRef::Observation(rule),
-                    at: span,
-                });
+                // An error code a signal of the same scenario already matched counts
+                // once: the code read into an observation (the rules `check` judges its
+                // calls by) is the same evidence as the signal on it, not a second one.
+                let signals = &index.scenarios[scenario].signals;
+                let said = spec.kind == ObservationKind::ApiError
+                    && clues.iter().any(|c| {
+                        c.scenario == id
+                            && matches!(c.rule, RuleRef::Signal(i) if signals[i].weight > 0.0)
+                            && c.at.line == span.line
+                            && c.at.start < span.end
+                            && span.start < c.at.end
+                    });
+                if !said {
+                    clues.push(Clue {
+                        scenario: id,
+                        rule: RuleRef::Observation(rule),
+                        at: span,
+                    });
+                }
                 outcome.story.push(Clue {
                     scenario: id,
                     rule: RuleRef::Observation(rule),

@@ -137,3 +137,43 @@ fn one_pretty_printed_cloudtrail_record_stays_one_error() {
     let got: Vec<&str> = report.findings().map(|f| f.scenario.as_str()).collect();
     assert_eq!(got.first(), Some(&"role-delivery-imdsv1-denied"), "{got:?}");
 }
+
+#[test]
+fn an_error_code_read_into_an_observation_is_not_counted_twice() {
+    // The curl transcript of the S3 example: the reader turns the XML body into an
+    // API error, which the rules `check` judges its own calls by also read; the code
+    // is one piece of evidence, already underlined by the scenario's signal.
+    let kb = authdoctor_kb::knowledge_base();
+    for scenario in kb.scenarios() {
+        let api_rules: Vec<&str> = scenario
+            .observations
+            .iter()
+            .filter(|o| o.kind == authdoctor_kb::ObservationKind::ApiError)
+            .map(|o| o.name.as_str())
+            .collect();
+        for example in &scenario.examples {
+            for finding in explain_text(&example.log).findings() {
+                let spans: Vec<_> = finding
+                    .evidence
+                    .iter()
+                    .filter_map(|e| e.as_text())
+                    .collect();
+                for a in spans
+                    .iter()
+                    .filter(|a| api_rules.contains(&a.signal.as_str()))
+                {
+                    for b in spans.iter().filter(|b| !std::ptr::eq(**b, *a)) {
+                        let overlap = a.line == b.line
+                            && a.column < b.column + b.length
+                            && b.column < a.column + a.length;
+                        assert!(
+                            !overlap,
+                            "{}: `{}` ({}) and `{}` ({}) are one piece of evidence",
+                            scenario.id, a.text, a.signal, b.text, b.signal
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
