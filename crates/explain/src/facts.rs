@@ -360,6 +360,10 @@ fn compiled() -> &'static [OnceLock<Option<Regex>>] {
     CELLS.get_or_init(|| EXTRACTORS.iter().map(|_| OnceLock::new()).collect())
 }
 
+/// How languages print a value that is not there (Java `null`, Python `None`, JS
+/// `undefined`, Go `<nil>` reads as `nil` here).
+const ABSENT: &[&str] = &["null", "None", "undefined", "nil"];
+
 /// Needles are written in lower case (a test checks), so no per-call lowering.
 fn contains_any(haystack_lower: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| haystack_lower.contains(n))
@@ -385,6 +389,11 @@ pub fn extract(text: &str) -> Facts {
         if let Some(value) = regex.captures(text.as_bytes()).and_then(|c| c.get(1)) {
             let value = String::from_utf8_lossy(value.as_bytes());
             let value = value.trim_end_matches(['.', ',', ';', ':']);
+            if ABSENT.contains(&value) {
+                // `(Service: null; Status Code: 429; Error Code: null; …)`: Java and
+                // others print an absent value as a word; it is no value.
+                continue;
+            }
             if extractor.fact == "error_code" && PROVIDER_NAMES.contains(&value) {
                 // `WebIdentityToken: the credential provider was not enabled` is a line
                 // of the Rust SDK's chain dump, not an error code.
@@ -537,6 +546,16 @@ mod tests {
         assert_eq!(facts["service"], "sqs");
         assert_eq!(facts["request_id"], "25b9b369-9954-5d2c-8c21-e84006d4ec55");
         assert_eq!(facts["sdk"], "aws-sdk-java-v1");
+    }
+
+    #[test]
+    fn a_value_printed_as_absent_is_no_fact() {
+        let text = "com.amazonaws.auth.EC2ContainerCredentialsProviderWrapper@1b2c3d4e: Too Many Requests (Service: null; Status Code: 429; Error Code: null; Request ID: null)";
+        let facts = extract(text);
+        assert_eq!(facts.get("error_code"), None, "{facts:?}");
+        assert_eq!(facts.get("service"), None, "{facts:?}");
+        assert_eq!(facts.get("request_id"), None, "{facts:?}");
+        assert_eq!(facts["http_status"], "429");
     }
 
     #[test]
