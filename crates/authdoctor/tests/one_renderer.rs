@@ -169,6 +169,10 @@ fn simulate_prints_the_block_of_its_finding_in_the_chosen_shell() {
         };
         assert!(human.contains(shown), "{flag}: {human}");
         assert!(!human.contains(hidden), "{flag}: {human}");
+        // The minimal change is the first step of the finding's fix, said once; a
+        // finding with nothing to underline has no empty gutter under its title.
+        assert_eq!(human.matches("Minimal change").count(), 1, "{human}");
+        assert!(!human.contains("\n |\nnote: confidence"), "{human}");
         let markdown = stdout(authdoctor().args([
             "simulate", "--format", "markdown", "--shell", flag, "--case", case,
         ]));

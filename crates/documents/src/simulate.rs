@@ -67,12 +67,44 @@ pub fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Op
     let mut f = knowledge_base().finding(id.as_str(), advice.confidence, evidence, facts)?;
     for (i, c) in advice.changes.iter().enumerate() {
         let mut step = format!("Minimal change: {}", c.describe());
-        if advice.verified && i + 1 == advice.changes.len() {
-            step.push_str(" (checked: with this the simulated decision becomes Allow)");
+        if i + 1 == advice.changes.len() {
+            step.push_str(match change_outcome(advice) {
+                ChangeOutcome::Verified => {
+                    " (checked: with this the simulated decision becomes Allow)"
+                }
+                ChangeOutcome::PolicyEdit => {
+                    " (a policy edit: change the policy, then simulate again)"
+                }
+                ChangeOutcome::NotEnough => " (not enough on its own: another layer still denies)",
+            });
         }
         f.fix.steps.insert(i, clean(&step).into_owned());
     }
     Some(f)
+}
+
+/// What simulating the proposed changes showed.
+pub enum ChangeOutcome {
+    /// With the changes the simulated decision becomes Allow.
+    Verified,
+    /// A policy edit, which the simulation cannot apply for you.
+    PolicyEdit,
+    /// Another layer still denies with the changes.
+    NotEnough,
+}
+
+pub fn change_outcome(advice: &Advice) -> ChangeOutcome {
+    let edit = advice
+        .changes
+        .iter()
+        .any(|c| matches!(c, authdoctor_policy::advice::Change::EditDeny { .. }));
+    if advice.verified {
+        ChangeOutcome::Verified
+    } else if edit {
+        ChangeOutcome::PolicyEdit
+    } else {
+        ChangeOutcome::NotEnough
+    }
 }
 
 /// Underline marks and evidence for the deciding pieces of the policies.

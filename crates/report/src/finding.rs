@@ -175,13 +175,22 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
             snippet.annotations(annotations)
         })
         .collect();
-    let mut report = vec![title.elements(snippets)];
     let mut footer = format!("confidence {:.2}", finding.confidence);
     if finding.occurrences > 1 {
         footer.push_str(&format!(", seen {} times", finding.occurrences));
     }
-    report.push(Group::with_title(Level::NOTE.secondary_title(footer)));
-    let mut out = renderer.render(&report);
+    let note = Group::with_title(Level::NOTE.secondary_title(footer));
+    let mut out = if snippets.is_empty() {
+        // Nothing to underline (probes, policy statements): the title and the note,
+        // without an empty gutter between them.
+        format!(
+            "{}\n{}",
+            renderer.render(&[Group::with_title(title)]),
+            renderer.render(&[note])
+        )
+    } else {
+        renderer.render(&[title.elements(snippets), note])
+    };
     if long_lines
         && let Some(first) = finding.evidence.iter().filter_map(|e| e.as_text()).next()
         && let Some(title_end) = out.find('\n')

@@ -25,7 +25,9 @@ use crate::Outcome;
 
 use crate::commands::explain::{ShellArg, default_shell, terminal_width};
 use crate::output::{Format, Output};
-use authdoctor_documents::simulate::{Loaded, body, document, evaluate, json_text, marks};
+use authdoctor_documents::simulate::{
+    ChangeOutcome, Loaded, body, change_outcome, document, evaluate, json_text, marks,
+};
 
 /// Boxed: the flags are many and the command enum stays small.
 #[derive(Debug, clap::Args)]
@@ -165,9 +167,16 @@ fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
 }
 
 /// What the evaluation says: the decision, each layer's answer, the deciding statements,
-/// the policies' deciding pieces underlined and the minimal change. The finding is
-/// rendered after it by `authdoctor_report`, as for every command.
-fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, output: &Output) -> Redacted {
+/// the policies' deciding pieces underlined and the minimal change, unless a finding
+/// (whose fix starts with it) follows. The finding is rendered after it by
+/// `authdoctor_report`, as for every command.
+fn human(
+    loaded: &Loaded,
+    ex: &Explanation,
+    advice: Option<&Advice>,
+    output: &Output,
+    with_finding: bool,
+) -> Redacted {
     let req = &loaded.request;
     let mut out = String::new();
     if let Some(n) = &loaded.name {
@@ -215,23 +224,23 @@ fn human(loaded: &Loaded, ex: &Explanation, advice: Option<&Advice>, output: &Ou
         ));
         out.push('\n');
     }
-    if let Some(a) = advice
+    // With a finding, the change is the first step of its fix, printed after this.
+    if !with_finding
+        && let Some(a) = advice
         && !a.changes.is_empty()
     {
         out.push_str("\nMinimal change:\n");
         for c in &a.changes {
             out.push_str(&format!("  - {}\n", c.describe()));
         }
-        let edit = a
-            .changes
-            .iter()
-            .any(|c| matches!(c, authdoctor_policy::advice::Change::EditDeny { .. }));
-        out.push_str(if a.verified {
-            "  (checked: with this change the simulated decision becomes Allow)\n"
-        } else if edit {
-            "  (a policy edit: change the policy, then simulate again)\n"
-        } else {
-            "  (not enough on its own: another layer still denies)\n"
+        out.push_str(match change_outcome(a) {
+            ChangeOutcome::Verified => {
+                "  (checked: with this change the simulated decision becomes Allow)\n"
+            }
+            ChangeOutcome::PolicyEdit => {
+                "  (a policy edit: change the policy, then simulate again)\n"
+            }
+            ChangeOutcome::NotEnough => "  (not enough on its own: another layer still denies)\n",
         });
     }
     // Keep our own colours; every other control sequence from the policies is removed.
@@ -269,7 +278,11 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             writeln!(stdout, "{}", json_text(&body))?;
         }
         Format::Human => {
-            write!(stdout, "{}", human(&loaded, &ex, advice.as_ref(), output))?;
+            write!(
+                stdout,
+                "{}",
+                human(&loaded, &ex, advice.as_ref(), output, !findings.is_empty())
+            )?;
             if !findings.is_empty() {
                 writeln!(stdout)?;
                 write!(
@@ -280,7 +293,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             }
         }
         Format::Markdown => {
-            let text = human(&loaded, &ex, advice.as_ref(), output);
+            let text = human(&loaded, &ex, advice.as_ref(), output, !findings.is_empty());
             writeln!(stdout, "```text\n{text}```")?;
             if !findings.is_empty() {
                 writeln!(stdout)?;
