@@ -15,15 +15,29 @@ fn authdoctor() -> Command {
     cmd
 }
 
-fn data_dir() -> PathBuf {
+/// `shared/data/cloudtrail`: under `AUTHDOCTOR_SHARED_DIR` when set, else beside the
+/// repository or the worktree's parent. `None` (the test returns) only when
+/// `AUTHDOCTOR_SKIP_SHARED` is set, as `.ci/run` does when `../shared` is absent.
+fn data_dir() -> Option<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for up in ["../../../shared", "../../../../shared"] {
-        let dir = manifest.join(up).join("data/cloudtrail");
-        if dir.is_dir() {
-            return dir;
-        }
+    let mut tried: Vec<PathBuf> = Vec::new();
+    if let Some(shared) = std::env::var_os("AUTHDOCTOR_SHARED_DIR") {
+        tried.push(PathBuf::from(shared).join("data/cloudtrail"));
     }
-    panic!("shared/data/cloudtrail is expected beside the repository")
+    for up in ["../../../shared", "../../../../shared"] {
+        tried.push(manifest.join(up).join("data/cloudtrail"));
+    }
+    if let Some(dir) = tried.iter().find(|d| d.is_dir()) {
+        return Some(dir.clone());
+    }
+    if std::env::var_os("AUTHDOCTOR_SKIP_SHARED").is_some() {
+        eprintln!("note: skipped: the CloudTrail data sets (shared/data/cloudtrail) are absent");
+        return None;
+    }
+    panic!(
+        "shared/data/cloudtrail is expected beside the repository (looked in {tried:?}): point \
+         AUTHDOCTOR_SHARED_DIR at the project's shared/ folder, or set AUTHDOCTOR_SKIP_SHARED=1"
+    )
 }
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -38,9 +52,10 @@ fn leaky_record() -> String {
 
 #[test]
 fn real_data_json_is_the_contract_document_and_exits_1() {
+    let Some(data) = data_dir() else { return };
     let output = authdoctor()
         .args(["scan", "--format", "json"])
-        .arg(data_dir())
+        .arg(data)
         .output()
         .unwrap();
     assert_eq!(

@@ -157,14 +157,14 @@ fn from_duckdb(
 #[test]
 fn real_data_sets_duckdb_equals_scan() {
     let Some(python) = python() else { return };
-    let invictus = support::invictus()
-        .join("CloudTrail/*.json")
-        .display()
-        .to_string();
-    let stratus = support::stratus().join("*.json").display().to_string();
+    let (Some(invictus_dir), Some(stratus_dir)) = (support::invictus(), support::stratus()) else {
+        return;
+    };
+    let invictus = invictus_dir.join("CloudTrail/*.json").display().to_string();
+    let stratus = stratus_dir.join("*.json").display().to_string();
     let options = Options::default();
     let report = scan(
-        &[support::invictus(), support::stratus()],
+        &[invictus_dir.clone(), stratus_dir.clone()],
         &options,
         &|_| {},
         &|_| {},

@@ -30,8 +30,11 @@ fn jq_one_liner_equals_scan_on_the_real_data() {
         eprintln!("SKIPPED: jq is not installed (apt-get install jq)");
         return;
     }
+    let (Some(invictus_dir), Some(stratus_dir)) = (support::invictus(), support::stratus()) else {
+        return;
+    };
     let mut files: Vec<std::path::PathBuf> = Vec::new();
-    for dir in [support::invictus().join("CloudTrail"), support::stratus()] {
+    for dir in [invictus_dir.join("CloudTrail"), stratus_dir.clone()] {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "json") {
@@ -57,7 +60,7 @@ fn jq_one_liner_equals_scan_on_the_real_data() {
             .or_default() += 1;
     }
     let report = scan(
-        &[support::invictus(), support::stratus()],
+        &[invictus_dir.clone(), stratus_dir.clone()],
         &Options::default(),
         &|_| {},
         &|_| {},
