@@ -646,15 +646,15 @@ fn analyse_block(
     for (scenario, signal, li) in regex_lines {
         if let Some(m) = index
             .regex(scenario, signal)
-            .and_then(|re| re.find(cleaned[li].as_bytes()))
+            .and_then(|re| evidence_match(re, cleaned[li].as_bytes()))
         {
             clues.push(Clue {
                 scenario: ScenarioId::ALL[scenario],
                 rule: RuleRef::Signal(signal),
                 at: Span {
                     line: li,
-                    start: m.start(),
-                    end: m.end(),
+                    start: m.start,
+                    end: m.end,
                 },
             });
         }
@@ -1032,6 +1032,23 @@ fn source_lines(
             text: redacted[i].clone(),
         })
         .collect()
+}
+
+/// Where a signal's regex matched: its group `at` when it has one (a pattern that must
+/// look at the character before the evidence, such as a status code not preceded by
+/// `:` as a line number is, underlines only the evidence), else the whole match.
+fn evidence_match(re: &regex_automata::meta::Regex, line: &[u8]) -> Option<regex_automata::Span> {
+    let at = re
+        .group_info()
+        .to_index(regex_automata::PatternID::ZERO, "at");
+    match at {
+        Some(group) => {
+            let mut caps = re.create_captures();
+            re.captures(line, &mut caps);
+            caps.get_group(group)
+        }
+        None => re.find(line).map(|m| m.span()),
+    }
 }
 
 #[cfg(test)]

@@ -177,3 +177,25 @@ fn an_error_code_read_into_an_observation_is_not_counted_twice() {
         }
     }
 }
+
+#[test]
+fn a_line_number_or_a_logging_millisecond_is_not_a_status_code() {
+    // The stack frames' line numbers (407: proxy authentication, 429: throttling) and
+    // Python logging's milliseconds are not HTTP statuses; the message names the cause.
+    let java = "com.amazonaws.AmazonClientException: EC2 Instance Metadata Service is disabled\n\
+        \tat com.amazonaws.internal.EC2ResourceFetcher.readResource(EC2ResourceFetcher.java:66)\n\
+        \tat com.amazonaws.util.EC2MetadataUtils.getItems(EC2MetadataUtils.java:407)\n\
+        \tat com.amazonaws.util.EC2MetadataUtils.getData(EC2MetadataUtils.java:429)\n";
+    assert_eq!(scenarios(java), ["imds-disabled"]);
+    let python = "2026-11-23 08:30:02,429 botocore.utils [DEBUG] Metadata service returned 404 for iam/security-credentials/: no role attached\n";
+    assert_ne!(
+        scenarios(python).first().map(String::as_str),
+        Some("imds-throttled")
+    );
+    // A status written as JSON still counts.
+    let json = r#"{"message":"instance metadata request failed","statusCode":429}"#;
+    assert_eq!(
+        scenarios(json).first().map(String::as_str),
+        Some("imds-throttled")
+    );
+}
