@@ -494,6 +494,7 @@ fn the_guard_refuses_the_default_endpoint_without_probing() {
         r.stderr()
     );
     assert!(r.stdout().is_empty(), "{}", r.stdout());
+    // The refusal names the address it would not probe: text in the error, never a target.
     assert!(r.stderr().contains("169.254.169.254"), "{}", r.stderr());
     assert!(
         r.stderr().contains("AUTHDOCTOR_TEST_GUARD"),
