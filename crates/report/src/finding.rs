@@ -103,6 +103,27 @@ pub fn human_findings<'a>(
     Redacted::keeping_style(&out)
 }
 
+/// The human view of a command that prints its own part first (decode's message,
+/// simulate's decision) and then its findings, a blank line between them.
+pub fn human_after(own: &Redacted, findings: &[Finding], options: &Options) -> Redacted {
+    if findings.is_empty() {
+        return own.clone();
+    }
+    let mut out = format!("{}\n\n", own.trim_end_matches('\n'));
+    out.push_str(&human_findings(findings, options));
+    Redacted::keeping_style(&out)
+}
+
+/// The Markdown view of the same: the own part as a text block, then the findings.
+pub fn markdown_after(own: &Redacted, findings: &[Finding], options: &Options) -> Redacted {
+    let mut out = format!("```text\n{}\n```\n", own.trim_end_matches('\n'));
+    if !findings.is_empty() {
+        out.push('\n');
+        out.push_str(&markdown_findings(findings, options));
+    }
+    Redacted::from_string(out)
+}
+
 /// The longest fact value the human view prints whole; longer ones (an encoded
 /// authorization message) are shortened, the JSON view keeps them. ARNs stay whole:
 /// they are copied into commands.

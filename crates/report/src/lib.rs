@@ -32,7 +32,9 @@ pub use authdoctor_redact::Redacted;
 use serde::Serialize;
 
 pub use envelope::{DocumentLines, Layout, VERSION, document, document_line, document_of_input};
-pub use finding::{human_finding, human_findings, markdown_finding, markdown_findings};
+pub use finding::{
+    human_after, human_finding, human_findings, markdown_after, markdown_finding, markdown_findings,
+};
 pub use text::wrap;
 
 /// How to render.

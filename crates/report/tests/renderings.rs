@@ -81,3 +81,33 @@ fn knowledge_base_text_survives_redaction() {
         damaged.join("\n")
     );
 }
+
+/// decode and simulate print their own part, then their findings: one blank line between
+/// in the human view whatever the own part ends with, a closed text block in Markdown,
+/// and the own part alone, unchanged, when there is no finding.
+#[test]
+fn own_part_then_findings() {
+    let options = authdoctor_report::Options::default();
+    let scenario = &knowledge_base().scenarios()[0];
+    let report = authdoctor_explain::explain_text(&scenario.examples[0].log);
+    let findings: Vec<_> = report.findings().cloned().collect();
+    assert!(
+        !findings.is_empty(),
+        "{} example gave no finding",
+        scenario.id
+    );
+    let title = &findings[0].title;
+    for own in ["denied: s3:GetObject\n", "denied: s3:GetObject\n\n\n"] {
+        let own = authdoctor_report::Redacted::new(own);
+        let human = authdoctor_report::human_after(&own, &findings, &options);
+        assert!(human.starts_with("denied: s3:GetObject\n\n"), "{human}");
+        assert!(!human.starts_with("denied: s3:GetObject\n\n\n"), "{human}");
+        assert!(human.contains(title.as_str()), "{human}");
+        let markdown = authdoctor_report::markdown_after(&own, &findings, &options);
+        assert!(
+            markdown.starts_with("```text\ndenied: s3:GetObject\n```\n\n## `"),
+            "{markdown}"
+        );
+        assert_eq!(authdoctor_report::human_after(&own, &[], &options), own);
+    }
+}

@@ -201,31 +201,14 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             let doc = authdoctor_documents::decode::document(&decoded, &findings);
             writeln!(stdout, "{doc}")?;
         }
-        Format::Human => {
-            // The decoded part ends with a blank line.
-            write!(stdout, "{}", human(&decoded, findings.first()))?;
-            if !findings.is_empty() {
-                write!(
-                    stdout,
-                    "{}",
-                    authdoctor_report::human_findings(&findings, &options)
-                )?;
-            }
-        }
-        Format::Markdown => {
-            write!(
-                stdout,
-                "```text\n{}```\n",
-                human(&decoded, findings.first())
-            )?;
-            if !findings.is_empty() {
-                writeln!(stdout)?;
-                write!(
-                    stdout,
-                    "{}",
-                    authdoctor_report::markdown_findings(&findings, &options)
-                )?;
-            }
+        Format::Human | Format::Markdown => {
+            let own = human(&decoded, findings.first());
+            let report = if output.format == Format::Human {
+                authdoctor_report::human_after(&own, &findings, &options)
+            } else {
+                authdoctor_report::markdown_after(&own, &findings, &options)
+            };
+            write!(stdout, "{report}")?;
         }
     }
     Ok(if decoded.allowed {

@@ -277,32 +277,14 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
             let body = body(loaded.name.as_deref(), &ex, advice.as_ref(), &findings);
             writeln!(stdout, "{}", json_text(&body))?;
         }
-        Format::Human => {
-            write!(
-                stdout,
-                "{}",
-                human(&loaded, &ex, advice.as_ref(), output, !findings.is_empty())
-            )?;
-            if !findings.is_empty() {
-                writeln!(stdout)?;
-                write!(
-                    stdout,
-                    "{}",
-                    authdoctor_report::human_findings(&findings, &options)
-                )?;
-            }
-        }
-        Format::Markdown => {
-            let text = human(&loaded, &ex, advice.as_ref(), output, !findings.is_empty());
-            writeln!(stdout, "```text\n{text}```")?;
-            if !findings.is_empty() {
-                writeln!(stdout)?;
-                write!(
-                    stdout,
-                    "{}",
-                    authdoctor_report::markdown_findings(&findings, &options)
-                )?;
-            }
+        Format::Human | Format::Markdown => {
+            let own = human(&loaded, &ex, advice.as_ref(), output, !findings.is_empty());
+            let report = if output.format == Format::Human {
+                authdoctor_report::human_after(&own, &findings, &options)
+            } else {
+                authdoctor_report::markdown_after(&own, &findings, &options)
+            };
+            write!(stdout, "{report}")?;
         }
     }
     Ok(if ex.decision == Decision::Allow {
