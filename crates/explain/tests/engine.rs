@@ -199,3 +199,65 @@ fn a_line_number_or_a_logging_millisecond_is_not_a_status_code() {
         Some("imds-throttled")
     );
 }
+
+/// An explicit deny whose policy type the message does not name is not pinned on one
+/// layer: the finding lists the layers that can deny (a resource policy only for
+/// services whose resources carry one), except for the well-known guard on creating
+/// roles without the required permissions boundary.
+#[test]
+fn an_explicit_deny_of_an_unnamed_layer_lists_the_layers() {
+    let deny = |action: &str, resource: &str| {
+        format!(
+            "An error occurred (AccessDenied) when calling the {} operation: User: arn:aws:sts::111122223333:assumed-role/deploy/ci is not authorized to perform: {action} on resource: {resource} with an explicit deny",
+            action.split(':').nth(1).unwrap_or(action)
+        )
+    };
+    let lead_and_candidates = |text: &str| {
+        let report = explain_text(text);
+        let finding = report.findings().next().expect("a finding").clone();
+        let candidates: Vec<String> = finding
+            .candidates
+            .iter()
+            .map(|c| c.scenario.clone())
+            .collect();
+        (finding.scenario, candidates)
+    };
+
+    let (lead, candidates) = lead_and_candidates(&deny(
+        "ec2:DescribeInstances",
+        "arn:aws:ec2:us-east-1:111122223333:instance/*",
+    ));
+    assert_eq!(lead, "unknown");
+    for layer in [
+        "access-denied-scp",
+        "access-denied-boundary",
+        "access-denied-missing-allow",
+    ] {
+        assert!(
+            candidates.contains(&layer.to_owned()),
+            "{layer} not in {candidates:?}"
+        );
+    }
+    assert!(
+        !candidates.contains(&"access-denied-resource-policy".to_owned()),
+        "{candidates:?}"
+    );
+
+    let (lead, candidates) =
+        lead_and_candidates(&deny("s3:PutObject", "\"arn:aws:s3:::reports/2026/a.csv\""));
+    assert_eq!(lead, "unknown");
+    assert!(
+        candidates.contains(&"access-denied-resource-policy".to_owned()),
+        "{candidates:?}"
+    );
+
+    let (lead, candidates) = lead_and_candidates(&deny(
+        "iam:CreateRole",
+        "arn:aws:iam::111122223333:role/app-fn",
+    ));
+    assert_eq!(lead, "access-denied-boundary");
+    assert!(
+        candidates.contains(&"access-denied-scp".to_owned()),
+        "{candidates:?}"
+    );
+}
