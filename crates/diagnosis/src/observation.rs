@@ -349,6 +349,26 @@ impl Serialize for Outcome {
 }
 
 impl Observation {
+    /// Whether the client got role credentials here: a 200 answer to the role's
+    /// credentials document (not the listing of role names) or to the container
+    /// credential endpoint.
+    pub fn delivers_credentials(&self) -> bool {
+        let Observation::ImdsExchange {
+            method: Method::Get,
+            path,
+            outcome: Outcome::Status(200),
+            ..
+        } = self
+        else {
+            return false;
+        };
+        match ImdsPath::classify(path) {
+            ImdsPath::Credentials => !path.trim_end().ends_with('/'),
+            ImdsPath::Container => true,
+            _ => false,
+        }
+    }
+
     /// Whether `rule` (from a scenario file) matches this observation.
     pub fn matches(&self, rule: &ObservationRule) -> bool {
         let any = |list: &[String], f: &dyn Fn(&str) -> bool| {
@@ -563,6 +583,30 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_delivered_by_a_200_on_the_role_document_only() {
+        let exchange = |method, path: &str, status| Observation::ImdsExchange {
+            method,
+            path: path.to_owned(),
+            outcome: Outcome::Status(status),
+            after_ms: None,
+        };
+        let role = "/latest/meta-data/iam/security-credentials/app-role";
+        assert!(exchange(Method::Get, role, 200).delivers_credentials());
+        assert!(exchange(Method::Get, "/v2/credentials/1f2e3d", 200).delivers_credentials());
+        assert!(!exchange(Method::Get, role, 404).delivers_credentials());
+        assert!(
+            !exchange(
+                Method::Get,
+                "/latest/meta-data/iam/security-credentials/",
+                200
+            )
+            .delivers_credentials()
+        );
+        assert!(!exchange(Method::Put, "/latest/api/token", 200).delivers_credentials());
+        assert!(!exchange(Method::Get, "", 200).delivers_credentials());
+    }
 
     #[test]
     fn a_refusal_of_unknown_kind_meets_only_rules_for_either_kind() {

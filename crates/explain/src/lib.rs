@@ -93,8 +93,9 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     let mut date_window_ends = 0usize;
     loop {
         let block_open = !block.is_empty();
+        let awaits_answer = collector.reader.awaits_answer();
         let mut interesting = false;
-        let mut answer_date = false;
+        let mut answer_line = false;
         let scanned = reader.next_line_if(|bytes| {
             interesting = if has_controls(bytes) {
                 let text = String::from_utf8_lossy(bytes);
@@ -107,9 +108,13 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             if readers::names_signing_time(bytes) {
                 date_window_ends = lines + readers::DUMP_LINES;
             } else if lines < date_window_ends && readers::names_a_date(bytes) {
-                answer_date = true;
+                answer_line = true;
             }
-            interesting || answer_date || block_open
+            // The answer to a dumped request, however far the dump put it.
+            if awaits_answer && readers::may_be_status_line(bytes) {
+                answer_line = true;
+            }
+            interesting || answer_line || block_open
         })?;
         let line = match scanned {
             None => break,
@@ -122,7 +127,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
         lines = line.number;
         // Counter-evidence and faint context join an open block but do not start one.
         let interesting =
-            answer_date || (interesting && (!block.is_empty() || index.opens_block(&line.text)));
+            answer_line || (interesting && (!block.is_empty() || index.opens_block(&line.text)));
         if interesting {
             // The block is still open only while the gap since its last interesting
             // line is within bounds (checked below as gap lines arrive).
@@ -423,11 +428,12 @@ impl Collector {
             .filter(|&i| i != winner)
             .filter(|&i| {
                 let f = &self.found[i].finding;
+                // A rival the story's observations do not back at all (a guess from
+                // the words of a message) yields too.
                 ScenarioId::parse(&f.scenario).is_some_and(|id| {
                     is_cause(id)
                         && kb.scenario(id).category == kb.scenario(best.scenario).category
                         && story_score(id) < best.score
-                        && scored.iter().any(|s| s.scenario == id)
                 }) && in_story(f)
             })
             .collect();
@@ -440,6 +446,7 @@ impl Collector {
 
     fn finish(mut self, lines: usize) -> Report {
         self.judge_stories();
+        self.drop_recovered();
         let absorbed = std::mem::take(&mut self.absorbed);
         let mut index = 0;
         self.found.retain(|_| {
@@ -455,6 +462,45 @@ impl Collector {
             observations: self.observations,
             lines,
             dropped: self.dropped,
+        }
+    }
+}
+
+impl Collector {
+    /// A story whose client got role credentials after all (the IMDSv1 fallback after
+    /// a refused token request, a retry after a timeout) did not fail at the metadata
+    /// service: its findings about it, and the unknown ones, before that answer are not
+    /// reported.
+    fn drop_recovered(&mut self) {
+        let delivered: Vec<usize> = self
+            .observations
+            .iter()
+            .filter(|o| o.observation.delivers_credentials())
+            .map(|o| o.line)
+            .collect();
+        if delivered.is_empty() {
+            return;
+        }
+        let kb = knowledge_base();
+        for (i, explained) in self.found.iter().enumerate() {
+            let finding = &explained.finding;
+            let about_the_service = match ScenarioId::parse(&finding.scenario) {
+                Some(id) => kb.scenario(id).category == authdoctor_kb::Category::Imds,
+                None => finding.scenario == authdoctor_kb::UNKNOWN,
+            };
+            let last = finding
+                .evidence
+                .iter()
+                .filter_map(|e| e.as_text().map(|t| t.line))
+                .max();
+            let recovered = last.is_some_and(|last| {
+                delivered
+                    .iter()
+                    .any(|&at| at > last && at - last <= STORY_GAP)
+            });
+            if about_the_service && recovered {
+                self.absorbed.insert(i);
+            }
         }
     }
 }
@@ -514,9 +560,15 @@ fn take_facts_and_lines(
 fn fold_rival(winner: &mut Explained, rival: Explained, story_score: impl Fn(ScenarioId) -> f64) {
     let finding = &mut winner.finding;
     finding.confidence = finding.confidence.max(rival.finding.confidence);
+    let rival_id = ScenarioId::parse(&rival.finding.scenario);
+    // A rival the story's observations back stays as context; one guessed from the
+    // words of a message only hands over the symptoms it had absorbed: its own clues
+    // would read as evidence of the winner.
+    let backed = rival_id.is_some_and(|id| story_score(id) > 0.0);
     for e in rival.finding.evidence {
         if let authdoctor_kb::Evidence::Text(mut t) = e
             && finding.evidence.len() < 2 * MAX_EVIDENCE
+            && (backed || t.role == Role::Symptom)
         {
             if t.role == Role::Cause {
                 t.role = Role::Context;
@@ -524,12 +576,17 @@ fn fold_rival(winner: &mut Explained, rival: Explained, story_score: impl Fn(Sce
             finding.evidence.push(t.into());
         }
     }
-    if let Some(id) = ScenarioId::parse(&rival.finding.scenario)
+    if let Some(id) = rival_id
         && !finding.candidates.iter().any(|c| c.scenario == id.as_str())
     {
+        let confidence = if backed {
+            story_score(id)
+        } else {
+            rival.finding.confidence
+        };
         finding.candidates.push(authdoctor_kb::Candidate {
             scenario: id.as_str().to_owned(),
-            confidence: round(story_score(id)),
+            confidence: round(confidence),
         });
     }
     finding
@@ -838,13 +895,15 @@ fn analyse_block(
 
     // A subject marker counts next to a word of failure: on its line or the next (an
     // error's second line). Anywhere in the block would take a debug log's settings
-    // (`read_timeout=…`) for a failure.
+    // (`read_timeout=…`) for a failure; so would a debug or trace line, where a run
+    // that worked logs what its provider chain skipped.
     subject_markers.retain(|span| {
-        cleaned
-            .iter()
-            .skip(span.line)
-            .take(2)
-            .any(|l| markers::tells_failure(l))
+        !markers::is_trace_line(cleaned[span.line])
+            && cleaned
+                .iter()
+                .skip(span.line)
+                .take(2)
+                .any(|l| markers::tells_failure(l) && !markers::is_trace_line(l))
     });
     markers.append(&mut subject_markers);
     if outcome.explained.is_empty() && !markers.is_empty() {

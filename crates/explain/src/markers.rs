@@ -105,3 +105,39 @@ pub fn tells_failure(line: &str) -> bool {
     let lower = line.to_ascii_lowercase();
     FAILURE_WORDS.iter().any(|w| lower.contains(w))
 }
+
+/// Whether a logger wrote the line at debug or trace level, or it is the JavaScript
+/// SDK's trace of its provider chain (`@aws-sdk/credential-provider-env - fromEnv`, and
+/// `@smithy/property-provider -> …` for a provider that had nothing and passed on).
+/// A run that worked logs its settings (`timeout=…`) and what its chain skipped
+/// (`Unable to find environment variable credentials`) at that level: those words are
+/// not a failure.
+pub fn is_trace_line(line: &str) -> bool {
+    const LEVELS: [&str; 2] = ["DEBUG", "TRACE"];
+    let bytes = line.as_bytes();
+    let level_word = LEVELS.iter().any(|level| {
+        line.match_indices(level).any(|(at, word)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(at + word.len()).copied();
+            !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+    });
+    if level_word {
+        return true;
+    }
+    let lower = line.to_ascii_lowercase();
+    [
+        "level=debug",
+        "level=trace",
+        "\"level\":\"debug\"",
+        "\"level\":\"trace\"",
+    ]
+    .iter()
+    .any(|l| lower.contains(l))
+        || line.contains("/property-provider -> ")
+        || (line
+            .trim_start()
+            .starts_with("@aws-sdk/credential-provider-")
+            && line.contains(" - "))
+}

@@ -36,6 +36,11 @@ pub const IMDS_NEEDLES: &[&str] = &[
 /// time, or the `Date` of an answer (its value ends in GMT).
 pub const CLOCK_NEEDLES: &[&str] = &["x-amz-date", "$metadata"];
 
+/// Whether a line may be the status line of an HTTP answer (`HTTP/1.1 200 OK`).
+pub fn may_be_status_line(line: &[u8]) -> bool {
+    memchr::memmem::find(line, b"HTTP/").is_some()
+}
+
 /// Whether a line may hold a request's signing time.
 pub fn names_signing_time(line: &[u8]) -> bool {
     contains_ignore_case(line, b"x-amz-date")
@@ -87,6 +92,8 @@ struct Patterns {
     api_error: Regex,
     request_line: Regex,
     response_line: Regex,
+    /// The `statusCode` property of a printed JS error object.
+    js_status_code: Regex,
     clock: Regex,
     signed_at: Regex,
     server_date: Regex,
@@ -141,6 +148,7 @@ fn patterns() -> &'static Patterns {
             request_line: re(
                 r"^\s*(?:> )?(PUT|GET) (/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/[!-~]*|/api/token) HTTP/\d(?:\.\d)?\s*$",
             ),
+            js_status_code: re(r"^\s*statusCode: ([1-5]\d\d),?\s*$"),
             response_line: re(r"^\s*(?:< )?HTTP/\d(?:\.\d)? ([1-5]\d\d)\b"),
             clock: re(r"\b([0-2]\d):([0-5]\d):([0-5]\d)(?:[.,](\d{1,6}))?\b"),
             // A request's signing time: a header dump (`X-Amz-Date: …`), botocore's
@@ -307,6 +315,9 @@ pub struct ReaderState {
     /// The JS SDK v3's instance metadata provider at work; `true` once it logged that
     /// its token request failed.
     js_imds: Option<Pending<bool>>,
+    /// The JS SDK's `Error response received from instance metadata service`, until
+    /// the error object prints its `statusCode`.
+    js_error_status: Option<Pending<i64>>,
     /// The program timestamps its own lines: a log collector's time (journald's,
     /// to the second) is then no clock for its events.
     program_clock: bool,
@@ -324,6 +335,13 @@ struct Pending<T> {
 pub const DUMP_LINES: usize = 40;
 
 impl ReaderState {
+    /// Whether a dumped request waits for its answer: the answer's status line then
+    /// matters wherever it falls, even where no other line around it names the
+    /// metadata service.
+    pub fn awaits_answer(&self) -> bool {
+        self.open.is_some()
+    }
+
     /// Whether something read earlier waits for a later block: a dumped request for its
     /// answer, a signing time for its server time, a clock offset for its error.
     pub fn is_open(&self) -> bool {
@@ -333,6 +351,7 @@ impl ReaderState {
             || self.js_metadata.is_some()
             || self.clock_within.is_some()
             || self.js_imds.is_some()
+            || self.js_error_status.is_some()
     }
 
     fn age(&mut self) {
@@ -341,6 +360,7 @@ impl ReaderState {
             &mut self.clock,
             &mut self.js_metadata,
             &mut self.clock_within,
+            &mut self.js_error_status,
         ] {
             match pending {
                 Some(p) if p.lines_left > 1 => p.lines_left -= 1,
@@ -381,11 +401,44 @@ const JS_IMDS_START: &str = "remoteProvider::fromInstanceMetadata";
 const JS_FALLBACK: &str = "using v1 fallback";
 const JS_INVALID: &str = "Invalid response received from instance metadata service";
 const JS_CHAIN_FAILED: &str = "Could not load credentials from any providers";
+/// Any answer of the metadata service that is not a 2xx, in the JS SDK v3's words; the
+/// error object printed after it carries the status (`statusCode: 404,`).
+const JS_ERROR_RESPONSE: &str = "Error response received from instance metadata service";
+/// How far below its message a printed error object may hold its `statusCode`: the
+/// stack trace comes first.
+const JS_ERROR_OBJECT_LINES: usize = 30;
 /// The path the JS provider reads the role's credentials from.
 const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 
 fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
     let span_of = |needle: &str| line.find(needle).map(|at| (at, at + needle.len()));
+    if line.contains(JS_ERROR_RESPONSE) {
+        state.js_error_status = Some(Pending {
+            value: 0,
+            lines_left: JS_ERROR_OBJECT_LINES,
+        });
+    } else if state.js_error_status.is_some()
+        && let Some(c) = patterns().js_status_code.captures(line)
+        && let (Some(m), Some(code)) = (c.get(1), c.get(1).and_then(|m| m.as_str().parse().ok()))
+    {
+        state.js_error_status = None;
+        // The provider falls back to IMDSv1 when its token request fails for any reason
+        // but a 400, so an error status that reaches the user answered the token
+        // request only when it is a 400.
+        let (method, path) = if code == 400 {
+            (Method::Put, "/latest/api/token")
+        } else {
+            (Method::Get, CREDENTIALS_PATH)
+        };
+        return Some(Seen::exchange(
+            method,
+            path.to_owned(),
+            Outcome::Status(code),
+            li,
+            m.start(),
+            m.end(),
+        ));
+    }
     if line.contains(JS_IMDS_START) {
         state.js_imds = Some(Pending {
             value: false,
@@ -836,7 +889,26 @@ mod tests {
         let got = one(
             "CredentialsProviderError: Error response received from instance metadata service\n    at ...\n  statusCode: 401,",
         );
-        assert_eq!(got, ["GET (metadata service) → status-401"]);
+        // The JS SDK v3 falls back to IMDSv1 when its token request fails with
+        // anything but a 400: an error status it reports answered the credentials
+        // request, however long the stack trace before the status.
+        assert_eq!(
+            got,
+            ["GET /latest/meta-data/iam/security-credentials/ → status-401"]
+        );
+        let trace = "    at ClientRequest.emit (node:events:513:28)\n".repeat(12);
+        assert_eq!(
+            one(&format!(
+                "ProviderError: Error response received from instance metadata service\n{trace}  tryNextLink: true,\n  statusCode: 404,"
+            )),
+            ["GET /latest/meta-data/iam/security-credentials/ → status-404"]
+        );
+        assert_eq!(
+            one(&format!(
+                "ProviderError: Error response received from instance metadata service\n{trace}  statusCode: 400,"
+            )),
+            ["PUT /latest/api/token → status-400"]
+        );
     }
 
     #[test]

@@ -261,3 +261,52 @@ fn an_explicit_deny_of_an_unnamed_layer_lists_the_layers() {
         "{candidates:?}"
     );
 }
+
+/// A story that ends with the role's credentials delivered did not fail at the metadata
+/// service: the refused token request before the IMDSv1 fallback is no finding. The
+/// same story cut before the answer is one.
+#[test]
+fn a_story_that_got_credentials_after_all_is_no_failure() {
+    let refused = "2026/12/04 16:23:12 DEBUG: Request ec2metadata/GetToken Details:\n\
+                   PUT /latest/api/token HTTP/1.1\n\
+                   Host: 169.254.169.254\n\
+                   \n\
+                   2026/12/04 16:23:12 DEBUG: Response ec2metadata/GetToken Details:\n\
+                   HTTP/1.1 403 Forbidden\n\
+                   Server: EC2ws\n";
+    let fallback = "\n2026/12/04 16:23:12 DEBUG: Request ec2metadata/GetMetadata Details:\n\
+                    GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1\n\
+                    Host: 169.254.169.254\n\
+                    User-Agent: aws-sdk-go/1.44.133\n\
+                    Accept-Encoding: gzip\n\
+                    \n\
+                    \n\
+                    -----------------------------------------------------\n\
+                    2026/12/04 16:23:12 DEBUG: Response ec2metadata/GetMetadata Details:\n\
+                    ---[ RESPONSE ]--------------------------------------\n\
+                    HTTP/1.1 200 OK\n\
+                    Content-Length: 479\n";
+    assert!(
+        !scenarios(refused).is_empty(),
+        "a refused token request alone should be a finding"
+    );
+    let recovered = format!("{refused}{fallback}");
+    assert_eq!(scenarios(&recovered), Vec::<String>::new());
+    // The listing of role names is not the credentials.
+    let listing = recovered.replace("security-credentials/app-role", "security-credentials/");
+    assert!(!scenarios(&listing).is_empty());
+}
+
+/// What a provider chain skipped, logged at debug level, is not an error: a run that
+/// found credentials later says `Unable to find environment variable credentials` on
+/// its way. The same words outside a debug line are.
+#[test]
+fn a_chain_skipping_a_provider_at_debug_level_is_no_error() {
+    let skipped = "@aws-sdk/credential-provider-node - defaultProvider::fromEnv\n\
+                   @aws-sdk/credential-provider-env - fromEnv\n\
+                   @smithy/property-provider -> Unable to find environment variable credentials.\n\
+                   2026-12-04T16:24:13.465816Z DEBUG aws_config::meta::credentials::chain: provider in chain did not provide credentials provider=Environment\n";
+    assert_eq!(scenarios(skipped), Vec::<String>::new());
+    let failed = "app error: unable to load credentials for the upload job\n";
+    assert_eq!(scenarios(failed), ["unknown"]);
+}

@@ -168,23 +168,38 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
     let snippets: Vec<Snippet<'_, annotate_snippets::Annotation<'_>>> = lines
         .iter()
         .map(|line| {
-            let annotations = finding
+            // Spans that overlap and say the same (two needles of one phrase) are
+            // underlined once, as their union.
+            let mut on_line: Vec<(usize, usize, &TextEvidence)> = Vec::new();
+            for e in finding
                 .evidence
                 .iter()
                 .filter_map(|e| e.as_text())
                 .filter(|e| e.line == line.number)
-                .filter_map(|e| {
-                    let start_char = e.column.checked_sub(1 + line.char_offset)?;
-                    let start = char_to_byte(&line.text, start_char)?;
-                    let end = char_to_byte(&line.text, start_char + e.length)?;
-                    // The cause is underlined as primary; what the client finally
-                    // reported because of it, as secondary.
-                    let kind = match e.role {
-                        Role::Symptom => AnnotationKind::Context,
-                        Role::Cause | Role::Context => AnnotationKind::Primary,
-                    };
-                    Some(kind.span(start..end).label(role_label(e)))
-                });
+            {
+                let (from, to) = (e.column, e.column + e.length);
+                match on_line.iter_mut().find(|(f, t, o)| {
+                    *f < to && from < *t && o.role == e.role && o.label == e.label
+                }) {
+                    Some(merged) => {
+                        merged.0 = merged.0.min(from);
+                        merged.1 = merged.1.max(to);
+                    }
+                    None => on_line.push((from, to, e)),
+                }
+            }
+            let annotations = on_line.into_iter().filter_map(|(from, to, e)| {
+                let start_char = from.checked_sub(1 + line.char_offset)?;
+                let start = char_to_byte(&line.text, start_char)?;
+                let end = char_to_byte(&line.text, start_char + (to - from))?;
+                // The cause is underlined as primary; what the client finally
+                // reported because of it, as secondary.
+                let kind = match e.role {
+                    Role::Symptom => AnnotationKind::Context,
+                    Role::Cause | Role::Context => AnnotationKind::Primary,
+                };
+                Some(kind.span(start..end).label(role_label(e)))
+            });
             let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
             // A piece of a long line: the renderer would count columns from the piece's
             // start, so the location is written below from the evidence itself.
