@@ -30,6 +30,8 @@ pub const IMDS_NEEDLES: &[&str] = &[
     "ec2metadata",
     "metadata endpoint",
     "frominstancemetadata",
+    // The Rust SDK's IMDS client, in the `Debug` form of its errors.
+    "failedtoloadtoken",
 ];
 
 /// Lines holding one of these may carry half of a clock reading: a request's signing
@@ -115,7 +117,7 @@ fn patterns() -> &'static Patterns {
         };
         Patterns {
             imds: re(
-                r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|ec2 ?metadata|metadata endpoint",
+                r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|ec2 ?metadata|metadata endpoint|FailedToLoadToken",
             ),
             path: re(
                 r"/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[A-Za-z0-9_.@+=,-]+)*/?|dynamic(?:/[A-Za-z0-9_.-]+)*)|/api/token|/v[12]/credentials",
@@ -127,16 +129,16 @@ fn patterns() -> &'static Patterns {
                 r"\b([45]\d\d):? (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Proxy Authentication Required|Bad Gateway|Gateway Time-?out|Service Unavailable|Method Not Allowed|Bad Request)",
             ),
             connect_timeout: re(
-                r"(?i)connect(?:ion)?[ _-]?time[ _-]?d?[ _-]?out|ConnectTimeout|connect timed out|dial tcp [!-~]+: i/o timeout|\bETIMEDOUT\b|timeout while connecting|connection timed out",
+                r"(?i)connect(?:ion)?[ _-]?time[ _-]?d?[ _-]?out|ConnectTimeout|connect timed out|dial tcp [!-~]+: i/o timeout|\bETIMEDOUT\b|timeout while connecting|connection timed out|TimeoutError \{ operation: \x22connect\x22",
             ),
             read_timeout: re(
                 r"(?i)read[ _-]?time[ _-]?d?[ _-]?out|read timed out|timed out reading|awaiting (?:response )?headers|with 0 bytes received|socket hang up|response timeout|HTTP read timeout|\bESOCKETTIMEDOUT\b",
             ),
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
-            refused: re(r"(?i)connection refused|\bECONNREFUSED\b|actively refused"),
+            refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
             unreachable: re(
-                r"(?i)no route to host|network is unreachable|\bE(?:HOST|NET)UNREACH\b|host is unreachable",
+                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|host ?is ?unreachable|\b(?:Host|Network)Unreachable\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
@@ -754,7 +756,10 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                     .find(line)
                     .map(|m| m.as_str().trim_end_matches(['.', ',', ':']).to_owned())
                     .unwrap_or_default();
-                let method = if p.put.is_match(line) || path.contains("api/token") {
+                let method = if p.put.is_match(line)
+                    || path.contains("api/token")
+                    || line.contains("FailedToLoadToken")
+                {
                     Method::Put
                 } else {
                     Method::Get
@@ -908,6 +913,22 @@ mod tests {
                 "ProviderError: Error response received from instance metadata service\n{trace}  statusCode: 400,"
             )),
             ["PUT /latest/api/token → status-400"]
+        );
+    }
+
+    #[test]
+    fn the_rust_sdks_debug_dump_of_a_token_failure() {
+        assert_eq!(
+            one(
+                r#"creds: Err(ProviderError(ConstructionFailure(FailedToLoadToken(DispatchFailure(ConnectorError { err: hyper::Error(Connect, TimeoutError { operation: "connect", duration: 1s, cause: TimedOutError }), kind: Timeout })))))"#
+            ),
+            ["PUT (metadata service) → connect-timeout"]
+        );
+        assert_eq!(
+            one(
+                r#"Err(FailedToLoadToken(DispatchFailure(ConnectorError { kind: Io, source: hyper::Error(Connect, ConnectError("tcp connect error", Os { code: 113, kind: HostUnreachable, message: "No route to host" })) })))"#
+            ),
+            ["PUT (metadata service) → unreachable"]
         );
     }
 
