@@ -35,7 +35,15 @@ pub fn explain_input(mut reader: impl Read, origin: &str) -> io::Result<Report> 
                 "resource".to_owned(),
                 authdoctor_redact::clean(&decoded.resource).into_owned(),
             );
-            Finding::unknown(Vec::new(), facts, 0.6)
+            let mut unknown = Finding::unknown(Vec::new(), facts, 0.6);
+            // The layers that could hold such a Deny are the knowledge base's to name:
+            // the engine's reading of the same text lists them as candidates.
+            if let Some(read) = authdoctor_explain::explain_text(text).findings().next() {
+                unknown.candidates = read.candidates.clone();
+                unknown.separated_by = read.separated_by.clone();
+                unknown.notes = read.notes.clone();
+            }
+            unknown
         });
         finding.notes.push(format!(
             "`{origin}` is a decoded authorization message: `authdoctor decode` shows the matched statements and context keys in full."

@@ -1029,14 +1029,15 @@ fn set_alternatives(
     if close.is_empty() {
         return;
     }
-    let mut note = format!(
-        "The text alone cannot rule out: {}. Run `authdoctor check` on the affected host to tell them apart",
-        close.join(", ")
-    );
+    let mut note = format!("The text alone cannot rule out: {}.", close.join(", "));
+    // Only checks tell them apart on the host; without one, naming `check` would send
+    // the reader to a probe that cannot answer.
     if !finding.separated_by.is_empty() {
-        note.push_str(&format!(" (checks {})", finding.separated_by.join(", ")));
+        note.push_str(&format!(
+            " Run `authdoctor check` on the affected host to tell them apart (checks {}).",
+            finding.separated_by.join(", ")
+        ));
     }
-    note.push('.');
     finding.notes.push(note);
 }
 

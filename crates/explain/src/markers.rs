@@ -52,6 +52,8 @@ pub const AUTH_MARKERS: &[Marker] = &[
     exact("CredentialsLoadingError"),
     exact("InvalidGrantException"),
     exact("InvalidIdentityToken"),
+    // A decoded authorization message.
+    exact("explicitDeny"),
     any_case("not authorized to perform"),
     any_case("is not authorized"),
     any_case("security token"),
