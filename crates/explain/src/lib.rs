@@ -164,7 +164,13 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
 /// A line of a pretty-printed JSON object or XML document: `"key": value,`, a lone
 /// brace or bracket, or `<Element>…</Element>`.
 fn is_record_line(text: &str) -> bool {
-    let t = text.trim();
+    // Numbered as `cat -n` and editors' copies print lines.
+    let t = text.trim_start();
+    let t = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(digits) if digits > 0 && t[digits..].starts_with([' ', '\t']) => &t[digits..],
+        _ => t,
+    };
+    let t = t.trim();
     if t.is_empty() {
         return false;
     }

@@ -126,7 +126,7 @@ fn patterns() -> &'static Patterns {
                 r#"(?i)(?:status[ _]?code(?: of)?|statuscode|httpstatuscode|http status|status|response code|returned|received|got)\\?["']?\s*[:=]?\s*\\?["']?([345]\d\d)\b|HTTP/\d(?:\.\d)?\\?"?\s+([2345]\d\d)\b"#,
             ),
             status_phrase: re(
-                r"\b([45]\d\d):? (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Proxy Authentication Required|Bad Gateway|Gateway Time-?out|Service Unavailable|Method Not Allowed|Bad Request)",
+                r"\b([45]\d\d)(?::| -)? (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Proxy Authentication Required|Bad Gateway|Gateway Time-?out|Service Unavailable|Method Not Allowed|Bad Request)",
             ),
             connect_timeout: re(
                 r"(?i)connect(?:ion)?[ _-]?time[ _-]?d?[ _-]?out|ConnectTimeout|connect timed out|dial tcp [!-~]+: i/o timeout|\bETIMEDOUT\b|timeout while connecting|connection timed out|TimeoutError \{ operation: \x22connect\x22",
@@ -619,6 +619,18 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         };
     // The last metadata request seen without an outcome: (line, method, path).
     let mut pending: Option<(usize, Method, String)> = None;
+    // Lines of markup before each line: an error page printed after a request (IMDS's
+    // XHTML page: its title holds the status) does not move the outcome away from it.
+    let markup_before: Vec<usize> = std::iter::once(0)
+        .chain(lines.iter().scan(0, |n, l| {
+            *n += usize::from(is_markup(l));
+            Some(*n)
+        }))
+        .collect();
+    let distance = |from: usize, to: usize| {
+        let markup_between = markup_before[to].saturating_sub(markup_before[from + 1]);
+        (to - from).saturating_sub(markup_between)
+    };
     // Whether this block already holds a clock offset (then an API error here needs no
     // copy of one carried from an earlier block).
     let mut clock_seen_here = false;
@@ -773,7 +785,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                         // Keep the most specific request: a later line naming only the
                         // service must not erase the path seen before.
                         let keep_old = pending.as_ref().is_some_and(|(l, _, old)| {
-                            li - l <= CARRY_LINES && path.is_empty() && !old.is_empty()
+                            distance(*l, li) <= CARRY_LINES && path.is_empty() && !old.is_empty()
                         });
                         if !keep_old {
                             pending = Some((li, method, path));
@@ -783,7 +795,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             }
             (None, Some((outcome, start, end))) => {
                 if let Some((at, method, path)) = pending.take()
-                    && li - at <= CARRY_LINES
+                    && distance(at, li) <= CARRY_LINES
                 {
                     out.push(Seen::exchange(method, path, outcome, li, start, end));
                 }
@@ -791,7 +803,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             (None, None) => {
                 if pending
                     .as_ref()
-                    .is_some_and(|(at, _, _)| li - at > CARRY_LINES)
+                    .is_some_and(|(at, _, _)| distance(*at, li) > CARRY_LINES)
                 {
                     pending = None;
                 }
@@ -805,6 +817,13 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         seen.end += shift;
     }
     out
+}
+
+/// A line of an HTML or XML page (`<head>`, `<!DOCTYPE …`, a shell variable set to one:
+/// `+ BODY='<?xml …`).
+fn is_markup(line: &str) -> bool {
+    let t = line.trim_end().trim_end_matches(['\'', '"']);
+    t.ends_with('>') && t.contains('<')
 }
 
 /// Where the program's own text sits in a line a log collector wrote: after the

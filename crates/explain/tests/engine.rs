@@ -310,3 +310,31 @@ fn a_chain_skipping_a_provider_at_debug_level_is_no_error() {
     let failed = "app error: unable to load credentials for the upload job\n";
     assert_eq!(scenarios(failed), ["unknown"]);
 }
+
+/// The metadata service's XHTML error page printed after a request (its title holds the
+/// status: `401 - Unauthorized`) is that request's answer, also when the lines were
+/// copied with their numbers (`cat -n`, a shell trace in an editor).
+#[test]
+fn an_error_page_after_a_request_is_its_answer() {
+    let session = "++ curl -H 'X-aws-ec2-metadata-token: AQAAAFakeTokenForTheTest0000000000000000000000000000==' -s http://169.254.169.254/latest/meta-data/instance-id\n\
+                   + INSTANCE_ID='<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n\
+                   <!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\"\n\
+                   \t\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n\
+                   <html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n\
+                   \x20<head>\n\
+                   \x20 <title>401 - Unauthorized</title>\n\
+                   \x20</head>\n\
+                   </html>'\n";
+    let numbered: String = session
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{:>6}  {l}\n", 200 + i))
+        .collect();
+    for text in [session.to_owned(), numbered] {
+        assert_eq!(
+            scenarios(&text).first().map(String::as_str),
+            Some("imds-token-invalid"),
+            "{text}"
+        );
+    }
+}
