@@ -113,3 +113,67 @@ fn ecs_container_endpoint() {
     assert_eq!(top, "imds-unreachable");
     assert!(named, "None is not named as a candidate");
 }
+
+/// The SDKs' own messages for metadata-service failures (listed with their sources in
+/// the shared reference `credential-chains.md`): each one alone names a scenario, or the
+/// chain's end with the metadata faults as candidates.
+#[test]
+fn sdk_messages_of_the_reference() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "botocore.exceptions.CredentialRetrievalError: Error when retrieving credentials from iam-role: Error retrieving metadata: Unable to retrieve token for use in IMDSv2 call and IMDSv1 has been disabled",
+            "imds-hop-limit",
+            Some("imds-unreachable"),
+        ),
+        (
+            "ProviderError: AWS EC2 Metadata v1 fallback has been blocked by AWS SDK configuration in the following: [process environment variable AWS_EC2_METADATA_V1_DISABLED].",
+            "imds-hop-limit",
+            Some("imds-unreachable"),
+        ),
+        (
+            "software.amazon.awssdk.core.exception.SdkClientException: Failed to retrieve IMDS token, and fallback to IMDS v1 is disabled via the AWS_EC2_METADATA_V1_DISABLED system property, aws.disableEc2MetadataV1 environment variable, or ec2_metadata_v1_disabled configuration file profile setting.",
+            "imds-hop-limit",
+            None,
+        ),
+        (
+            "EC2MetadataError: failed to get IMDSv2 token and fallback to IMDSv1 is disabled",
+            "imds-hop-limit",
+            None,
+        ),
+        (
+            "software.amazon.awssdk.core.exception.SdkClientException: Failed to load credentials from IMDS.",
+            "no-credentials",
+            Some("imds-credentials-not-found"),
+        ),
+        (
+            "com.amazonaws.SdkClientException: Unable to load credentials from service endpoint",
+            "no-credentials",
+            Some("imds-unreachable"),
+        ),
+        (
+            "software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials path",
+            "imds-credentials-not-found",
+            None,
+        ),
+        (
+            "Amazon.Runtime.AmazonClientException: Failed to retrieve credentials from EC2 Instance Metadata Service.",
+            "no-credentials",
+            Some("imds-unreachable"),
+        ),
+        (
+            "CredentialsProviderError: Invalid response received from instance metadata service.",
+            "imds-credentials-not-found",
+            None,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for &(text, want, candidate) in cases {
+        let (top, named) = read(text, candidate);
+        if top != want || !named {
+            wrong.push(format!(
+                "{text}\n  → {top} (want {want}, candidate {candidate:?} named: {named})"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
