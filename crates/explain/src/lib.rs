@@ -450,29 +450,6 @@ impl Collector {
         }
     }
 
-    fn finish(mut self, lines: usize) -> Report {
-        self.judge_stories();
-        self.drop_recovered();
-        let absorbed = std::mem::take(&mut self.absorbed);
-        let mut index = 0;
-        self.found.retain(|_| {
-            let keep = !absorbed.contains(&index);
-            index += 1;
-            keep
-        });
-        // Stable: equal confidence keeps the order of appearance.
-        self.found
-            .sort_by(|a, b| b.finding.confidence.total_cmp(&a.finding.confidence));
-        Report {
-            explained: self.found,
-            observations: self.observations,
-            lines,
-            dropped: self.dropped,
-        }
-    }
-}
-
-impl Collector {
     /// A story whose client got role credentials after all (the IMDSv1 fallback after
     /// a refused token request, a retry after a timeout) did not fail at the metadata
     /// service: its findings about it, and the unknown ones, before that answer are not
@@ -507,6 +484,27 @@ impl Collector {
             if about_the_service && recovered {
                 self.absorbed.insert(i);
             }
+        }
+    }
+
+    fn finish(mut self, lines: usize) -> Report {
+        self.judge_stories();
+        self.drop_recovered();
+        let absorbed = std::mem::take(&mut self.absorbed);
+        let mut index = 0;
+        self.found.retain(|_| {
+            let keep = !absorbed.contains(&index);
+            index += 1;
+            keep
+        });
+        // Stable: equal confidence keeps the order of appearance.
+        self.found
+            .sort_by(|a, b| b.finding.confidence.total_cmp(&a.finding.confidence));
+        Report {
+            explained: self.found,
+            observations: self.observations,
+            lines,
+            dropped: self.dropped,
         }
     }
 }
