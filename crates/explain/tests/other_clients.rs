@@ -166,6 +166,49 @@ fn sdk_messages_of_the_reference() {
             None,
         ),
     ];
+    assert_all_read(cases);
+}
+
+/// Tools built on the SDKs, each with its own words for the same failures.
+#[test]
+fn messages_of_tools_on_the_sdks() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "Error response from daemon: error parsing HTTP 403 response body: invalid character 'Y' looking for beginning of value: \"Your Authorization Token has expired. Please run 'aws ecr get-login' to fetch a new one.\"",
+            "expired-token",
+            None,
+        ),
+        (
+            "denied: Your authorization token has expired. Reauthenticate and try again.",
+            "expired-token",
+            None,
+        ),
+        (
+            "ERROR vector::topology::builder: msg=\"Healthcheck: Failed Reason.\" error=Failed creating AWS credentials. Errors: [CredentialsError { message: \"Couldn't find AWS credentials in environment, credentials file, or IAM role.\" }]",
+            "no-credentials",
+            None,
+        ),
+        (
+            "Unable to resolve AWS account to use. It must be either configured when you define your CDK Stack, or through the environment",
+            "no-credentials",
+            None,
+        ),
+        (
+            "Need to perform AWS calls for account 111122223333, but no credentials have been configured",
+            "no-credentials",
+            None,
+        ),
+        (
+            "2026/12/05 10:44:49 AccessDeniedException: \n\tstatus code: 403, request id: 3b0efa8d-e5b9-44d1-b5e9-4d8b4f7ab97c",
+            "access-denied-missing-allow",
+            Some("access-denied-scp"),
+        ),
+    ];
+    assert_all_read(cases);
+}
+
+/// Each text's top finding is the scenario given, with the candidate named.
+fn assert_all_read(cases: &[(&str, &str, Option<&str>)]) {
     let mut wrong = Vec::new();
     for &(text, want, candidate) in cases {
         let (top, named) = read(text, candidate);
