@@ -74,13 +74,17 @@ pub struct Advice {
     pub facts: BTreeMap<String, String>,
 }
 
-/// The request with `change` (a [`Change::SetContext`] or [`Change::RemoveContext`]).
-fn changed_request(req: &Request, change: &Change) -> Option<Request> {
-    match change {
-        Change::SetContext { key, values } => Some(req.with_context_key(key, Some(values.clone()))),
-        Change::RemoveContext { key } => Some(req.with_context_key(key, None)),
-        _ => None,
-    }
+/// The decision for `req` with `change` (a [`Change::SetContext`] or
+/// [`Change::RemoveContext`]), made in place and undone: `req` is left as it was.
+fn decide_changed(set: &PolicySet, req: &mut Request, change: &Change) -> Option<Decision> {
+    let undo = match change {
+        Change::SetContext { key, values } => req.change_context_key(key, Some(values.clone())),
+        Change::RemoveContext { key } => req.change_context_key(key, None),
+        _ => return None,
+    };
+    let decision = set.decide(req);
+    req.restore(undo);
+    Some(decision)
 }
 
 /// Candidate request changes for the conditions of statement-traces that failed (for
@@ -134,9 +138,57 @@ fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<C
     out
 }
 
-/// Adds the missing Allow to `set` (in place); the change, or `None` when the layer
-/// cannot take it (then `set` is unchanged).
-fn add_statement(set: &mut PolicySet, req: &Request, missing: MissingAllow) -> Option<Change> {
+/// How to take a statement added by [`add_statement`] out again.
+enum Added {
+    Scp(usize),
+    Identity,
+    Boundary,
+    /// The policy was added whole (the layer had none).
+    ResourcePolicy,
+    SessionPolicy,
+    /// Statements were appended to the layer's policy, which had this many.
+    ResourceStatements(usize),
+    SessionStatements(usize),
+}
+
+/// Undoes [`add_statement`]s, the last first.
+fn remove_added(set: &mut PolicySet, added: Vec<Added>) {
+    for a in added.into_iter().rev() {
+        match a {
+            Added::Scp(level) => {
+                if let Some(l) = set.scps.get_mut(level) {
+                    l.pop();
+                }
+            }
+            Added::Identity => {
+                set.identity.pop();
+            }
+            Added::Boundary => {
+                set.boundary.pop();
+            }
+            Added::ResourcePolicy => set.resource = None,
+            Added::SessionPolicy => set.session = None,
+            Added::ResourceStatements(n) => {
+                if let Some(p) = &mut set.resource {
+                    p.statements.truncate(n);
+                }
+            }
+            Added::SessionStatements(n) => {
+                if let Some(p) = &mut set.session {
+                    p.statements.truncate(n);
+                }
+            }
+        }
+    }
+}
+
+/// Adds the missing Allow to `set` (in place); the change and how to undo it, or `None`
+/// when the layer cannot take it (then `set` is unchanged).
+fn add_statement(
+    set: &mut PolicySet,
+    req: &Request,
+    missing: MissingAllow,
+) -> Option<(Change, Added)> {
     let kind = missing.kind();
     let mut stmt = serde_json::json!({
         "Effect": "Allow",
@@ -149,27 +201,62 @@ fn add_statement(set: &mut PolicySet, req: &Request, missing: MissingAllow) -> O
     let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [stmt.clone()]}).to_string();
     let policy = parse_policy(kind, "proposed", "<proposed>", &doc).ok()?;
     let next = set;
-    match missing {
-        MissingAllow::Scp { level } => next.scps.get_mut(level)?.push(policy),
-        MissingAllow::Identity => next.identity.push(policy),
+    let added = match missing {
+        MissingAllow::Scp { level } => {
+            next.scps.get_mut(level)?.push(policy);
+            Added::Scp(level)
+        }
+        MissingAllow::Identity => {
+            next.identity.push(policy);
+            Added::Identity
+        }
         MissingAllow::Resource => match &mut next.resource {
-            Some(p) => p.statements.extend(policy.statements),
-            None => next.resource = Some(policy),
+            Some(p) => {
+                let n = p.statements.len();
+                p.statements.extend(policy.statements);
+                Added::ResourceStatements(n)
+            }
+            None => {
+                next.resource = Some(policy);
+                Added::ResourcePolicy
+            }
         },
-        MissingAllow::Boundary => next.boundary.push(policy),
+        MissingAllow::Boundary => {
+            next.boundary.push(policy);
+            Added::Boundary
+        }
         MissingAllow::Session => match &mut next.session {
-            Some(p) => p.statements.extend(policy.statements),
-            None => next.session = Some(policy),
+            Some(p) => {
+                let n = p.statements.len();
+                p.statements.extend(policy.statements);
+                Added::SessionStatements(n)
+            }
+            None => {
+                next.session = Some(policy);
+                Added::SessionPolicy
+            }
         },
-    }
-    Some(Change::AddStatement {
-        layer: kind.layer(),
-        statement: stmt,
-    })
+    };
+    Some((
+        Change::AddStatement {
+            layer: kind.layer(),
+            statement: stmt,
+        },
+        added,
+    ))
 }
 
 /// Advice for a denied request; `None` when it is allowed.
 pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice> {
+    if ex.decision == Decision::Allow {
+        return None;
+    }
+    advise_in_place(&mut set.clone(), &mut req.clone(), ex)
+}
+
+/// [`advise`] on a policy set and request it may change while it works (changed
+/// request keys, added statements) and leaves as they were: nothing is cloned.
+pub fn advise_in_place(set: &mut PolicySet, req: &mut Request, ex: &Explanation) -> Option<Advice> {
     if ex.decision == Decision::Allow {
         return None;
     }
@@ -186,10 +273,10 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
     let mut reaches_allow = None;
     let mut lifts_deny = None;
     for change in context_candidates(set, ex, req) {
-        let Some(r) = changed_request(req, &change) else {
+        let Some(decision) = decide_changed(set, req, &change) else {
             continue;
         };
-        match set.decide(&r) {
+        match decision {
             Decision::Allow => {
                 reaches_allow = Some(change);
                 break;
@@ -215,20 +302,24 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
         }
     } else {
         // 2. Add the missing Allow, layer by layer, until the decision is Allow.
-        let mut current = set.clone();
+        // On `set` itself, the added statements taken out again after.
+        let mut added = Vec::new();
         for _ in 0..6 {
-            let (decision, missing) = current.decide_with_reason(req);
+            let (decision, missing) = set.decide_with_reason(req);
             if decision == Decision::Allow {
                 verified = true;
                 break;
             }
             let Some(m) = missing else { break };
-            let Some(change) = add_statement(&mut current, req, m) else {
+            let Some((change, undo)) = add_statement(set, req, m) else {
                 break;
             };
             changes.push(change);
+            added.push(undo);
         }
+        remove_added(set, added);
     }
+    let (set, req) = (&*set, &*req);
     let judged = crate::judge(observation(set, req, ex, &facts));
     Some(Advice {
         scenario: judged.map(|(id, _)| id),
@@ -309,7 +400,16 @@ mod tests {
     fn advice_for(case: serde_json::Value) -> Advice {
         let c = parse_case("t", &case.to_string()).unwrap();
         let ex = c.policies.explain(&c.request);
-        advise(&c.policies, &c.request, &ex).unwrap()
+        let advice = advise(&c.policies, &c.request, &ex).unwrap();
+        // In place: the same advice, and the case is left as it was.
+        let (mut set, mut req) = (c.policies.clone(), c.request.clone());
+        assert_eq!(
+            advise_in_place(&mut set, &mut req, &ex).as_ref(),
+            Some(&advice)
+        );
+        assert_eq!(req.context.entries(), c.request.context.entries());
+        assert_eq!(format!("{set:?}"), format!("{:?}", c.policies));
+        advice
     }
 
     #[test]

@@ -47,15 +47,32 @@ impl JsonCleaner {
 
     /// One line of compact JSON (no trailing newline), as `serde_json::to_string`.
     pub fn line<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<Redacted> {
-        let mut line = Line {
-            out: Vec::with_capacity(8192),
-            cleaner: self,
-        };
-        value.serialize(&mut line)?;
+        let mut out = Vec::with_capacity(8192);
+        self.line_into(&mut out, value)?;
         // Every byte written is JSON structure, a number or a cleaned `&str`.
-        let text = String::from_utf8(line.out)
+        let text = String::from_utf8(out)
             .map_err(|e| serde_json::Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))?;
         Ok(Redacted::already_clean(text))
+    }
+
+    /// [`JsonCleaner::line`] appended to `out` (no trailing newline) instead of returned:
+    /// the same bytes, every string cleaned, without a buffer of its own per line (the
+    /// lines of `simulate --cases` go straight into their batch's output). On an error
+    /// `out` is left as it was. What is appended is UTF-8: JSON structure, numbers and
+    /// cleaned `&str`s.
+    pub fn line_into<T: Serialize + ?Sized>(
+        &mut self,
+        out: &mut Vec<u8>,
+        value: &T,
+    ) -> serde_json::Result<()> {
+        let start = out.len();
+        let mut line = Line { out, cleaner: self };
+        let result = value.serialize(&mut line);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        debug_assert!(std::str::from_utf8(&out[start..]).is_ok());
+        result
     }
 
     /// Pretty-printed JSON, two-space indent, as `serde_json::to_string_pretty`.
@@ -378,7 +395,7 @@ impl<F: Formatter> Formatter for Cleaning<'_, F> {
 type LineResult = Result<(), serde_json::Error>;
 
 struct Line<'c> {
-    out: Vec<u8>,
+    out: &'c mut Vec<u8>,
     cleaner: &'c mut JsonCleaner,
 }
 
@@ -386,14 +403,14 @@ impl Line<'_> {
     fn string(&mut self, s: &str) -> LineResult {
         self.out.push(b'"');
         self.cleaner
-            .write_clean(&mut self.out, s.as_bytes())
+            .write_clean(&mut *self.out, s.as_bytes())
             .map_err(serde_json::Error::io)?;
         self.out.push(b'"');
         Ok(())
     }
 
     fn number(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> LineResult {
-        write(&mut self.out).map_err(serde_json::Error::io)
+        write(&mut *self.out).map_err(serde_json::Error::io)
     }
 }
 
