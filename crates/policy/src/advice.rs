@@ -320,13 +320,43 @@ pub fn advise_in_place(set: &mut PolicySet, req: &mut Request, ex: &Explanation)
         remove_added(set, added);
     }
     let (set, req) = (&*set, &*req);
-    let judged = crate::judge(observation(set, req, ex, &facts));
+    // The rules read the context only through the keys they name: the rest is left out.
+    let keys = rule_context_keys();
+    let judged = crate::judge(observation_of(set, req, ex, &facts, |k| {
+        keys.iter().any(|want| want.eq_ignore_ascii_case(k))
+    }));
     Some(Advice {
         scenario: judged.map(|(id, _)| id),
         confidence: judged.map_or(0.0, |(_, c)| c),
         changes,
         verified,
         facts,
+    })
+}
+
+/// The context keys the `policy-decision` rules of the scenario files name (their
+/// `context` pairs, `key=value`): the only context a decision is judged by.
+fn rule_context_keys() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let kb = authdoctor_kb::knowledge_base();
+        let mut keys: Vec<String> = Vec::new();
+        for &id in ScenarioId::ALL {
+            for rule in &kb.scenario(id).observations {
+                if rule.kind != authdoctor_kb::ObservationKind::PolicyDecision {
+                    continue;
+                }
+                for pair in &rule.context {
+                    // A pair without `=` matches nothing, whatever the context.
+                    if let Some((key, _)) = pair.split_once('=')
+                        && !keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+                    {
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        keys
     })
 }
 
@@ -358,6 +388,17 @@ pub fn observation(
     ex: &Explanation,
     facts: &BTreeMap<String, String>,
 ) -> PolicyDecision {
+    observation_of(set, req, ex, facts, |_| true)
+}
+
+/// [`observation`] with the context keys `keep` says yes to.
+fn observation_of(
+    set: &PolicySet,
+    req: &Request,
+    ex: &Explanation,
+    facts: &BTreeMap<String, String>,
+    keep: impl Fn(&str) -> bool,
+) -> PolicyDecision {
     let layer = match ex.decision {
         Decision::ExplicitDeny => ex.deciding.first().map(|d| d.layer),
         _ => ex.missing_allow.as_ref().map(|m| m.layer),
@@ -386,6 +427,7 @@ pub fn observation(
             .context
             .entries()
             .into_iter()
+            .filter(|e| keep(&e.key))
             .map(|e| (e.key.clone(), e.values.clone()))
             .collect(),
         granted: Some(granted),
@@ -409,6 +451,10 @@ mod tests {
         );
         assert_eq!(req.context.entries(), c.request.context.entries());
         assert_eq!(format!("{set:?}"), format!("{:?}", c.policies));
+        // Judged on the whole context, the same scenario and confidence.
+        let whole = crate::judge(observation(&c.policies, &c.request, &ex, &advice.facts));
+        assert_eq!(whole.map(|(id, _)| id), advice.scenario);
+        assert_eq!(whole.map_or(0.0, |(_, c)| c), advice.confidence);
         advice
     }
 

@@ -130,13 +130,20 @@ fn trace_statement(
             .get(&c.key_lc)
             .map(|e| e.values.clone())
             .unwrap_or_default();
+        let policy_values = c.resolved_values(&req.context);
+        let reason = match why {
+            crate::condition::Why::Compared => {
+                c.compared_reason(&req.context, matches, &policy_values)
+            }
+            _ => c.reason(&req.context, matches, why),
+        };
         conditions.push(ConditionTrace {
             operator: c.operator_text.clone(),
             key: c.key.clone(),
             request_values,
-            policy_values: c.resolved_values(&req.context),
+            policy_values,
             matches,
-            reason: c.reason(&req.context, matches, why),
+            reason,
             index,
         });
     }

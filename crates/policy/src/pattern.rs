@@ -194,7 +194,9 @@ impl ArnPattern {
         let mut segs = Vec::with_capacity(6);
         let mut rest = text;
         while segs.len() < 5 {
-            let Some(i) = rest.find(':') else { break };
+            let Some(i) = rest.bytes().position(|b| b == b':') else {
+                break;
+            };
             segs.push(Glob::Exact(rest[..i].into()));
             rest = &rest[i + 1..];
         }
@@ -260,13 +262,30 @@ impl ArnPattern {
             return self.segs[0].matches(value);
         }
         let parts = if self.trailing { n } else { 6 };
-        let mut count = 0;
-        for (i, part) in value.splitn(parts, ':').enumerate() {
-            count += 1;
-            match self.segs.get(i) {
+        // As `value.splitn(parts, ':')`, with a byte loop: ARN segments are short, and
+        // this runs for every resource pattern of every statement.
+        let bytes = value.as_bytes();
+        let (mut start, mut count) = (0, 0);
+        loop {
+            let end = if count + 1 == parts {
+                bytes.len()
+            } else {
+                bytes[start..]
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map_or(bytes.len(), |p| start + p)
+            };
+            // `start` and `end` are at an ASCII `:` or an end: char boundaries.
+            let part = value.get(start..end).unwrap_or_default();
+            match self.segs.get(count) {
                 Some(g) if g.matches(part) => {}
                 _ => return false,
             }
+            count += 1;
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
         }
         count == n
     }
@@ -275,6 +294,63 @@ impl ArnPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ArnPattern::matches` splits with a byte loop: the same answers as `splitn`.
+    #[test]
+    fn arn_matching_splits_as_splitn_does() {
+        let reference = |p: &ArnPattern, value: &str| {
+            if p.all {
+                return true;
+            }
+            let n = p.segs.len();
+            if n == 1 {
+                return p.segs[0].matches(value);
+            }
+            let parts = if p.trailing { n } else { 6 };
+            let mut count = 0;
+            for (i, part) in value.splitn(parts, ':').enumerate() {
+                count += 1;
+                match p.segs.get(i) {
+                    Some(g) if g.matches(part) => {}
+                    _ => return false,
+                }
+            }
+            count == n
+        };
+        let patterns = [
+            "*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b",
+            "arn:*",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:iam::111122223333:role/a:b:c",
+            "arn:aws:*:us-east-1",
+            "arn:aws:s3:::",
+            "a:b:c:d:e:f:g",
+            "arn:aws:sq?:*:*:q",
+        ];
+        let values = [
+            "",
+            ":",
+            "::::::",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b/k",
+            "arn:aws:s3:::b/k:with:colons",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            "arn:aws:iam::111122223333:role/a:b:c",
+            "arn:aws:sqs:eu-west-1:1:q",
+            "arn:aws:s3:::",
+            "a:b:c:d:e:f:g",
+            "arn:aws",
+            "arn:aws:é:ü:x:y",
+        ];
+        for pattern in patterns {
+            let p = ArnPattern::new(pattern);
+            for value in values {
+                assert_eq!(p.matches(value), reference(&p, value), "{pattern} {value}");
+            }
+        }
+    }
 
     #[test]
     fn literal_arn_patterns_compile_as_the_general_split_does() {

@@ -38,6 +38,34 @@ pub struct JsonCleaner {
     memo_bytes: usize,
     /// Scratch space for the escaped text of a string not in the memo.
     escaped: Vec<u8>,
+    /// `&'static str`s (struct field names, enum variant names) → their cleaned text,
+    /// escaped, by address and length: a `'static` string never changes nor goes away,
+    /// so its address names its text, and the lookup needs neither hashing nor
+    /// comparing the text. Cleaned once, through the memo, like any other string.
+    statics: HashMap<(usize, usize), Box<[u8]>, std::hash::BuildHasherDefault<AddressHasher>>,
+}
+
+/// The hash of a `'static` string's address and length (our own binary's strings, not
+/// the user's: no need for a seed).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(K);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
 }
 
 impl JsonCleaner {
@@ -98,6 +126,20 @@ impl JsonCleaner {
         let text = String::from_utf8(out)
             .map_err(|e| serde_json::Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))?;
         Ok(Redacted::already_clean(text))
+    }
+
+    /// Writes a `'static` string cleaned and escaped (without the quotes), as
+    /// [`JsonCleaner::write_clean`] does, looked up by its address.
+    fn write_static(&mut self, out: &mut Vec<u8>, text: &'static str) -> io::Result<()> {
+        let at = (text.as_ptr() as usize, text.len());
+        if let Some(escaped) = self.statics.get(&at) {
+            out.extend_from_slice(escaped);
+            return Ok(());
+        }
+        let start = out.len();
+        self.write_clean(out, text.as_bytes())?;
+        self.statics.insert(at, out[start..].into());
+        Ok(())
     }
 
     /// Writes `raw` (a string's UTF-8 text) cleaned and escaped (without the quotes).
@@ -409,6 +451,17 @@ impl Line<'_> {
         Ok(())
     }
 
+    /// A `'static` string (a field or variant name): cleaned like any other, found by
+    /// its address (see `JsonCleaner::statics`).
+    fn static_string(&mut self, s: &'static str) -> LineResult {
+        self.out.push(b'"');
+        self.cleaner
+            .write_static(self.out, s)
+            .map_err(serde_json::Error::io)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+
     fn number(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> LineResult {
         write(&mut *self.out).map_err(serde_json::Error::io)
     }
@@ -529,7 +582,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         _index: u32,
         variant: &'static str,
     ) -> LineResult {
-        self.string(variant)
+        self.static_string(variant)
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -548,7 +601,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         value: &T,
     ) -> LineResult {
         self.out.push(b'{');
-        self.string(variant)?;
+        self.static_string(variant)?;
         self.out.push(b':');
         value.serialize(&mut *self)?;
         self.out.push(b'}');
@@ -584,7 +637,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         _len: usize,
     ) -> Result<Compound<'l, 'c>, serde_json::Error> {
         self.out.push(b'{');
-        self.string(variant)?;
+        self.static_string(variant)?;
         self.out.extend_from_slice(b":[");
         Ok(Compound {
             line: self,
@@ -618,7 +671,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         _len: usize,
     ) -> Result<Compound<'l, 'c>, serde_json::Error> {
         self.out.push(b'{');
-        self.string(variant)?;
+        self.static_string(variant)?;
         self.out.extend_from_slice(b":{");
         Ok(Compound {
             line: self,
@@ -702,7 +755,7 @@ impl serde::ser::SerializeStruct for Compound<'_, '_> {
         value: &T,
     ) -> LineResult {
         self.separator();
-        self.line.string(key)?;
+        self.line.static_string(key)?;
         self.line.out.push(b':');
         value.serialize(&mut *self.line)
     }
