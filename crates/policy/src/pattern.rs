@@ -49,10 +49,11 @@ pub fn tokenize(pieces: &[(&str, bool)]) -> Vec<Tok> {
             continue;
         }
         let mut start = 0;
-        for (i, c) in text.char_indices() {
-            if c == '*' || c == '?' {
+        // `*` and `?` are ASCII: a byte scan finds them, at char boundaries.
+        for (i, c) in text.bytes().enumerate() {
+            if c == b'*' || c == b'?' {
                 push_lit(&mut toks, &text[start..i]);
-                if c == '*' {
+                if c == b'*' {
                     // Consecutive stars mean the same as one.
                     if toks.last() != Some(&Tok::Star) {
                         toks.push(Tok::Star);
@@ -155,64 +156,173 @@ fn general(toks: &[Tok], s: &str) -> bool {
 }
 
 /// A resource / ARN pattern matched segment by segment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ArnPattern {
-    segs: Vec<Glob>,
+    segs: Segs,
     /// Fewer than six segments and the last ends in `*`: it covers the rest of the ARN.
     trailing: bool,
     all: bool,
 }
+
+/// The segments of an [`ArnPattern`].
+#[derive(Debug, Clone)]
+enum Segs {
+    Globs(Vec<Glob>),
+    /// The common literal shape (see [`ArnPattern::literal`]) in one allocation: segment
+    /// `i` is `text[bounds[i].0..bounds[i].1]`, matched exactly, except the last, which
+    /// is matched as `last` says.
+    Literal {
+        text: Box<str>,
+        bounds: [(u32, u32); 6],
+        n: u8,
+        last: LastSeg,
+    },
+}
+
+/// How the last segment of a literal pattern matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LastSeg {
+    Any,
+    Exact,
+    Prefix,
+}
+
+/// Equal when the segments are (the literal shape compares as the globs it stands for).
+impl PartialEq for ArnPattern {
+    fn eq(&self, other: &ArnPattern) -> bool {
+        self.trailing == other.trailing && self.all == other.all && self.globs() == other.globs()
+    }
+}
+
+impl Eq for ArnPattern {}
 
 impl ArnPattern {
     pub fn new(pattern: &str) -> ArnPattern {
         ArnPattern::from_tokens(tokenize(&[(pattern, false)]))
     }
 
-    pub fn from_tokens(toks: Vec<Tok>) -> ArnPattern {
+    pub fn from_tokens(mut toks: Vec<Tok>) -> ArnPattern {
         if toks == [Tok::Star] {
             return ArnPattern {
-                segs: vec![Glob::Any],
+                segs: Segs::Globs(vec![Glob::Any]),
                 trailing: false,
                 all: true,
             };
         }
-        if let Some(literal) = ArnPattern::literal(&toks) {
+        if let Some(literal) = ArnPattern::literal(&mut toks) {
             return literal;
         }
         ArnPattern::split(toks)
     }
 
     /// The common shape, literal text with perhaps one final `*`
-    /// (`arn:aws:s3:::bucket/*`), split without intermediate tokens; the same pattern as
+    /// (`arn:aws:s3:::bucket/*`): the text moves into the pattern, split at its first
+    /// five colons without a string per segment; the same pattern as
     /// [`ArnPattern::split`] builds (a unit test compares them).
-    fn literal(toks: &[Tok]) -> Option<ArnPattern> {
+    fn literal(toks: &mut [Tok]) -> Option<ArnPattern> {
         let (text, star) = match toks {
-            [Tok::Lit(text)] => (text.as_str(), false),
-            [Tok::Lit(text), Tok::Star] => (text.as_str(), true),
+            [Tok::Lit(text)] => (std::mem::take(text), false),
+            [Tok::Lit(text), Tok::Star] => (std::mem::take(text), true),
             _ => return None,
         };
-        let mut segs = Vec::with_capacity(6);
-        let mut rest = text;
-        while segs.len() < 5 {
-            let Some(i) = rest.bytes().position(|b| b == b':') else {
+        // Policies are far under 4 GiB (`MAX_DOCUMENT_BYTES`); a longer text keeps globs.
+        if u32::try_from(text.len()).is_err() {
+            let toks = if star {
+                vec![Tok::Lit(text), Tok::Star]
+            } else {
+                vec![Tok::Lit(text)]
+            };
+            return Some(ArnPattern::split(toks));
+        }
+        let mut bounds = [(0u32, 0u32); 6];
+        let mut n = 0;
+        let mut start = 0;
+        let bytes = text.as_bytes();
+        while n < 5 {
+            let Some(i) = bytes[start..].iter().position(|&b| b == b':') else {
                 break;
             };
-            segs.push(Glob::Exact(rest[..i].into()));
-            rest = &rest[i + 1..];
+            bounds[n] = (start as u32, (start + i) as u32);
+            n += 1;
+            start += i + 1;
         }
-        segs.push(match (rest.is_empty(), star) {
-            (true, true) => Glob::Any,
-            (true, false) => Glob::Exact("".into()),
-            (false, true) => Glob::Prefix(rest.into()),
-            (false, false) => Glob::Exact(rest.into()),
-        });
-        let trailing =
-            segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
+        bounds[n] = (start as u32, text.len() as u32);
+        n += 1;
+        let rest_empty = start == text.len();
+        let last = match (rest_empty, star) {
+            (true, true) => LastSeg::Any,
+            (_, false) => LastSeg::Exact,
+            (false, true) => LastSeg::Prefix,
+        };
+        // As `Glob::ends_with_star` on the last segment: `Any` and `Prefix` do.
+        let trailing = n > 1 && n < 6 && last != LastSeg::Exact;
         Some(ArnPattern {
-            segs,
+            segs: Segs::Literal {
+                text: text.into_boxed_str(),
+                bounds,
+                n: n as u8,
+                last,
+            },
             trailing,
             all: false,
         })
+    }
+
+    /// The segments as globs (for comparing patterns).
+    fn globs(&self) -> Vec<Glob> {
+        match &self.segs {
+            Segs::Globs(g) => g.clone(),
+            Segs::Literal {
+                text,
+                bounds,
+                n,
+                last,
+            } => {
+                let n = usize::from(*n);
+                (0..n)
+                    .map(|i| {
+                        let seg: Box<str> = text[bounds[i].0 as usize..bounds[i].1 as usize].into();
+                        match (i + 1 == n, last) {
+                            (true, LastSeg::Any) => Glob::Any,
+                            (true, LastSeg::Prefix) => Glob::Prefix(seg),
+                            _ => Glob::Exact(seg),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn seg_count(&self) -> usize {
+        match &self.segs {
+            Segs::Globs(g) => g.len(),
+            Segs::Literal { n, .. } => usize::from(*n),
+        }
+    }
+
+    /// Whether segment `i` matches `part`; false when there is no segment `i`.
+    fn seg_matches(&self, i: usize, part: &str) -> bool {
+        match &self.segs {
+            Segs::Globs(g) => g.get(i).is_some_and(|g| g.matches(part)),
+            Segs::Literal {
+                text,
+                bounds,
+                n,
+                last,
+            } => {
+                let n = usize::from(*n);
+                if i >= n {
+                    return false;
+                }
+                let (a, b) = bounds[i];
+                let seg = &text.as_bytes()[a as usize..b as usize];
+                match (i + 1 == n, last) {
+                    (true, LastSeg::Any) => true,
+                    (true, LastSeg::Prefix) => part.as_bytes().starts_with(seg),
+                    _ => part.as_bytes() == seg,
+                }
+            }
+        }
     }
 
     /// Any pattern: the token stream split at the first five colons of its literal text.
@@ -243,7 +353,7 @@ impl ArnPattern {
         let trailing =
             segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
         ArnPattern {
-            segs,
+            segs: Segs::Globs(segs),
             trailing,
             all: false,
         }
@@ -257,9 +367,9 @@ impl ArnPattern {
         if self.all {
             return true;
         }
-        let n = self.segs.len();
+        let n = self.seg_count();
         if n == 1 {
-            return self.segs[0].matches(value);
+            return self.seg_matches(0, value);
         }
         let parts = if self.trailing { n } else { 6 };
         // As `value.splitn(parts, ':')`, with a byte loop: ARN segments are short, and
@@ -277,9 +387,8 @@ impl ArnPattern {
             };
             // `start` and `end` are at an ASCII `:` or an end: char boundaries.
             let part = value.get(start..end).unwrap_or_default();
-            match self.segs.get(count) {
-                Some(g) if g.matches(part) => {}
-                _ => return false,
+            if !self.seg_matches(count, part) {
+                return false;
             }
             count += 1;
             if end == bytes.len() {
@@ -302,15 +411,16 @@ mod tests {
             if p.all {
                 return true;
             }
-            let n = p.segs.len();
+            let segs = p.globs();
+            let n = segs.len();
             if n == 1 {
-                return p.segs[0].matches(value);
+                return segs[0].matches(value);
             }
             let parts = if p.trailing { n } else { 6 };
             let mut count = 0;
             for (i, part) in value.splitn(parts, ':').enumerate() {
                 count += 1;
-                match p.segs.get(i) {
+                match segs.get(i) {
                     Some(g) if g.matches(part) => {}
                     _ => return false,
                 }
@@ -370,10 +480,11 @@ mod tests {
             "::::::*",
         ] {
             let toks = tokenize(&[(pattern, false)]);
-            let literal = ArnPattern::literal(&toks).expect("a literal shape");
+            let literal = ArnPattern::literal(&mut toks.clone()).expect("a literal shape");
+            assert!(matches!(literal.segs, Segs::Literal { .. }));
             assert_eq!(literal, ArnPattern::split(toks), "{pattern}");
         }
-        assert!(ArnPattern::literal(&tokenize(&[("arn:*:s3:::b", false)])).is_none());
+        assert!(ArnPattern::literal(&mut tokenize(&[("arn:*:s3:::b", false)])).is_none());
     }
 
     #[test]
