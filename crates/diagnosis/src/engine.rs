@@ -178,7 +178,8 @@ fn sort<L>(scored: &mut [Scored<L>]) {
 /// of every scenario against each, scored, causes ahead of the symptoms they explain.
 /// The places are indices into `observations`.
 pub fn judge(observations: &[crate::Observation]) -> Vec<Scored<usize>> {
-    let mut clues = Vec::new();
+    // A judged decision meets a dozen rules or so: room for them from the start.
+    let mut clues = Vec::with_capacity(16);
     for (at, observation) in observations.iter().enumerate() {
         for &(id, ri, rule) in observation_rules() {
             if observation.matches(rule) {

@@ -218,8 +218,10 @@ impl PolicySet {
         let has_boundary = !self.boundary.is_empty();
         let rcp_on = rcp_applies(req);
         let scp_on = req.principal_kind != PrincipalKind::Service;
-        let mut trace = Vec::new();
-        for (kind, level, pi, policy) in self.all() {
+        let policies = self.all();
+        let statements = policies.iter().map(|(.., p)| p.statements.len()).sum();
+        let mut trace = Vec::with_capacity(statements);
+        for (kind, level, pi, policy) in policies {
             let skip = match kind {
                 PolicyKind::Rcp if !rcp_on => Some(format!(
                     "resource control policies do not apply to `{}` (not an RCP-capable service)",
@@ -299,7 +301,7 @@ impl PolicySet {
         }
         let (decision, missing) = combine(&sum, req);
 
-        let mut layers = Vec::new();
+        let mut layers = Vec::with_capacity(6);
         let simple = |l: &LayerSummary| {
             if l.deny {
                 LayerResult::ExplicitDeny

@@ -75,6 +75,21 @@ impl Glob {
         Glob::from_tokens(tokenize(&[(pattern, false)]))
     }
 
+    /// [`Glob::new`] of an owned text: a text without wildcards, or with one final `*`,
+    /// becomes the pattern without tokens or a copy (the same glob, a test compares).
+    pub fn from_text(mut text: String) -> Glob {
+        let bytes = text.as_bytes();
+        match bytes.iter().position(|&b| b == b'*' || b == b'?') {
+            None => Glob::Exact(text.into_boxed_str()),
+            Some(0) if bytes == b"*" => Glob::Any,
+            Some(i) if i > 0 && i + 1 == bytes.len() && bytes[i] == b'*' => {
+                text.truncate(i);
+                Glob::Prefix(text.into_boxed_str())
+            }
+            Some(_) => Glob::new(&text),
+        }
+    }
+
     pub fn from_tokens(mut toks: Vec<Tok>) -> Glob {
         // The literal moves into the pattern (no copy): compiling every pattern of every
         // policy is a good part of reading a case.
@@ -198,7 +213,16 @@ impl Eq for ArnPattern {}
 
 impl ArnPattern {
     pub fn new(pattern: &str) -> ArnPattern {
-        ArnPattern::from_tokens(tokenize(&[(pattern, false)]))
+        // The literal shapes without tokens: no wildcard, or one final `*`.
+        let bytes = pattern.as_bytes();
+        let literal = match bytes.iter().position(|&b| b == b'*' || b == b'?') {
+            None if !bytes.is_empty() => ArnPattern::literal(&mut [Tok::Lit(pattern.to_owned())]),
+            Some(i) if i > 0 && i + 1 == bytes.len() && bytes[i] == b'*' => {
+                ArnPattern::literal(&mut [Tok::Lit(pattern[..i].to_owned()), Tok::Star])
+            }
+            _ => None,
+        };
+        literal.unwrap_or_else(|| ArnPattern::from_tokens(tokenize(&[(pattern, false)])))
     }
 
     pub fn from_tokens(mut toks: Vec<Tok>) -> ArnPattern {
@@ -327,7 +351,7 @@ impl ArnPattern {
 
     /// Any pattern: the token stream split at the first five colons of its literal text.
     fn split(toks: Vec<Tok>) -> ArnPattern {
-        let mut segs: Vec<Vec<Tok>> = Vec::new();
+        let mut segs: Vec<Vec<Tok>> = Vec::with_capacity(6);
         let mut current: Vec<Tok> = Vec::new();
         for tok in toks {
             match tok {
@@ -403,6 +427,39 @@ impl ArnPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcuts without tokens build the patterns the tokens do.
+    #[test]
+    fn patterns_from_text_are_the_tokenized_ones() {
+        for text in [
+            "",
+            "*",
+            "**",
+            "?",
+            "a",
+            "a*",
+            "a**",
+            "*a",
+            "a?",
+            "a*b",
+            "ec2:describe*",
+            "s3:getobject",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b/?x*",
+            "::::::*",
+            ":::::",
+            "é*",
+            "arn:*",
+        ] {
+            assert_eq!(Glob::from_text(text.to_owned()), Glob::new(text), "{text}");
+            assert_eq!(
+                ArnPattern::new(text),
+                ArnPattern::from_tokens(tokenize(&[(text, false)])),
+                "{text}"
+            );
+        }
+    }
 
     /// `ArnPattern::matches` splits with a byte loop: the same answers as `splitn`.
     #[test]

@@ -284,11 +284,12 @@ fn add_principal_keys(
     principal_kind: &PrincipalKind,
     principal_account: Option<&str>,
 ) {
+    // The keys looked up already lower-cased: no copy of the name per lookup.
     if let Some(acct) = principal_account {
-        if !context.contains("aws:PrincipalAccount") {
+        if !context.map.contains_key("aws:principalaccount") {
             context.insert("aws:PrincipalAccount", vec![acct.to_owned()], false);
         }
-        if !context.contains("aws:PrincipalArn") {
+        if !context.map.contains_key("aws:principalarn") {
             let arn = match principal_kind {
                 PrincipalKind::RoleSession { role, .. } => {
                     format!("arn:{}:iam::{acct}:role/{role}", partition(principal))
@@ -299,7 +300,7 @@ fn add_principal_keys(
         }
     }
     if let PrincipalKind::User { name } = principal_kind
-        && !context.contains("aws:username")
+        && !context.map.contains_key("aws:username")
     {
         context.insert("aws:username", vec![name.clone()], false);
     }

@@ -43,6 +43,8 @@ pub struct JsonCleaner {
     /// so its address names its text, and the lookup needs neither hashing nor
     /// comparing the text. Cleaned once, through the memo, like any other string.
     statics: HashMap<(usize, usize), Box<[u8]>, std::hash::BuildHasherDefault<AddressHasher>>,
+    /// Scratch space for a map key's text.
+    key_text: String,
 }
 
 /// The hash of a `'static` string's address and length (our own binary's strings, not
@@ -733,8 +735,14 @@ impl serde::ser::SerializeMap for Compound<'_, '_> {
         self.separator();
         // Keys are written as serde_json writes them: strings, or numbers, booleans and
         // unit variants as strings; the text is cleaned like every other string.
-        let text = key.serialize(KeyText)?;
-        self.line.string(&text)?;
+        // The key's text in the cleaner's scratch string, not a string per key.
+        let mut text = std::mem::take(&mut self.line.cleaner.key_text);
+        text.clear();
+        let written = key
+            .serialize(KeyText(&mut text))
+            .and_then(|()| self.line.string(&text));
+        self.line.cleaner.key_text = text;
+        written?;
         self.line.out.push(b':');
         Ok(())
     }
@@ -780,7 +788,7 @@ impl serde::ser::SerializeStructVariant for Compound<'_, '_> {
 }
 
 /// A map key's text, as serde_json accepts keys.
-struct KeyText;
+struct KeyText<'k>(&'k mut String);
 
 fn key_must_be_a_string() -> serde_json::Error {
     serde::ser::Error::custom("key must be a string")
@@ -789,23 +797,26 @@ fn key_must_be_a_string() -> serde_json::Error {
 macro_rules! key_numbers {
     ($($method:ident: $ty:ty),* $(,)?) => {
         $(
-            fn $method(self, value: $ty) -> Result<String, serde_json::Error> {
-                Ok(value.to_string())
+            fn $method(self, value: $ty) -> Result<(), serde_json::Error> {
+                use std::fmt::Write as _;
+                // Writing into a String cannot fail.
+                let _ = write!(self.0, "{value}");
+                Ok(())
             }
         )*
     };
 }
 
-impl serde::Serializer for KeyText {
-    type Ok = String;
+impl serde::Serializer for KeyText<'_> {
+    type Ok = ();
     type Error = serde_json::Error;
-    type SerializeSeq = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeTuple = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeTupleStruct = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeTupleVariant = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeMap = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeStruct = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeStructVariant = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeSeq = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTuple = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeMap = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeStruct = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeStructVariant = serde::ser::Impossible<(), serde_json::Error>;
 
     key_numbers!(
         serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
@@ -813,7 +824,7 @@ impl serde::Serializer for KeyText {
         serialize_u64: u64, serialize_u128: u128, serialize_bool: bool,
     );
 
-    fn serialize_f32(self, value: f32) -> Result<String, serde_json::Error> {
+    fn serialize_f32(self, value: f32) -> Result<(), serde_json::Error> {
         if !value.is_finite() {
             return Err(key_must_be_a_string());
         }
@@ -821,9 +832,11 @@ impl serde::Serializer for KeyText {
         CompactFormatter
             .write_f32(&mut out, value)
             .map_err(serde_json::Error::io)?;
-        String::from_utf8(out).map_err(|_| key_must_be_a_string())
+        self.0
+            .push_str(std::str::from_utf8(&out).map_err(|_| key_must_be_a_string())?);
+        Ok(())
     }
-    fn serialize_f64(self, value: f64) -> Result<String, serde_json::Error> {
+    fn serialize_f64(self, value: f64) -> Result<(), serde_json::Error> {
         if !value.is_finite() {
             return Err(key_must_be_a_string());
         }
@@ -831,30 +844,31 @@ impl serde::Serializer for KeyText {
         CompactFormatter
             .write_f64(&mut out, value)
             .map_err(serde_json::Error::io)?;
-        String::from_utf8(out).map_err(|_| key_must_be_a_string())
+        self.0
+            .push_str(std::str::from_utf8(&out).map_err(|_| key_must_be_a_string())?);
+        Ok(())
     }
-    fn serialize_char(self, value: char) -> Result<String, serde_json::Error> {
-        Ok(value.to_string())
+    fn serialize_char(self, value: char) -> Result<(), serde_json::Error> {
+        self.0.push(value);
+        Ok(())
     }
-    fn serialize_str(self, value: &str) -> Result<String, serde_json::Error> {
-        Ok(value.to_owned())
+    fn serialize_str(self, value: &str) -> Result<(), serde_json::Error> {
+        self.0.push_str(value);
+        Ok(())
     }
-    fn serialize_bytes(self, _value: &[u8]) -> Result<String, serde_json::Error> {
+    fn serialize_bytes(self, _value: &[u8]) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_none(self) -> Result<String, serde_json::Error> {
+    fn serialize_none(self) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_some<T: Serialize + ?Sized>(
-        self,
-        _value: &T,
-    ) -> Result<String, serde_json::Error> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_unit(self) -> Result<String, serde_json::Error> {
+    fn serialize_unit(self) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, serde_json::Error> {
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
     fn serialize_unit_variant(
@@ -862,14 +876,15 @@ impl serde::Serializer for KeyText {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<String, serde_json::Error> {
-        Ok(variant.to_owned())
+    ) -> Result<(), serde_json::Error> {
+        self.0.push_str(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String, serde_json::Error> {
+    ) -> Result<(), serde_json::Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -878,7 +893,7 @@ impl serde::Serializer for KeyText {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Result<String, serde_json::Error> {
+    ) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, serde_json::Error> {
