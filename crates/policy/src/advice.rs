@@ -425,9 +425,8 @@ fn observation_of(
         condition_keys,
         context: req
             .context
-            .entries()
+            .entries_where(keep)
             .into_iter()
-            .filter(|e| keep(&e.key))
             .map(|e| (e.key.clone(), e.values.clone()))
             .collect(),
         granted: Some(granted),

@@ -96,7 +96,13 @@ impl Context {
 
     /// Entries sorted by key, for stable output.
     pub fn entries(&self) -> Vec<&ContextValue> {
-        let mut v: Vec<&ContextValue> = self.map.values().collect();
+        self.entries_where(|_| true)
+    }
+
+    /// The entries whose key (as the request spelled it) `keep` says yes to, sorted by
+    /// key: [`Context::entries`] filtered, without sorting the rest.
+    pub fn entries_where(&self, keep: impl Fn(&str) -> bool) -> Vec<&ContextValue> {
+        let mut v: Vec<&ContextValue> = self.map.values().filter(|e| keep(&e.key)).collect();
         v.sort_by(|a, b| a.key.cmp(&b.key));
         v
     }
