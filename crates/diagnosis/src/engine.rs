@@ -178,22 +178,41 @@ fn sort<L>(scored: &mut [Scored<L>]) {
 /// of every scenario against each, scored, causes ahead of the symptoms they explain.
 /// The places are indices into `observations`.
 pub fn judge(observations: &[crate::Observation]) -> Vec<Scored<usize>> {
-    let kb = knowledge_base();
-    let mut clues = Vec::new();
+    // A judged decision meets a dozen rules or so: room for them from the start.
+    let mut clues = Vec::with_capacity(16);
     for (at, observation) in observations.iter().enumerate() {
-        for &id in ScenarioId::ALL {
-            for (ri, rule) in kb.scenario(id).observations.iter().enumerate() {
-                if observation.matches(rule) {
-                    clues.push(Clue {
-                        scenario: id,
-                        rule: RuleRef::Observation(ri),
-                        at,
-                    });
-                }
+        for &(id, ri, rule) in observation_rules() {
+            if observation.matches(rule) {
+                clues.push(Clue {
+                    scenario: id,
+                    rule: RuleRef::Observation(ri),
+                    at,
+                });
             }
         }
     }
     apply_precedence(score(&clues), |_, _| true)
+}
+
+/// Every observation rule of every scenario, in catalogue order (scenario, then rule),
+/// listed once: `judge` runs for every denied case of `simulate --cases`.
+fn observation_rules() -> &'static [(ScenarioId, usize, &'static authdoctor_kb::ObservationRule)] {
+    static RULES: std::sync::OnceLock<
+        Vec<(ScenarioId, usize, &'static authdoctor_kb::ObservationRule)>,
+    > = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let kb = knowledge_base();
+        ScenarioId::ALL
+            .iter()
+            .flat_map(|&id| {
+                kb.scenario(id)
+                    .observations
+                    .iter()
+                    .enumerate()
+                    .map(move |(ri, rule)| (id, ri, rule))
+            })
+            .collect()
+    })
 }
 
 /// Whether `cause` explains `symptom` according to the scenario files.

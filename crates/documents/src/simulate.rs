@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use authdoctor_kb::ScenarioId;
 use authdoctor_kb::{Evidence, Finding, Role, TextEvidence, knowledge_base};
 use authdoctor_policy::advice::Change;
-use authdoctor_policy::advice::{Advice, advise};
+use authdoctor_policy::advice::{Advice, advise_in_place};
 use authdoctor_policy::error::line_column;
 use authdoctor_policy::eval::PolicySet;
 use authdoctor_policy::explain::Explanation;
@@ -41,9 +41,10 @@ pub fn load_case(origin: &str, text: &str) -> Result<Loaded, PolicyError> {
 }
 
 /// The evaluation, the advice and the finding of a loaded case.
-pub fn evaluate(loaded: &Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
+/// The case is changed while advice tries changes, and left as it was.
+pub fn evaluate(loaded: &mut Loaded) -> (Explanation, Option<Advice>, Vec<Finding>) {
     let ex = loaded.policies.explain(&loaded.request);
-    let advice = advise(&loaded.policies, &loaded.request, &ex);
+    let advice = advise_in_place(&mut loaded.policies, &mut loaded.request, &ex);
     let ev = evidence_of(&marks(&loaded.policies, &loaded.request, &ex));
     let findings: Vec<Finding> = advice
         .as_ref()

@@ -74,13 +74,17 @@ pub struct Advice {
     pub facts: BTreeMap<String, String>,
 }
 
-/// The request with `change` (a [`Change::SetContext`] or [`Change::RemoveContext`]).
-fn changed_request(req: &Request, change: &Change) -> Option<Request> {
-    match change {
-        Change::SetContext { key, values } => Some(req.with_context_key(key, Some(values.clone()))),
-        Change::RemoveContext { key } => Some(req.with_context_key(key, None)),
-        _ => None,
-    }
+/// The decision for `req` with `change` (a [`Change::SetContext`] or
+/// [`Change::RemoveContext`]), made in place and undone: `req` is left as it was.
+fn decide_changed(set: &PolicySet, req: &mut Request, change: &Change) -> Option<Decision> {
+    let undo = match change {
+        Change::SetContext { key, values } => req.change_context_key(key, Some(values.clone())),
+        Change::RemoveContext { key } => req.change_context_key(key, None),
+        _ => return None,
+    };
+    let decision = set.decide(req);
+    req.restore(undo);
+    Some(decision)
 }
 
 /// Candidate request changes for the conditions of statement-traces that failed (for
@@ -134,9 +138,57 @@ fn context_candidates(set: &PolicySet, ex: &Explanation, req: &Request) -> Vec<C
     out
 }
 
-/// Adds the missing Allow to `set` (in place); the change, or `None` when the layer
-/// cannot take it (then `set` is unchanged).
-fn add_statement(set: &mut PolicySet, req: &Request, missing: MissingAllow) -> Option<Change> {
+/// How to take a statement added by [`add_statement`] out again.
+enum Added {
+    Scp(usize),
+    Identity,
+    Boundary,
+    /// The policy was added whole (the layer had none).
+    ResourcePolicy,
+    SessionPolicy,
+    /// Statements were appended to the layer's policy, which had this many.
+    ResourceStatements(usize),
+    SessionStatements(usize),
+}
+
+/// Undoes [`add_statement`]s, the last first.
+fn remove_added(set: &mut PolicySet, added: Vec<Added>) {
+    for a in added.into_iter().rev() {
+        match a {
+            Added::Scp(level) => {
+                if let Some(l) = set.scps.get_mut(level) {
+                    l.pop();
+                }
+            }
+            Added::Identity => {
+                set.identity.pop();
+            }
+            Added::Boundary => {
+                set.boundary.pop();
+            }
+            Added::ResourcePolicy => set.resource = None,
+            Added::SessionPolicy => set.session = None,
+            Added::ResourceStatements(n) => {
+                if let Some(p) = &mut set.resource {
+                    p.statements.truncate(n);
+                }
+            }
+            Added::SessionStatements(n) => {
+                if let Some(p) = &mut set.session {
+                    p.statements.truncate(n);
+                }
+            }
+        }
+    }
+}
+
+/// Adds the missing Allow to `set` (in place); the change and how to undo it, or `None`
+/// when the layer cannot take it (then `set` is unchanged).
+fn add_statement(
+    set: &mut PolicySet,
+    req: &Request,
+    missing: MissingAllow,
+) -> Option<(Change, Added)> {
     let kind = missing.kind();
     let mut stmt = serde_json::json!({
         "Effect": "Allow",
@@ -149,27 +201,62 @@ fn add_statement(set: &mut PolicySet, req: &Request, missing: MissingAllow) -> O
     let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [stmt.clone()]}).to_string();
     let policy = parse_policy(kind, "proposed", "<proposed>", &doc).ok()?;
     let next = set;
-    match missing {
-        MissingAllow::Scp { level } => next.scps.get_mut(level)?.push(policy),
-        MissingAllow::Identity => next.identity.push(policy),
+    let added = match missing {
+        MissingAllow::Scp { level } => {
+            next.scps.get_mut(level)?.push(policy);
+            Added::Scp(level)
+        }
+        MissingAllow::Identity => {
+            next.identity.push(policy);
+            Added::Identity
+        }
         MissingAllow::Resource => match &mut next.resource {
-            Some(p) => p.statements.extend(policy.statements),
-            None => next.resource = Some(policy),
+            Some(p) => {
+                let n = p.statements.len();
+                p.statements.extend(policy.statements);
+                Added::ResourceStatements(n)
+            }
+            None => {
+                next.resource = Some(policy);
+                Added::ResourcePolicy
+            }
         },
-        MissingAllow::Boundary => next.boundary.push(policy),
+        MissingAllow::Boundary => {
+            next.boundary.push(policy);
+            Added::Boundary
+        }
         MissingAllow::Session => match &mut next.session {
-            Some(p) => p.statements.extend(policy.statements),
-            None => next.session = Some(policy),
+            Some(p) => {
+                let n = p.statements.len();
+                p.statements.extend(policy.statements);
+                Added::SessionStatements(n)
+            }
+            None => {
+                next.session = Some(policy);
+                Added::SessionPolicy
+            }
         },
-    }
-    Some(Change::AddStatement {
-        layer: kind.layer(),
-        statement: stmt,
-    })
+    };
+    Some((
+        Change::AddStatement {
+            layer: kind.layer(),
+            statement: stmt,
+        },
+        added,
+    ))
 }
 
 /// Advice for a denied request; `None` when it is allowed.
 pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice> {
+    if ex.decision == Decision::Allow {
+        return None;
+    }
+    advise_in_place(&mut set.clone(), &mut req.clone(), ex)
+}
+
+/// [`advise`] on a policy set and request it may change while it works (changed
+/// request keys, added statements) and leaves as they were: nothing is cloned.
+pub fn advise_in_place(set: &mut PolicySet, req: &mut Request, ex: &Explanation) -> Option<Advice> {
     if ex.decision == Decision::Allow {
         return None;
     }
@@ -186,10 +273,10 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
     let mut reaches_allow = None;
     let mut lifts_deny = None;
     for change in context_candidates(set, ex, req) {
-        let Some(r) = changed_request(req, &change) else {
+        let Some(decision) = decide_changed(set, req, &change) else {
             continue;
         };
-        match set.decide(&r) {
+        match decision {
             Decision::Allow => {
                 reaches_allow = Some(change);
                 break;
@@ -215,27 +302,61 @@ pub fn advise(set: &PolicySet, req: &Request, ex: &Explanation) -> Option<Advice
         }
     } else {
         // 2. Add the missing Allow, layer by layer, until the decision is Allow.
-        let mut current = set.clone();
+        // On `set` itself, the added statements taken out again after.
+        let mut added = Vec::new();
         for _ in 0..6 {
-            let (decision, missing) = current.decide_with_reason(req);
+            let (decision, missing) = set.decide_with_reason(req);
             if decision == Decision::Allow {
                 verified = true;
                 break;
             }
             let Some(m) = missing else { break };
-            let Some(change) = add_statement(&mut current, req, m) else {
+            let Some((change, undo)) = add_statement(set, req, m) else {
                 break;
             };
             changes.push(change);
+            added.push(undo);
         }
+        remove_added(set, added);
     }
-    let judged = crate::judge(observation(set, req, ex, &facts));
+    let (set, req) = (&*set, &*req);
+    // The rules read the context only through the keys they name: the rest is left out.
+    let keys = rule_context_keys();
+    let judged = crate::judge(observation_of(set, req, ex, &facts, |k| {
+        keys.iter().any(|want| want.eq_ignore_ascii_case(k))
+    }));
     Some(Advice {
         scenario: judged.map(|(id, _)| id),
         confidence: judged.map_or(0.0, |(_, c)| c),
         changes,
         verified,
         facts,
+    })
+}
+
+/// The context keys the `policy-decision` rules of the scenario files name (their
+/// `context` pairs, `key=value`): the only context a decision is judged by.
+fn rule_context_keys() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let kb = authdoctor_kb::knowledge_base();
+        let mut keys: Vec<String> = Vec::new();
+        for &id in ScenarioId::ALL {
+            for rule in &kb.scenario(id).observations {
+                if rule.kind != authdoctor_kb::ObservationKind::PolicyDecision {
+                    continue;
+                }
+                for pair in &rule.context {
+                    // A pair without `=` matches nothing, whatever the context.
+                    if let Some((key, _)) = pair.split_once('=')
+                        && !keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+                    {
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        keys
     })
 }
 
@@ -267,6 +388,17 @@ pub fn observation(
     ex: &Explanation,
     facts: &BTreeMap<String, String>,
 ) -> PolicyDecision {
+    observation_of(set, req, ex, facts, |_| true)
+}
+
+/// [`observation`] with the context keys `keep` says yes to.
+fn observation_of(
+    set: &PolicySet,
+    req: &Request,
+    ex: &Explanation,
+    facts: &BTreeMap<String, String>,
+    keep: impl Fn(&str) -> bool,
+) -> PolicyDecision {
     let layer = match ex.decision {
         Decision::ExplicitDeny => ex.deciding.first().map(|d| d.layer),
         _ => ex.missing_allow.as_ref().map(|m| m.layer),
@@ -293,7 +425,7 @@ pub fn observation(
         condition_keys,
         context: req
             .context
-            .entries()
+            .entries_where(keep)
             .into_iter()
             .map(|e| (e.key.clone(), e.values.clone()))
             .collect(),
@@ -309,7 +441,20 @@ mod tests {
     fn advice_for(case: serde_json::Value) -> Advice {
         let c = parse_case("t", &case.to_string()).unwrap();
         let ex = c.policies.explain(&c.request);
-        advise(&c.policies, &c.request, &ex).unwrap()
+        let advice = advise(&c.policies, &c.request, &ex).unwrap();
+        // In place: the same advice, and the case is left as it was.
+        let (mut set, mut req) = (c.policies.clone(), c.request.clone());
+        assert_eq!(
+            advise_in_place(&mut set, &mut req, &ex).as_ref(),
+            Some(&advice)
+        );
+        assert_eq!(req.context.entries(), c.request.context.entries());
+        assert_eq!(format!("{set:?}"), format!("{:?}", c.policies));
+        // Judged on the whole context, the same scenario and confidence.
+        let whole = crate::judge(observation(&c.policies, &c.request, &ex, &advice.facts));
+        assert_eq!(whole.map(|(id, _)| id), advice.scenario);
+        assert_eq!(whole.map_or(0.0, |(_, c)| c), advice.confidence);
+        advice
     }
 
     #[test]

@@ -608,31 +608,61 @@ impl Condition {
             Why::ListForSingleOp => format!(
                 "`{key}` is multivalued; {op} without ForAllValues:/ForAnyValue: never matches a multivalued key"
             ),
-            Why::Compared => {
-                let failing = self.failing_request_values(ctx);
-                let quote = |vs: &[String]| {
-                    vs.iter()
-                        .map(|v| format!("\"{v}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let request = ctx
-                    .get(&self.key_lc)
-                    .map(|e| quote(&e.values))
-                    .unwrap_or_default();
-                let policy = quote(&self.resolved_values(ctx));
-                if matched {
-                    format!("request value {request} of `{key}` satisfies {op} [{policy}]")
-                } else if self.operator.set == SetOp::ForAnyValue {
-                    format!("no request value of `{key}` ({request}) satisfies {op} [{policy}]")
-                } else {
-                    format!(
-                        "request value {} of `{key}` does not satisfy {op} [{policy}]",
-                        quote(&failing)
-                    )
+            Why::Compared => self.compared_reason(ctx, matched, &self.resolved_values(ctx)),
+        }
+    }
+
+    /// [`Condition::reason`] for [`Why::Compared`], given the policy values resolved in
+    /// `ctx` ([`Condition::resolved_values`]): written into one string.
+    pub(crate) fn compared_reason(
+        &self,
+        ctx: &Context,
+        matched: bool,
+        policy: &[String],
+    ) -> String {
+        fn quote<'a>(out: &mut String, values: impl Iterator<Item = &'a String>) {
+            for (i, v) in values.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
                 }
+                out.push('"');
+                out.push_str(v);
+                out.push('"');
             }
         }
+        let (op, key) = (&self.operator_text, &self.key);
+        let request = ctx.get(&self.key_lc).map(|e| &e.values);
+        let mut out = String::with_capacity(64 + key.len() + op.len());
+        if matched {
+            out.push_str("request value ");
+            quote(&mut out, request.into_iter().flatten());
+            out.push_str(" of `");
+            out.push_str(key);
+            out.push_str("` satisfies ");
+        } else if self.operator.set == SetOp::ForAnyValue {
+            out.push_str("no request value of `");
+            out.push_str(key);
+            out.push_str("` (");
+            quote(&mut out, request.into_iter().flatten());
+            out.push_str(") satisfies ");
+        } else {
+            out.push_str("request value ");
+            quote(
+                &mut out,
+                request
+                    .into_iter()
+                    .flatten()
+                    .filter(|v| !self.value_ok(v, ctx)),
+            );
+            out.push_str(" of `");
+            out.push_str(key);
+            out.push_str("` does not satisfy ");
+        }
+        out.push_str(op);
+        out.push_str(" [");
+        quote(&mut out, policy.iter());
+        out.push(']');
+        out
     }
 }
 

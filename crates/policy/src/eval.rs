@@ -441,7 +441,17 @@ impl PolicySet {
 
     /// Every policy with its position, in evaluation-report order.
     pub fn all(&self) -> Vec<(PolicyKind, usize, usize, &Policy)> {
-        let mut out = Vec::new();
+        let count = self
+            .rcps
+            .iter()
+            .chain(&self.scps)
+            .map(Vec::len)
+            .sum::<usize>()
+            + usize::from(self.resource.is_some())
+            + self.identity.len()
+            + self.boundary.len()
+            + usize::from(self.session.is_some());
+        let mut out = Vec::with_capacity(count);
         for (l, level) in self.rcps.iter().enumerate() {
             for (i, p) in level.iter().enumerate() {
                 out.push((PolicyKind::Rcp, l, i, p));

@@ -130,13 +130,20 @@ fn trace_statement(
             .get(&c.key_lc)
             .map(|e| e.values.clone())
             .unwrap_or_default();
+        let policy_values = c.resolved_values(&req.context);
+        let reason = match why {
+            crate::condition::Why::Compared => {
+                c.compared_reason(&req.context, matches, &policy_values)
+            }
+            _ => c.reason(&req.context, matches, why),
+        };
         conditions.push(ConditionTrace {
             operator: c.operator_text.clone(),
             key: c.key.clone(),
             request_values,
-            policy_values: c.resolved_values(&req.context),
+            policy_values,
             matches,
-            reason: c.reason(&req.context, matches, why),
+            reason,
             index,
         });
     }
@@ -211,8 +218,10 @@ impl PolicySet {
         let has_boundary = !self.boundary.is_empty();
         let rcp_on = rcp_applies(req);
         let scp_on = req.principal_kind != PrincipalKind::Service;
-        let mut trace = Vec::new();
-        for (kind, level, pi, policy) in self.all() {
+        let policies = self.all();
+        let statements = policies.iter().map(|(.., p)| p.statements.len()).sum();
+        let mut trace = Vec::with_capacity(statements);
+        for (kind, level, pi, policy) in policies {
             let skip = match kind {
                 PolicyKind::Rcp if !rcp_on => Some(format!(
                     "resource control policies do not apply to `{}` (not an RCP-capable service)",
@@ -292,7 +301,7 @@ impl PolicySet {
         }
         let (decision, missing) = combine(&sum, req);
 
-        let mut layers = Vec::new();
+        let mut layers = Vec::with_capacity(6);
         let simple = |l: &LayerSummary| {
             if l.deny {
                 LayerResult::ExplicitDeny

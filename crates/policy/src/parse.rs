@@ -356,8 +356,7 @@ impl Cx<'_> {
                                     ),
                                 ));
                             }
-                            let glob = Glob::new(&lc);
-                            Ok((s, glob))
+                            Ok((s, Glob::from_text(lc)))
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     actions = Some(ActionList {

@@ -49,10 +49,11 @@ pub fn tokenize(pieces: &[(&str, bool)]) -> Vec<Tok> {
             continue;
         }
         let mut start = 0;
-        for (i, c) in text.char_indices() {
-            if c == '*' || c == '?' {
+        // `*` and `?` are ASCII: a byte scan finds them, at char boundaries.
+        for (i, c) in text.bytes().enumerate() {
+            if c == b'*' || c == b'?' {
                 push_lit(&mut toks, &text[start..i]);
-                if c == '*' {
+                if c == b'*' {
                     // Consecutive stars mean the same as one.
                     if toks.last() != Some(&Tok::Star) {
                         toks.push(Tok::Star);
@@ -72,6 +73,21 @@ impl Glob {
     /// Compiles pattern text where every `*` and `?` is a wildcard.
     pub fn new(pattern: &str) -> Glob {
         Glob::from_tokens(tokenize(&[(pattern, false)]))
+    }
+
+    /// [`Glob::new`] of an owned text: a text without wildcards, or with one final `*`,
+    /// becomes the pattern without tokens or a copy (the same glob, a test compares).
+    pub fn from_text(mut text: String) -> Glob {
+        let bytes = text.as_bytes();
+        match bytes.iter().position(|&b| b == b'*' || b == b'?') {
+            None => Glob::Exact(text.into_boxed_str()),
+            Some(0) if bytes == b"*" => Glob::Any,
+            Some(i) if i > 0 && i + 1 == bytes.len() && bytes[i] == b'*' => {
+                text.truncate(i);
+                Glob::Prefix(text.into_boxed_str())
+            }
+            Some(_) => Glob::new(&text),
+        }
     }
 
     pub fn from_tokens(mut toks: Vec<Tok>) -> Glob {
@@ -155,67 +171,187 @@ fn general(toks: &[Tok], s: &str) -> bool {
 }
 
 /// A resource / ARN pattern matched segment by segment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ArnPattern {
-    segs: Vec<Glob>,
+    segs: Segs,
     /// Fewer than six segments and the last ends in `*`: it covers the rest of the ARN.
     trailing: bool,
     all: bool,
 }
 
+/// The segments of an [`ArnPattern`].
+#[derive(Debug, Clone)]
+enum Segs {
+    Globs(Vec<Glob>),
+    /// The common literal shape (see [`ArnPattern::literal`]) in one allocation: segment
+    /// `i` is `text[bounds[i].0..bounds[i].1]`, matched exactly, except the last, which
+    /// is matched as `last` says.
+    Literal {
+        text: Box<str>,
+        bounds: [(u32, u32); 6],
+        n: u8,
+        last: LastSeg,
+    },
+}
+
+/// How the last segment of a literal pattern matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LastSeg {
+    Any,
+    Exact,
+    Prefix,
+}
+
+/// Equal when the segments are (the literal shape compares as the globs it stands for).
+impl PartialEq for ArnPattern {
+    fn eq(&self, other: &ArnPattern) -> bool {
+        self.trailing == other.trailing && self.all == other.all && self.globs() == other.globs()
+    }
+}
+
+impl Eq for ArnPattern {}
+
 impl ArnPattern {
     pub fn new(pattern: &str) -> ArnPattern {
-        ArnPattern::from_tokens(tokenize(&[(pattern, false)]))
+        // The literal shapes without tokens: no wildcard, or one final `*`.
+        let bytes = pattern.as_bytes();
+        let literal = match bytes.iter().position(|&b| b == b'*' || b == b'?') {
+            None if !bytes.is_empty() => ArnPattern::literal(&mut [Tok::Lit(pattern.to_owned())]),
+            Some(i) if i > 0 && i + 1 == bytes.len() && bytes[i] == b'*' => {
+                ArnPattern::literal(&mut [Tok::Lit(pattern[..i].to_owned()), Tok::Star])
+            }
+            _ => None,
+        };
+        literal.unwrap_or_else(|| ArnPattern::from_tokens(tokenize(&[(pattern, false)])))
     }
 
-    pub fn from_tokens(toks: Vec<Tok>) -> ArnPattern {
+    pub fn from_tokens(mut toks: Vec<Tok>) -> ArnPattern {
         if toks == [Tok::Star] {
             return ArnPattern {
-                segs: vec![Glob::Any],
+                segs: Segs::Globs(vec![Glob::Any]),
                 trailing: false,
                 all: true,
             };
         }
-        if let Some(literal) = ArnPattern::literal(&toks) {
+        if let Some(literal) = ArnPattern::literal(&mut toks) {
             return literal;
         }
         ArnPattern::split(toks)
     }
 
     /// The common shape, literal text with perhaps one final `*`
-    /// (`arn:aws:s3:::bucket/*`), split without intermediate tokens; the same pattern as
+    /// (`arn:aws:s3:::bucket/*`): the text moves into the pattern, split at its first
+    /// five colons without a string per segment; the same pattern as
     /// [`ArnPattern::split`] builds (a unit test compares them).
-    fn literal(toks: &[Tok]) -> Option<ArnPattern> {
+    fn literal(toks: &mut [Tok]) -> Option<ArnPattern> {
         let (text, star) = match toks {
-            [Tok::Lit(text)] => (text.as_str(), false),
-            [Tok::Lit(text), Tok::Star] => (text.as_str(), true),
+            [Tok::Lit(text)] => (std::mem::take(text), false),
+            [Tok::Lit(text), Tok::Star] => (std::mem::take(text), true),
             _ => return None,
         };
-        let mut segs = Vec::with_capacity(6);
-        let mut rest = text;
-        while segs.len() < 5 {
-            let Some(i) = rest.find(':') else { break };
-            segs.push(Glob::Exact(rest[..i].into()));
-            rest = &rest[i + 1..];
+        // Policies are far under 4 GiB (`MAX_DOCUMENT_BYTES`); a longer text keeps globs.
+        if u32::try_from(text.len()).is_err() {
+            let toks = if star {
+                vec![Tok::Lit(text), Tok::Star]
+            } else {
+                vec![Tok::Lit(text)]
+            };
+            return Some(ArnPattern::split(toks));
         }
-        segs.push(match (rest.is_empty(), star) {
-            (true, true) => Glob::Any,
-            (true, false) => Glob::Exact("".into()),
-            (false, true) => Glob::Prefix(rest.into()),
-            (false, false) => Glob::Exact(rest.into()),
-        });
-        let trailing =
-            segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
+        let mut bounds = [(0u32, 0u32); 6];
+        let mut n = 0;
+        let mut start = 0;
+        let bytes = text.as_bytes();
+        while n < 5 {
+            let Some(i) = bytes[start..].iter().position(|&b| b == b':') else {
+                break;
+            };
+            bounds[n] = (start as u32, (start + i) as u32);
+            n += 1;
+            start += i + 1;
+        }
+        bounds[n] = (start as u32, text.len() as u32);
+        n += 1;
+        let rest_empty = start == text.len();
+        let last = match (rest_empty, star) {
+            (true, true) => LastSeg::Any,
+            (_, false) => LastSeg::Exact,
+            (false, true) => LastSeg::Prefix,
+        };
+        // As `Glob::ends_with_star` on the last segment: `Any` and `Prefix` do.
+        let trailing = n > 1 && n < 6 && last != LastSeg::Exact;
         Some(ArnPattern {
-            segs,
+            segs: Segs::Literal {
+                text: text.into_boxed_str(),
+                bounds,
+                n: n as u8,
+                last,
+            },
             trailing,
             all: false,
         })
     }
 
+    /// The segments as globs (for comparing patterns).
+    fn globs(&self) -> Vec<Glob> {
+        match &self.segs {
+            Segs::Globs(g) => g.clone(),
+            Segs::Literal {
+                text,
+                bounds,
+                n,
+                last,
+            } => {
+                let n = usize::from(*n);
+                (0..n)
+                    .map(|i| {
+                        let seg: Box<str> = text[bounds[i].0 as usize..bounds[i].1 as usize].into();
+                        match (i + 1 == n, last) {
+                            (true, LastSeg::Any) => Glob::Any,
+                            (true, LastSeg::Prefix) => Glob::Prefix(seg),
+                            _ => Glob::Exact(seg),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn seg_count(&self) -> usize {
+        match &self.segs {
+            Segs::Globs(g) => g.len(),
+            Segs::Literal { n, .. } => usize::from(*n),
+        }
+    }
+
+    /// Whether segment `i` matches `part`; false when there is no segment `i`.
+    fn seg_matches(&self, i: usize, part: &str) -> bool {
+        match &self.segs {
+            Segs::Globs(g) => g.get(i).is_some_and(|g| g.matches(part)),
+            Segs::Literal {
+                text,
+                bounds,
+                n,
+                last,
+            } => {
+                let n = usize::from(*n);
+                if i >= n {
+                    return false;
+                }
+                let (a, b) = bounds[i];
+                let seg = &text.as_bytes()[a as usize..b as usize];
+                match (i + 1 == n, last) {
+                    (true, LastSeg::Any) => true,
+                    (true, LastSeg::Prefix) => part.as_bytes().starts_with(seg),
+                    _ => part.as_bytes() == seg,
+                }
+            }
+        }
+    }
+
     /// Any pattern: the token stream split at the first five colons of its literal text.
     fn split(toks: Vec<Tok>) -> ArnPattern {
-        let mut segs: Vec<Vec<Tok>> = Vec::new();
+        let mut segs: Vec<Vec<Tok>> = Vec::with_capacity(6);
         let mut current: Vec<Tok> = Vec::new();
         for tok in toks {
             match tok {
@@ -241,7 +377,7 @@ impl ArnPattern {
         let trailing =
             segs.len() > 1 && segs.len() < 6 && segs.last().is_some_and(Glob::ends_with_star);
         ArnPattern {
-            segs,
+            segs: Segs::Globs(segs),
             trailing,
             all: false,
         }
@@ -255,18 +391,34 @@ impl ArnPattern {
         if self.all {
             return true;
         }
-        let n = self.segs.len();
+        let n = self.seg_count();
         if n == 1 {
-            return self.segs[0].matches(value);
+            return self.seg_matches(0, value);
         }
         let parts = if self.trailing { n } else { 6 };
-        let mut count = 0;
-        for (i, part) in value.splitn(parts, ':').enumerate() {
-            count += 1;
-            match self.segs.get(i) {
-                Some(g) if g.matches(part) => {}
-                _ => return false,
+        // As `value.splitn(parts, ':')`, with a byte loop: ARN segments are short, and
+        // this runs for every resource pattern of every statement.
+        let bytes = value.as_bytes();
+        let (mut start, mut count) = (0, 0);
+        loop {
+            let end = if count + 1 == parts {
+                bytes.len()
+            } else {
+                bytes[start..]
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map_or(bytes.len(), |p| start + p)
+            };
+            // `start` and `end` are at an ASCII `:` or an end: char boundaries.
+            let part = value.get(start..end).unwrap_or_default();
+            if !self.seg_matches(count, part) {
+                return false;
             }
+            count += 1;
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
         }
         count == n
     }
@@ -275,6 +427,97 @@ impl ArnPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcuts without tokens build the patterns the tokens do.
+    #[test]
+    fn patterns_from_text_are_the_tokenized_ones() {
+        for text in [
+            "",
+            "*",
+            "**",
+            "?",
+            "a",
+            "a*",
+            "a**",
+            "*a",
+            "a?",
+            "a*b",
+            "ec2:describe*",
+            "s3:getobject",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b/?x*",
+            "::::::*",
+            ":::::",
+            "é*",
+            "arn:*",
+        ] {
+            assert_eq!(Glob::from_text(text.to_owned()), Glob::new(text), "{text}");
+            assert_eq!(
+                ArnPattern::new(text),
+                ArnPattern::from_tokens(tokenize(&[(text, false)])),
+                "{text}"
+            );
+        }
+    }
+
+    /// `ArnPattern::matches` splits with a byte loop: the same answers as `splitn`.
+    #[test]
+    fn arn_matching_splits_as_splitn_does() {
+        let reference = |p: &ArnPattern, value: &str| {
+            if p.all {
+                return true;
+            }
+            let segs = p.globs();
+            let n = segs.len();
+            if n == 1 {
+                return segs[0].matches(value);
+            }
+            let parts = if p.trailing { n } else { 6 };
+            let mut count = 0;
+            for (i, part) in value.splitn(parts, ':').enumerate() {
+                count += 1;
+                match segs.get(i) {
+                    Some(g) if g.matches(part) => {}
+                    _ => return false,
+                }
+            }
+            count == n
+        };
+        let patterns = [
+            "*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b",
+            "arn:*",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:iam::111122223333:role/a:b:c",
+            "arn:aws:*:us-east-1",
+            "arn:aws:s3:::",
+            "a:b:c:d:e:f:g",
+            "arn:aws:sq?:*:*:q",
+        ];
+        let values = [
+            "",
+            ":",
+            "::::::",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b/k",
+            "arn:aws:s3:::b/k:with:colons",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            "arn:aws:iam::111122223333:role/a:b:c",
+            "arn:aws:sqs:eu-west-1:1:q",
+            "arn:aws:s3:::",
+            "a:b:c:d:e:f:g",
+            "arn:aws",
+            "arn:aws:é:ü:x:y",
+        ];
+        for pattern in patterns {
+            let p = ArnPattern::new(pattern);
+            for value in values {
+                assert_eq!(p.matches(value), reference(&p, value), "{pattern} {value}");
+            }
+        }
+    }
 
     #[test]
     fn literal_arn_patterns_compile_as_the_general_split_does() {
@@ -294,10 +537,11 @@ mod tests {
             "::::::*",
         ] {
             let toks = tokenize(&[(pattern, false)]);
-            let literal = ArnPattern::literal(&toks).expect("a literal shape");
+            let literal = ArnPattern::literal(&mut toks.clone()).expect("a literal shape");
+            assert!(matches!(literal.segs, Segs::Literal { .. }));
             assert_eq!(literal, ArnPattern::split(toks), "{pattern}");
         }
-        assert!(ArnPattern::literal(&tokenize(&[("arn:*:s3:::b", false)])).is_none());
+        assert!(ArnPattern::literal(&mut tokenize(&[("arn:*:s3:::b", false)])).is_none());
     }
 
     #[test]

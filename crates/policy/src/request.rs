@@ -96,7 +96,13 @@ impl Context {
 
     /// Entries sorted by key, for stable output.
     pub fn entries(&self) -> Vec<&ContextValue> {
-        let mut v: Vec<&ContextValue> = self.map.values().collect();
+        self.entries_where(|_| true)
+    }
+
+    /// The entries whose key (as the request spelled it) `keep` says yes to, sorted by
+    /// key: [`Context::entries`] filtered, without sorting the rest.
+    pub fn entries_where(&self, keep: impl Fn(&str) -> bool) -> Vec<&ContextValue> {
+        let mut v: Vec<&ContextValue> = self.map.values().filter(|e| keep(&e.key)).collect();
         v.sort_by(|a, b| a.key.cmp(&b.key));
         v
     }
@@ -214,6 +220,46 @@ impl Request {
         r
     }
 
+    /// Changes `key` in place as [`Request::with_context_key`] would (`None`: removes
+    /// it, and the keys derived from the principal come back); [`Request::restore`]
+    /// with the returned undo puts the context back as it was. Advice tries many
+    /// changes on one request this way instead of cloning it for each.
+    pub fn change_context_key(&mut self, key: &str, values: Option<Vec<String>>) -> ContextUndo {
+        let key_lc = key.to_ascii_lowercase();
+        let old = self.context.map.remove_entry(&key_lc);
+        let multi = old.as_ref().is_some_and(|(_, e)| e.multi);
+        let mut added = Vec::new();
+        match values {
+            Some(v) => self.context.insert(key, v, multi),
+            None => {
+                let before = PRINCIPAL_KEYS.map(|k| self.context.map.contains_key(k));
+                add_principal_keys(
+                    &mut self.context,
+                    &self.principal,
+                    &self.principal_kind,
+                    self.principal_account.as_deref(),
+                );
+                for (k, was) in PRINCIPAL_KEYS.iter().zip(before) {
+                    if !was && self.context.map.contains_key(*k) {
+                        added.push(*k);
+                    }
+                }
+            }
+        }
+        ContextUndo { key_lc, old, added }
+    }
+
+    /// Undoes a [`Request::change_context_key`].
+    pub fn restore(&mut self, undo: ContextUndo) {
+        for k in undo.added {
+            self.context.map.remove(k);
+        }
+        self.context.map.remove(&undo.key_lc);
+        if let Some((k, v)) = undo.old {
+            self.context.map.insert(k, v);
+        }
+    }
+
     /// Same account for principal and resource (unknown accounts count as same).
     pub fn same_account(&self) -> bool {
         match (&self.principal_account, &self.resource_account) {
@@ -221,6 +267,18 @@ impl Request {
             _ => true,
         }
     }
+}
+
+/// The keys [`add_principal_keys`] may add, lower-cased.
+const PRINCIPAL_KEYS: [&str; 3] = ["aws:principalaccount", "aws:principalarn", "aws:username"];
+
+/// What [`Request::change_context_key`] changed: the key's previous entry and the keys
+/// derived from the principal that came back.
+#[derive(Debug)]
+pub struct ContextUndo {
+    key_lc: String,
+    old: Option<(String, ContextValue)>,
+    added: Vec<&'static str>,
 }
 
 /// Adds the keys AWS always puts in the context that can be read from the principal
@@ -232,11 +290,12 @@ fn add_principal_keys(
     principal_kind: &PrincipalKind,
     principal_account: Option<&str>,
 ) {
+    // The keys looked up already lower-cased: no copy of the name per lookup.
     if let Some(acct) = principal_account {
-        if !context.contains("aws:PrincipalAccount") {
+        if !context.map.contains_key("aws:principalaccount") {
             context.insert("aws:PrincipalAccount", vec![acct.to_owned()], false);
         }
-        if !context.contains("aws:PrincipalArn") {
+        if !context.map.contains_key("aws:principalarn") {
             let arn = match principal_kind {
                 PrincipalKind::RoleSession { role, .. } => {
                     format!("arn:{}:iam::{acct}:role/{role}", partition(principal))
@@ -247,7 +306,7 @@ fn add_principal_keys(
         }
     }
     if let PrincipalKind::User { name } = principal_kind
-        && !context.contains("aws:username")
+        && !context.map.contains_key("aws:username")
     {
         context.insert("aws:username", vec![name.clone()], false);
     }
@@ -354,7 +413,20 @@ mod tests {
                 }
                 let want =
                     Request::new(principal, "s3:GetObject", "arn:aws:s3:::b/k", None, changed);
-                let got = req.with_context_key(key, values);
+                let got = req.with_context_key(key, values.clone());
+                let mut in_place = req.clone();
+                let undo = in_place.change_context_key(key, values);
+                assert_eq!(
+                    in_place.context.entries(),
+                    want.context.entries(),
+                    "in place: {principal} {key}"
+                );
+                in_place.restore(undo);
+                assert_eq!(
+                    in_place.context.entries(),
+                    req.context.entries(),
+                    "restored: {principal} {key}"
+                );
                 assert_eq!(
                     got.context.entries(),
                     want.context.entries(),

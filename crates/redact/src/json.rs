@@ -38,6 +38,36 @@ pub struct JsonCleaner {
     memo_bytes: usize,
     /// Scratch space for the escaped text of a string not in the memo.
     escaped: Vec<u8>,
+    /// `&'static str`s (struct field names, enum variant names) → their cleaned text,
+    /// escaped, by address and length: a `'static` string never changes nor goes away,
+    /// so its address names its text, and the lookup needs neither hashing nor
+    /// comparing the text. Cleaned once, through the memo, like any other string.
+    statics: HashMap<(usize, usize), Box<[u8]>, std::hash::BuildHasherDefault<AddressHasher>>,
+    /// Scratch space for a map key's text.
+    key_text: String,
+}
+
+/// The hash of a `'static` string's address and length (our own binary's strings, not
+/// the user's: no need for a seed).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(K);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
 }
 
 impl JsonCleaner {
@@ -47,15 +77,32 @@ impl JsonCleaner {
 
     /// One line of compact JSON (no trailing newline), as `serde_json::to_string`.
     pub fn line<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<Redacted> {
-        let mut line = Line {
-            out: Vec::with_capacity(8192),
-            cleaner: self,
-        };
-        value.serialize(&mut line)?;
+        let mut out = Vec::with_capacity(8192);
+        self.line_into(&mut out, value)?;
         // Every byte written is JSON structure, a number or a cleaned `&str`.
-        let text = String::from_utf8(line.out)
+        let text = String::from_utf8(out)
             .map_err(|e| serde_json::Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))?;
         Ok(Redacted::already_clean(text))
+    }
+
+    /// [`JsonCleaner::line`] appended to `out` (no trailing newline) instead of returned:
+    /// the same bytes, every string cleaned, without a buffer of its own per line (the
+    /// lines of `simulate --cases` go straight into their batch's output). On an error
+    /// `out` is left as it was. What is appended is UTF-8: JSON structure, numbers and
+    /// cleaned `&str`s.
+    pub fn line_into<T: Serialize + ?Sized>(
+        &mut self,
+        out: &mut Vec<u8>,
+        value: &T,
+    ) -> serde_json::Result<()> {
+        let start = out.len();
+        let mut line = Line { out, cleaner: self };
+        let result = value.serialize(&mut line);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        debug_assert!(std::str::from_utf8(&out[start..]).is_ok());
+        result
     }
 
     /// Pretty-printed JSON, two-space indent, as `serde_json::to_string_pretty`.
@@ -81,6 +128,20 @@ impl JsonCleaner {
         let text = String::from_utf8(out)
             .map_err(|e| serde_json::Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))?;
         Ok(Redacted::already_clean(text))
+    }
+
+    /// Writes a `'static` string cleaned and escaped (without the quotes), as
+    /// [`JsonCleaner::write_clean`] does, looked up by its address.
+    fn write_static(&mut self, out: &mut Vec<u8>, text: &'static str) -> io::Result<()> {
+        let at = (text.as_ptr() as usize, text.len());
+        if let Some(escaped) = self.statics.get(&at) {
+            out.extend_from_slice(escaped);
+            return Ok(());
+        }
+        let start = out.len();
+        self.write_clean(out, text.as_bytes())?;
+        self.statics.insert(at, out[start..].into());
+        Ok(())
     }
 
     /// Writes `raw` (a string's UTF-8 text) cleaned and escaped (without the quotes).
@@ -378,7 +439,7 @@ impl<F: Formatter> Formatter for Cleaning<'_, F> {
 type LineResult = Result<(), serde_json::Error>;
 
 struct Line<'c> {
-    out: Vec<u8>,
+    out: &'c mut Vec<u8>,
     cleaner: &'c mut JsonCleaner,
 }
 
@@ -386,14 +447,25 @@ impl Line<'_> {
     fn string(&mut self, s: &str) -> LineResult {
         self.out.push(b'"');
         self.cleaner
-            .write_clean(&mut self.out, s.as_bytes())
+            .write_clean(&mut *self.out, s.as_bytes())
+            .map_err(serde_json::Error::io)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+
+    /// A `'static` string (a field or variant name): cleaned like any other, found by
+    /// its address (see `JsonCleaner::statics`).
+    fn static_string(&mut self, s: &'static str) -> LineResult {
+        self.out.push(b'"');
+        self.cleaner
+            .write_static(self.out, s)
             .map_err(serde_json::Error::io)?;
         self.out.push(b'"');
         Ok(())
     }
 
     fn number(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> LineResult {
-        write(&mut self.out).map_err(serde_json::Error::io)
+        write(&mut *self.out).map_err(serde_json::Error::io)
     }
 }
 
@@ -512,7 +584,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         _index: u32,
         variant: &'static str,
     ) -> LineResult {
-        self.string(variant)
+        self.static_string(variant)
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -531,7 +603,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         value: &T,
     ) -> LineResult {
         self.out.push(b'{');
-        self.string(variant)?;
+        self.static_string(variant)?;
         self.out.push(b':');
         value.serialize(&mut *self)?;
         self.out.push(b'}');
@@ -567,7 +639,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         _len: usize,
     ) -> Result<Compound<'l, 'c>, serde_json::Error> {
         self.out.push(b'{');
-        self.string(variant)?;
+        self.static_string(variant)?;
         self.out.extend_from_slice(b":[");
         Ok(Compound {
             line: self,
@@ -601,7 +673,7 @@ impl<'l, 'c> serde::Serializer for &'l mut Line<'c> {
         _len: usize,
     ) -> Result<Compound<'l, 'c>, serde_json::Error> {
         self.out.push(b'{');
-        self.string(variant)?;
+        self.static_string(variant)?;
         self.out.extend_from_slice(b":{");
         Ok(Compound {
             line: self,
@@ -663,8 +735,14 @@ impl serde::ser::SerializeMap for Compound<'_, '_> {
         self.separator();
         // Keys are written as serde_json writes them: strings, or numbers, booleans and
         // unit variants as strings; the text is cleaned like every other string.
-        let text = key.serialize(KeyText)?;
-        self.line.string(&text)?;
+        // The key's text in the cleaner's scratch string, not a string per key.
+        let mut text = std::mem::take(&mut self.line.cleaner.key_text);
+        text.clear();
+        let written = key
+            .serialize(KeyText(&mut text))
+            .and_then(|()| self.line.string(&text));
+        self.line.cleaner.key_text = text;
+        written?;
         self.line.out.push(b':');
         Ok(())
     }
@@ -685,7 +763,7 @@ impl serde::ser::SerializeStruct for Compound<'_, '_> {
         value: &T,
     ) -> LineResult {
         self.separator();
-        self.line.string(key)?;
+        self.line.static_string(key)?;
         self.line.out.push(b':');
         value.serialize(&mut *self.line)
     }
@@ -710,7 +788,7 @@ impl serde::ser::SerializeStructVariant for Compound<'_, '_> {
 }
 
 /// A map key's text, as serde_json accepts keys.
-struct KeyText;
+struct KeyText<'k>(&'k mut String);
 
 fn key_must_be_a_string() -> serde_json::Error {
     serde::ser::Error::custom("key must be a string")
@@ -719,23 +797,26 @@ fn key_must_be_a_string() -> serde_json::Error {
 macro_rules! key_numbers {
     ($($method:ident: $ty:ty),* $(,)?) => {
         $(
-            fn $method(self, value: $ty) -> Result<String, serde_json::Error> {
-                Ok(value.to_string())
+            fn $method(self, value: $ty) -> Result<(), serde_json::Error> {
+                use std::fmt::Write as _;
+                // Writing into a String cannot fail.
+                let _ = write!(self.0, "{value}");
+                Ok(())
             }
         )*
     };
 }
 
-impl serde::Serializer for KeyText {
-    type Ok = String;
+impl serde::Serializer for KeyText<'_> {
+    type Ok = ();
     type Error = serde_json::Error;
-    type SerializeSeq = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeTuple = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeTupleStruct = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeTupleVariant = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeMap = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeStruct = serde::ser::Impossible<String, serde_json::Error>;
-    type SerializeStructVariant = serde::ser::Impossible<String, serde_json::Error>;
+    type SerializeSeq = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTuple = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeMap = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeStruct = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeStructVariant = serde::ser::Impossible<(), serde_json::Error>;
 
     key_numbers!(
         serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
@@ -743,7 +824,7 @@ impl serde::Serializer for KeyText {
         serialize_u64: u64, serialize_u128: u128, serialize_bool: bool,
     );
 
-    fn serialize_f32(self, value: f32) -> Result<String, serde_json::Error> {
+    fn serialize_f32(self, value: f32) -> Result<(), serde_json::Error> {
         if !value.is_finite() {
             return Err(key_must_be_a_string());
         }
@@ -751,9 +832,11 @@ impl serde::Serializer for KeyText {
         CompactFormatter
             .write_f32(&mut out, value)
             .map_err(serde_json::Error::io)?;
-        String::from_utf8(out).map_err(|_| key_must_be_a_string())
+        self.0
+            .push_str(std::str::from_utf8(&out).map_err(|_| key_must_be_a_string())?);
+        Ok(())
     }
-    fn serialize_f64(self, value: f64) -> Result<String, serde_json::Error> {
+    fn serialize_f64(self, value: f64) -> Result<(), serde_json::Error> {
         if !value.is_finite() {
             return Err(key_must_be_a_string());
         }
@@ -761,30 +844,31 @@ impl serde::Serializer for KeyText {
         CompactFormatter
             .write_f64(&mut out, value)
             .map_err(serde_json::Error::io)?;
-        String::from_utf8(out).map_err(|_| key_must_be_a_string())
+        self.0
+            .push_str(std::str::from_utf8(&out).map_err(|_| key_must_be_a_string())?);
+        Ok(())
     }
-    fn serialize_char(self, value: char) -> Result<String, serde_json::Error> {
-        Ok(value.to_string())
+    fn serialize_char(self, value: char) -> Result<(), serde_json::Error> {
+        self.0.push(value);
+        Ok(())
     }
-    fn serialize_str(self, value: &str) -> Result<String, serde_json::Error> {
-        Ok(value.to_owned())
+    fn serialize_str(self, value: &str) -> Result<(), serde_json::Error> {
+        self.0.push_str(value);
+        Ok(())
     }
-    fn serialize_bytes(self, _value: &[u8]) -> Result<String, serde_json::Error> {
+    fn serialize_bytes(self, _value: &[u8]) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_none(self) -> Result<String, serde_json::Error> {
+    fn serialize_none(self) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_some<T: Serialize + ?Sized>(
-        self,
-        _value: &T,
-    ) -> Result<String, serde_json::Error> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_unit(self) -> Result<String, serde_json::Error> {
+    fn serialize_unit(self) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, serde_json::Error> {
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
     fn serialize_unit_variant(
@@ -792,14 +876,15 @@ impl serde::Serializer for KeyText {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<String, serde_json::Error> {
-        Ok(variant.to_owned())
+    ) -> Result<(), serde_json::Error> {
+        self.0.push_str(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String, serde_json::Error> {
+    ) -> Result<(), serde_json::Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -808,7 +893,7 @@ impl serde::Serializer for KeyText {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Result<String, serde_json::Error> {
+    ) -> Result<(), serde_json::Error> {
         Err(key_must_be_a_string())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, serde_json::Error> {

@@ -220,6 +220,18 @@ impl DocumentLines {
     }
 }
 
+impl DocumentLines {
+    /// [`DocumentLines::document_of_input`] and a newline, appended to `out`: the same
+    /// bytes, every string cleaned, written straight into the caller's buffer.
+    pub fn document_line_into<T: Serialize + ?Sized>(&mut self, out: &mut Vec<u8>, body: &T) {
+        let envelope = Envelope { body };
+        if let Err(e) = self.cleaner.line_into(out, &envelope) {
+            out.extend_from_slice(failure(&e).as_str().as_bytes());
+        }
+        out.push(b'\n');
+    }
+}
+
 fn write<T: Serialize + ?Sized>(body: &T, layout: Layout) -> Redacted {
     let envelope = Envelope { body };
     let text = match layout {

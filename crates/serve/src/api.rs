@@ -123,9 +123,9 @@ pub async fn explain(
 /// The fields of the `simulate --format json` document for a case (what the page shows;
 /// the API answers them in the envelope), or the error the CLI would print.
 pub fn simulate_document(text: &str) -> Result<serde_json::Value, String> {
-    let loaded =
+    let mut loaded =
         authdoctor_documents::simulate::load_case("<case>", text).map_err(|e| e.to_string())?;
-    let (ex, advice, findings) = authdoctor_documents::simulate::evaluate(&loaded);
+    let (ex, advice, findings) = authdoctor_documents::simulate::evaluate(&mut loaded);
     Ok(authdoctor_documents::simulate::body(
         loaded.name.as_deref(),
         &ex,

@@ -252,7 +252,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.cases {
         return run_cases(path, output);
     }
-    let loaded = match &args.case {
+    let mut loaded = match &args.case {
         Some(path) => {
             let text = read_capped(path)?;
             let case = parse_case(&path.display().to_string(), &text)?;
@@ -264,7 +264,7 @@ pub fn run(args: Args, output: &Output) -> anyhow::Result<Outcome> {
         }
         None => from_flags(&args)?,
     };
-    let (ex, advice, findings) = evaluate(&loaded);
+    let (ex, advice, findings) = evaluate(&mut loaded);
     let options = authdoctor_report::Options {
         color: output.color,
         width: terminal_width(),
@@ -535,8 +535,13 @@ fn run_batch(
     work: Work<'_>,
     documents: &mut DocumentLines,
 ) -> anyhow::Result<BatchOutput> {
+    // JSON lines are about 6 KB each: room for the batch's lines without regrowing.
+    let capacity = match work {
+        Work::Evaluate(output) if output.format == Format::Json => lines.len() * 8192,
+        _ => 0,
+    };
     let mut out = BatchOutput {
-        text: Vec::new(),
+        text: Vec::with_capacity(capacity),
         all_allowed: true,
         last_line: 0,
     };
@@ -550,13 +555,13 @@ fn run_batch(
                 e.message
             )
         })?;
-        let loaded = Loaded {
+        let mut loaded = Loaded {
             name: case.name,
             policies: case.policies,
             request: case.request,
         };
         if let Work::Evaluate(output) = work {
-            out.all_allowed &= case_line(&mut out.text, &loaded, output, documents)?;
+            out.all_allowed &= case_line(&mut out.text, &mut loaded, output, documents)?;
         }
         out.last_line = number;
     }
@@ -576,13 +581,16 @@ const HELD_OUTPUT: usize = 32 * 1024 * 1024;
 /// `--cases`: one result line per case.
 fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
     let mut all_allowed = true;
-    let mut held: Vec<u8> = Vec::new();
+    // The batches' output as it came (not copied into one buffer), and its length.
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    let mut held_bytes = 0;
     // The last line evaluated into `held`, when it filled up before the end.
     let mut stopped_after = None;
     cases_in_parallel(path, 0, Work::Evaluate(output), |batch| {
         all_allowed &= batch.all_allowed;
-        held.extend_from_slice(&batch.text);
-        if held.len() >= HELD_OUTPUT {
+        held_bytes += batch.text.len();
+        held.push(batch.text);
+        if held_bytes >= HELD_OUTPUT {
             stopped_after = Some(batch.last_line);
             return Ok(Flow::Stop);
         }
@@ -592,8 +600,9 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
         cases_in_parallel(path, evaluated, Work::Check, |_| Ok(Flow::Continue))?;
     }
     let mut stdout = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
-    stdout.write_all(&held)?;
-    drop(held);
+    for text in held {
+        stdout.write_all(&text)?;
+    }
     if let Some(evaluated) = stopped_after {
         cases_in_parallel(path, evaluated, Work::Evaluate(output), |batch| {
             all_allowed &= batch.all_allowed;
@@ -611,8 +620,8 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
 
 /// Evaluates one case of `--cases` and writes its result line; whether it was allowed.
 fn case_line(
-    out: &mut impl Write,
-    l: &Loaded,
+    out: &mut Vec<u8>,
+    l: &mut Loaded,
     output: &Output,
     documents: &mut DocumentLines,
 ) -> anyhow::Result<bool> {
@@ -620,7 +629,7 @@ fn case_line(
         Format::Json => {
             let (ex, advice, findings) = evaluate(l);
             let doc = document(l.name.as_deref(), &ex, advice.as_ref(), &findings);
-            writeln!(out, "{}", documents.document_of_input(&doc))?;
+            documents.document_line_into(out, &doc);
             Ok(ex.decision == Decision::Allow)
         }
         _ => {
