@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::condition::SetOp;
 use crate::eval::{Decision, MissingAllow, PolicySet};
 use crate::explain::Explanation;
-use crate::parse::{Effect, PolicyKind, parse_policy};
+use crate::parse::{Effect, Policy, PolicyKind, parse_policy};
 use crate::request::Request;
 
 /// One proposed change.
@@ -182,6 +182,23 @@ fn remove_added(set: &mut PolicySet, added: Vec<Added>) {
     }
 }
 
+/// Puts `policy` into a layer that holds at most one policy: its statements join the
+/// policy there (`Some`: how many statements it had before, to take them out again), or
+/// it becomes that policy (`None`).
+fn merge_into(slot: &mut Option<Policy>, policy: Policy) -> Option<usize> {
+    match slot {
+        Some(existing) => {
+            let n = existing.statements.len();
+            existing.statements.extend(policy.statements);
+            Some(n)
+        }
+        None => {
+            *slot = Some(policy);
+            None
+        }
+    }
+}
+
 /// Adds the missing Allow to `set` (in place); the change and how to undo it, or `None`
 /// when the layer cannot take it (then `set` is unchanged).
 fn add_statement(
@@ -210,31 +227,17 @@ fn add_statement(
             next.identity.push(policy);
             Added::Identity
         }
-        MissingAllow::Resource => match &mut next.resource {
-            Some(p) => {
-                let n = p.statements.len();
-                p.statements.extend(policy.statements);
-                Added::ResourceStatements(n)
-            }
-            None => {
-                next.resource = Some(policy);
-                Added::ResourcePolicy
-            }
+        MissingAllow::Resource => match merge_into(&mut next.resource, policy) {
+            Some(n) => Added::ResourceStatements(n),
+            None => Added::ResourcePolicy,
         },
         MissingAllow::Boundary => {
             next.boundary.push(policy);
             Added::Boundary
         }
-        MissingAllow::Session => match &mut next.session {
-            Some(p) => {
-                let n = p.statements.len();
-                p.statements.extend(policy.statements);
-                Added::SessionStatements(n)
-            }
-            None => {
-                next.session = Some(policy);
-                Added::SessionPolicy
-            }
+        MissingAllow::Session => match merge_into(&mut next.session, policy) {
+            Some(n) => Added::SessionStatements(n),
+            None => Added::SessionPolicy,
         },
     };
     Some((
