@@ -39,12 +39,56 @@ pub struct JsonCleaner {
     /// Scratch space for the escaped text of a string not in the memo.
     escaped: Vec<u8>,
     /// `&'static str`s (struct field names, enum variant names) → their cleaned text,
-    /// escaped, by address and length: a `'static` string never changes nor goes away,
-    /// so its address names its text, and the lookup needs neither hashing nor
-    /// comparing the text. Cleaned once, through the memo, like any other string.
-    statics: HashMap<(usize, usize), Box<[u8]>, std::hash::BuildHasherDefault<AddressHasher>>,
+    /// escaped and quoted, by address and length: a `'static` string never changes nor
+    /// goes away, so its address names its text, and the lookup needs neither hashing
+    /// the text nor comparing it. Cleaned once, through the memo, like any other string.
+    statics: Statics,
     /// Scratch space for a map key's text.
     key_text: String,
+}
+
+/// Slots of [`Statics`]' direct-mapped table (a power of two). A document type names
+/// about a hundred and fifty field and variant names; two that land in the same slot
+/// are still found, in `overflow`.
+const STATIC_SLOTS: usize = 1024;
+
+/// The cleaned, escaped and quoted text of `'static` strings by address and length:
+/// a direct-mapped table (one slot per address, no probing: a field name costs a
+/// multiply, a compare and a copy) with a map for the strings whose slot is taken.
+#[derive(Default)]
+struct Statics {
+    /// (address, length, quoted text); address 0 marks an empty slot (a `&str`'s
+    /// address is never null). Allocated on first use.
+    slots: Vec<(usize, usize, Box<[u8]>)>,
+    overflow: HashMap<(usize, usize), Box<[u8]>, std::hash::BuildHasherDefault<AddressHasher>>,
+}
+
+impl Statics {
+    fn slot(at: (usize, usize)) -> usize {
+        let h = (at.0 as u64 ^ (at.1 as u64).rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 54) as usize & (STATIC_SLOTS - 1)
+    }
+
+    fn get(&self, at: (usize, usize)) -> Option<&[u8]> {
+        match self.slots.get(Statics::slot(at)) {
+            Some((address, len, quoted)) if (*address, *len) == at => Some(quoted),
+            Some((0, _, _)) | None => None,
+            Some(_) => self.overflow.get(&at).map(|q| &q[..]),
+        }
+    }
+
+    fn insert(&mut self, at: (usize, usize), quoted: Box<[u8]>) {
+        if self.slots.is_empty() {
+            self.slots
+                .resize_with(STATIC_SLOTS, || (0, 0, Box::default()));
+        }
+        let slot = &mut self.slots[Statics::slot(at)];
+        if slot.0 == 0 {
+            *slot = (at.0, at.1, quoted);
+        } else {
+            self.overflow.insert(at, quoted);
+        }
+    }
 }
 
 /// The hash of a `'static` string's address and length (our own binary's strings, not
@@ -130,16 +174,18 @@ impl JsonCleaner {
         Ok(Redacted::already_clean(text))
     }
 
-    /// Writes a `'static` string cleaned and escaped (without the quotes), as
+    /// Writes a `'static` string cleaned and escaped, in quotes, as
     /// [`JsonCleaner::write_clean`] does, looked up by its address.
     fn write_static(&mut self, out: &mut Vec<u8>, text: &'static str) -> io::Result<()> {
         let at = (text.as_ptr() as usize, text.len());
-        if let Some(escaped) = self.statics.get(&at) {
-            out.extend_from_slice(escaped);
+        if let Some(quoted) = self.statics.get(at) {
+            out.extend_from_slice(quoted);
             return Ok(());
         }
         let start = out.len();
+        out.push(b'"');
         self.write_clean(out, text.as_bytes())?;
+        out.push(b'"');
         self.statics.insert(at, out[start..].into());
         Ok(())
     }
@@ -456,12 +502,9 @@ impl Line<'_> {
     /// A `'static` string (a field or variant name): cleaned like any other, found by
     /// its address (see `JsonCleaner::statics`).
     fn static_string(&mut self, s: &'static str) -> LineResult {
-        self.out.push(b'"');
         self.cleaner
             .write_static(self.out, s)
-            .map_err(serde_json::Error::io)?;
-        self.out.push(b'"');
-        Ok(())
+            .map_err(serde_json::Error::io)
     }
 
     fn number(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> LineResult {
@@ -945,6 +988,27 @@ mod tests {
     use serde_json::json;
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn statics_find_every_string_also_when_slots_collide() {
+        let mut statics = Statics::default();
+        // More keys than slots: many share a slot and go to the overflow map.
+        let keys: Vec<(usize, usize)> = (1..=3 * STATIC_SLOTS).map(|i| (i * 8, i % 7)).collect();
+        for &(address, len) in &keys {
+            assert_eq!(statics.get((address, len)), None);
+            statics.insert(
+                (address, len),
+                format!("{address}/{len}").into_bytes().into(),
+            );
+        }
+        for &(address, len) in &keys {
+            assert_eq!(
+                statics.get((address, len)),
+                Some(format!("{address}/{len}").as_bytes())
+            );
+        }
+        assert_eq!(statics.get((8, 2)), None);
+    }
 
     #[test]
     fn same_text_as_serde_json_when_nothing_is_secret() {
