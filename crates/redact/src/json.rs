@@ -64,11 +64,13 @@ struct Statics {
 }
 
 impl Statics {
+    #[inline]
     fn slot(at: (usize, usize)) -> usize {
         let h = (at.0 as u64 ^ (at.1 as u64).rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         (h >> 54) as usize & (STATIC_SLOTS - 1)
     }
 
+    #[inline]
     fn get(&self, at: (usize, usize)) -> Option<&[u8]> {
         match self.slots.get(Statics::slot(at)) {
             Some((address, len, quoted)) if (*address, *len) == at => Some(quoted),
@@ -176,6 +178,7 @@ impl JsonCleaner {
 
     /// Writes a `'static` string cleaned and escaped, in quotes, as
     /// [`JsonCleaner::write_clean`] does, looked up by its address.
+    #[inline]
     fn write_static(&mut self, out: &mut Vec<u8>, text: &'static str) -> io::Result<()> {
         let at = (text.as_ptr() as usize, text.len());
         if let Some(quoted) = self.statics.get(at) {
@@ -501,6 +504,7 @@ impl Line<'_> {
 
     /// A `'static` string (a field or variant name): cleaned like any other, found by
     /// its address (see `JsonCleaner::statics`).
+    #[inline]
     fn static_string(&mut self, s: &'static str) -> LineResult {
         self.cleaner
             .write_static(self.out, s)
@@ -521,6 +525,7 @@ struct Compound<'l, 'c> {
 }
 
 impl Compound<'_, '_> {
+    #[inline]
     fn separator(&mut self) {
         if !std::mem::take(&mut self.first) {
             self.line.out.push(b',');
