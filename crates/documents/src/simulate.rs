@@ -66,6 +66,8 @@ pub fn finding(advice: &Advice, ex: &Explanation, evidence: Vec<Evidence>) -> Op
         facts.insert("layer".into(), m.layer.into());
     }
     let mut f = knowledge_base().finding(id.as_str(), advice.confidence, evidence, facts)?;
+    // The knowledge base's steps come with room for themselves only.
+    f.fix.steps.reserve(advice.changes.len());
     for (i, c) in advice.changes.iter().enumerate() {
         let mut step = format!("Minimal change: {}", c.describe());
         if i + 1 == advice.changes.len() {
