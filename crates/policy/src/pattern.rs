@@ -296,24 +296,14 @@ impl ArnPattern {
     fn globs(&self) -> Vec<Glob> {
         match &self.segs {
             Segs::Globs(g) => g.clone(),
-            Segs::Literal {
-                text,
-                bounds,
-                n,
-                last,
-            } => {
-                let n = usize::from(*n);
-                (0..n)
-                    .map(|i| {
-                        let seg: Box<str> = text[bounds[i].0 as usize..bounds[i].1 as usize].into();
-                        match (i + 1 == n, last) {
-                            (true, LastSeg::Any) => Glob::Any,
-                            (true, LastSeg::Prefix) => Glob::Prefix(seg),
-                            _ => Glob::Exact(seg),
-                        }
-                    })
-                    .collect()
-            }
+            Segs::Literal { n, .. } => (0..usize::from(*n))
+                .filter_map(|i| self.literal_seg(i))
+                .map(|(seg, how)| match how {
+                    LastSeg::Any => Glob::Any,
+                    LastSeg::Prefix => Glob::Prefix(seg.into()),
+                    LastSeg::Exact => Glob::Exact(seg.into()),
+                })
+                .collect(),
         }
     }
 
@@ -324,28 +314,35 @@ impl ArnPattern {
         }
     }
 
+    /// Segment `i` of the literal shape and how it compares (only the last one can be
+    /// `*` or a prefix before it); `None` past the last segment or for the glob shape.
+    #[inline]
+    fn literal_seg(&self, i: usize) -> Option<(&str, LastSeg)> {
+        let Segs::Literal {
+            text,
+            bounds,
+            n,
+            last,
+        } = &self.segs
+        else {
+            return None;
+        };
+        let n = usize::from(*n);
+        let &(a, b) = bounds.get(i).filter(|_| i < n)?;
+        let how = if i + 1 == n { *last } else { LastSeg::Exact };
+        Some((&text[a as usize..b as usize], how))
+    }
+
     /// Whether segment `i` matches `part`; false when there is no segment `i`.
     fn seg_matches(&self, i: usize, part: &str) -> bool {
         match &self.segs {
             Segs::Globs(g) => g.get(i).is_some_and(|g| g.matches(part)),
-            Segs::Literal {
-                text,
-                bounds,
-                n,
-                last,
-            } => {
-                let n = usize::from(*n);
-                if i >= n {
-                    return false;
-                }
-                let (a, b) = bounds[i];
-                let seg = &text.as_bytes()[a as usize..b as usize];
-                match (i + 1 == n, last) {
-                    (true, LastSeg::Any) => true,
-                    (true, LastSeg::Prefix) => part.as_bytes().starts_with(seg),
-                    _ => part.as_bytes() == seg,
-                }
-            }
+            Segs::Literal { .. } => match self.literal_seg(i) {
+                None => false,
+                Some((_, LastSeg::Any)) => true,
+                Some((seg, LastSeg::Prefix)) => part.starts_with(seg),
+                Some((seg, LastSeg::Exact)) => part == seg,
+            },
         }
     }
 
