@@ -319,7 +319,7 @@ pub struct ReaderState {
     js_imds: Option<Pending<bool>>,
     /// The JS SDK's `Error response received from instance metadata service`, until
     /// the error object prints its `statusCode`.
-    js_error_status: Option<Pending<i64>>,
+    js_error_status: Option<Pending<()>>,
     /// The program timestamps its own lines: a log collector's time (journald's,
     /// to the second) is then no clock for its events.
     program_clock: bool,
@@ -330,6 +330,16 @@ pub struct ReaderState {
 struct Pending<T> {
     value: T,
     lines_left: usize,
+}
+
+impl<T> Pending<T> {
+    /// One line later: the value waits one line less, and is dropped when its time is up.
+    fn age(pending: &mut Option<Pending<T>>) {
+        match pending {
+            Some(p) if p.lines_left > 1 => p.lines_left -= 1,
+            _ => *pending = None,
+        }
+    }
 }
 
 /// How many lines a signed request's answer, or the error that answer carried, may
@@ -362,17 +372,11 @@ impl ReaderState {
             &mut self.clock,
             &mut self.js_metadata,
             &mut self.clock_within,
-            &mut self.js_error_status,
         ] {
-            match pending {
-                Some(p) if p.lines_left > 1 => p.lines_left -= 1,
-                _ => *pending = None,
-            }
+            Pending::age(pending);
         }
-        match &mut self.js_imds {
-            Some(p) if p.lines_left > 1 => p.lines_left -= 1,
-            _ => self.js_imds = None,
-        }
+        Pending::age(&mut self.js_imds);
+        Pending::age(&mut self.js_error_status);
     }
 }
 
@@ -416,7 +420,7 @@ fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
     let span_of = |needle: &str| line.find(needle).map(|at| (at, at + needle.len()));
     if line.contains(JS_ERROR_RESPONSE) {
         state.js_error_status = Some(Pending {
-            value: 0,
+            value: (),
             lines_left: JS_ERROR_OBJECT_LINES,
         });
     } else if state.js_error_status.is_some()
