@@ -142,8 +142,9 @@ fn patterns() -> &'static Patterns {
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
-                // credentials via: env" does not.
-                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b",
+                // credentials via: env" does not. A proxy's name in the answer (its error
+                // page's footer or its `Server` header) betrays it as well.
+                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b",
             ),
             put: re(r"\bPUT\b"),
             // An HTTP request line as debug dumps and `curl -v` print it.
