@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,24 @@ API_CASES = {
         "access-denied-missing-allow",
     ),
 }
+
+# Real HTTP proxies between the client and a healthy emulator (HTTP_PROXY set, NO_PROXY not):
+# what each proxy answers for the metadata address. Clients that apply the proxy variables to
+# IMDS get the proxy's refusal; clients that don't (or that never proxy loopback) succeed and
+# are labelled `none`, as every successful run is.
+PROXY_CASES = {
+    # Squid 5 refusing a destination by its access rules (`http_access deny to_localhost`
+    # here; a corporate proxy's rules for link-local addresses in the field): 403 with
+    # `X-Squid-Error: ERR_ACCESS_DENIED` and its HTML page.
+    "proxy-squid-denied": "squid",
+    # Tinyproxy's URL filter: 403 "Filtered" and its XHTML page.
+    "proxy-tinyproxy-filtered": "tinyproxy",
+    # Privoxy that cannot reach the destination (a dead parent proxy here; a proxy on another
+    # host that cannot reach the instance's link-local address in the field): 503 "Connect
+    # failed" and its HTML page.
+    "proxy-privoxy-unreachable": "privoxy",
+}
+PROXY_SHOWN_AS = "proxy.corp.example:3128"
 
 SERVICE_HOST = {
     "sts": "sts.us-east-1.amazonaws.com",
@@ -203,9 +222,80 @@ class Server:
         self.log.close()
 
 
-def normalise(text, imds_port, api_port, api_host, imds_case, paths):
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Proxy:
+    """A real HTTP proxy (Squid, Tinyproxy or Privoxy) on 127.0.0.1, configured in run_dir."""
+
+    def __init__(self, kind, run_dir):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        conf = run_dir / f"{kind}.conf"
+        if kind == "squid":
+            # Squid drops to its own user: its log must be writable by it.
+            os.chmod(run_dir, 0o777)
+            conf.write_text(
+                f"http_port 127.0.0.1:{self.port}\n"
+                "acl to_localhost dst 127.0.0.0/8 0.0.0.0/32 ::1\n"
+                "http_access deny to_localhost\n"
+                "http_access allow localhost\n"
+                "http_access deny all\n"
+                f"pid_filename {run_dir}/squid.pid\n"
+                "access_log none\n"
+                f"cache_log {run_dir}/squid-cache.log\n"
+                "cache deny all\n"
+                "visible_hostname proxy.corp.example\n"
+            )
+            argv = ["/usr/sbin/squid", "-N", "-f", str(conf)]
+        elif kind == "tinyproxy":
+            (run_dir / "filter").write_text("latest\n")
+            conf.write_text(
+                f"Port {self.port}\nListen 127.0.0.1\nTimeout 10\nLogLevel Critical\n"
+                'Allow 127.0.0.1\nViaProxyName "tinyproxy"\nFilterURLs On\n'
+                f'Filter "{run_dir}/filter"\nFilterDefaultDeny No\n'
+            )
+            argv = ["/usr/bin/tinyproxy", "-d", "-c", str(conf)]
+        elif kind == "privoxy":
+            # Port 9 (discard) has no listener: every forwarded connection fails.
+            conf.write_text(
+                f"listen-address 127.0.0.1:{self.port}\nconfdir /etc/privoxy\n"
+                f"logdir {run_dir}\nforward / 127.0.0.1:9\n"
+            )
+            argv = ["/usr/sbin/privoxy", "--no-daemon", str(conf)]
+        else:
+            raise ValueError(kind)
+        self.log = open(run_dir / f"{kind}.log", "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{kind} did not start; see {self.log.name}")
+                time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def normalise(text, imds_port, api_port, api_host, imds_case, paths, proxy_port=None):
     """Loopback addresses become the addresses a user would see; local paths become
     /home/user/…. Timestamps and everything else stay as printed."""
+    if proxy_port is not None:
+        text = text.replace(f"127.0.0.1:{proxy_port}", PROXY_SHOWN_AS)
     for port, host, scheme, default_port in (
         (imds_port, "169.254.169.254", "http", 80),
         (api_port, api_host, "https", 443),
@@ -244,7 +334,11 @@ def cut(text):
 
 def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
     imds_case = case not in API_CASES
-    if imds_case:
+    proxy_kind = PROXY_CASES.get(case)
+    if proxy_kind:
+        fault = "none"
+        operation, mode, keys, label = "sts", "sts-ok", {}, "imds-proxy"
+    elif imds_case:
         fault = case
         operation, mode, keys, label = "sts", "sts-ok", {}, fault_scenarios.get(case)
         if case == "expired-credentials":
@@ -260,7 +354,14 @@ def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
     (home / ".aws" / "credentials").write_text("")
     imds = Server([authdoctor, "emulate", "imds", "--fault", fault, "--color", "never"], run_dir / "emulator.log")
     api = Server([sys.executable, str(HERE / "responder.py"), mode], run_dir / "responder.log")
+    proxy = None
     try:
+        proxy = Proxy(proxy_kind, run_dir) if proxy_kind else None
+        proxy_env = (
+            {"HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "HTTPS_PROXY": proxy.url, "https_proxy": proxy.url}
+            if proxy
+            else {}
+        )
         argv, extra = client_command(client, operation, debug, api.url)
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -276,6 +377,7 @@ def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
             "AWS_ENDPOINT_URL": api.url,
             "AWS_PAGER": "",
             **keys,
+            **proxy_env,
             **extra,
         }
         started = time.monotonic()
@@ -290,6 +392,8 @@ def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
     finally:
         imds.stop()
         api.stop()
+        if proxy:
+            proxy.stop()
     text = proc.stdout.decode(errors="replace")
     paths = [
         (str(VENV), "/home/user/.venv"),
@@ -301,7 +405,9 @@ def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
         (str(home), "/home/user"),
         (str(Path.home()) + "/", "/home/user/"),
     ]
-    text = normalise(text, imds.port, api.port, SERVICE_HOST[operation], imds_case, paths)
+    text = normalise(
+        text, imds.port, api.port, SERVICE_HOST[operation], imds_case, paths, proxy.port if proxy else None
+    )
     text, truncated = cut(text)
     if proc.returncode == 0:
         scenario = "none"
@@ -337,7 +443,7 @@ def main():
 
     clients = [c for c in args.only.split(",") if c]
     fault_scenarios = emulator_faults(args.authdoctor)
-    cases = list(fault_scenarios) + list(API_CASES)
+    cases = list(fault_scenarios) + list(API_CASES) + list(PROXY_CASES)
     if args.cases:
         cases = [c for c in cases if c in args.cases.split(",")]
     versions = {c: client_version(c) for c in clients}

@@ -30,13 +30,14 @@ for arg in "$@"; do
 done
 
 debian_packages=(awscli golang-go golang-github-aws-aws-sdk-go-dev
-  golang-github-aws-aws-sdk-go-v2-dev golang-github-aws-smithy-go-dev)
+  golang-github-aws-aws-sdk-go-v2-dev golang-github-aws-smithy-go-dev squid tinyproxy privoxy)
 if [ "$install_system" = 1 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${debian_packages[@]}"
 fi
 for need in /usr/bin/aws /usr/bin/go /usr/share/gocode/src/github.com/aws/aws-sdk-go \
-  /usr/share/gocode/src/github.com/aws/aws-sdk-go-v2 /usr/share/gocode/src/github.com/aws/smithy-go; do
+  /usr/share/gocode/src/github.com/aws/aws-sdk-go-v2 /usr/share/gocode/src/github.com/aws/smithy-go \
+  /usr/sbin/squid /usr/bin/tinyproxy /usr/sbin/privoxy; do
   if [ ! -e "$need" ]; then
     echo "missing $need; run: apt-get install -y ${debian_packages[*]} (or pass --install-system)" >&2
     exit 2
