@@ -799,10 +799,16 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                 }
             }
             (None, Some((outcome, start, end))) => {
-                if let Some((at, method, path)) = pending.take()
-                    && distance(at, li) <= CARRY_LINES
+                if let Some((at, method, path)) = pending.take() {
+                    if distance(at, li) <= CARRY_LINES {
+                        out.push(Seen::exchange(method, path, outcome, li, start, end));
+                    }
+                } else if outcome == Outcome::Proxy
+                    && out
+                        .last()
+                        .is_some_and(|last| distance(last.line, li) <= CARRY_LINES)
                 {
-                    out.push(Seen::exchange(method, path, outcome, li, start, end));
+                    proxy_answered(&mut out, li, start, end);
                 }
             }
             (None, None) => {
@@ -822,6 +828,19 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         seen.end += shift;
     }
     out
+}
+
+/// A proxy named in the body printed just below an error status: the proxy, not the
+/// metadata service, gave that status (Go v1's `status code: 403` followed by Squid's
+/// page, a JS error whose message is the page).
+fn proxy_answered(out: &mut [Seen], li: usize, start: usize, end: usize) {
+    if let Some(last) = out.last_mut()
+        && let Observation::ImdsExchange { outcome, .. } = &mut last.observation
+        && matches!(outcome, Outcome::Status(code) if *code >= 400)
+    {
+        *outcome = Outcome::Proxy;
+        (last.line, last.start, last.end) = (li, start, end);
+    }
 }
 
 /// A line of an HTML or XML page (`<head>`, `<!DOCTYPE …`, a shell variable set to one:
@@ -965,6 +984,30 @@ mod tests {
             ["PUT /latest/api/token → proxy"]
         );
         assert!(one("DEBUG - IMDS ENDPOINT: http://169.254.169.254\nDEBUG - Looking for credentials via: env").is_empty());
+    }
+
+    #[test]
+    fn a_proxy_page_below_an_error_status_says_the_proxy_gave_it() {
+        // Go SDK v1 prints the status, then the body the proxy sent.
+        let go_v1 = "EC2RoleRequestError: no EC2 instance role found\n\
+                     caused by: EC2MetadataError: failed to make EC2Metadata request\n\
+                     \tstatus code: 403, request id: \n\
+                     caused by: <!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n\
+                     <html><head>\n\
+                     <meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n\
+                     <title>ERROR: The requested URL could not be retrieved</title>";
+        assert_eq!(one(go_v1), ["GET (metadata service) → proxy"]);
+        // IMDS's own error page names no proxy: the status stands.
+        let imds_page = "EC2MetadataError: failed to make EC2Metadata request\n\
+                         \tstatus code: 404, request id: \n\
+                         caused by: <title>404 - Not Found</title>";
+        assert_eq!(one(imds_page), ["GET (metadata service) → status-404"]);
+        // A proxy named far below the status is not that answer's page.
+        let far = "EC2MetadataError: failed to make EC2Metadata request\n\
+                   \tstatus code: 404, request id: \n\
+                   a\nb\nc\nd\ne\nf\n\
+                   Via: 1.1 squid";
+        assert_eq!(one(far), ["GET (metadata service) → status-404"]);
     }
 
     #[test]
