@@ -93,6 +93,10 @@ pub struct Scored<L> {
     pub evidence: Vec<(ScenarioId, RuleRef, L, Role)>,
     /// Symptom scenarios this one explained and absorbed.
     pub absorbed: Vec<ScenarioId>,
+    /// Absorbed scenarios that are causes in their own right and that the clues
+    /// supported at least as strongly as this one (a 401 read as a dropped token answer
+    /// absorbs `imds-token-invalid`, which the same 401 shows): still candidates.
+    pub rivals: Vec<(ScenarioId, f64)>,
 }
 
 /// Scores every scenario with at least one positive clue, best first (ties keep
@@ -160,6 +164,7 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
                 })
                 .collect(),
             absorbed: Vec::new(),
+            rivals: Vec::new(),
         });
     }
     sort(&mut out);
@@ -224,6 +229,11 @@ pub fn explains(cause: ScenarioId, symptom: ScenarioId) -> bool {
         .any(|s| s == symptom.as_str())
 }
 
+/// Whether `id` explains symptoms of its own.
+fn is_cause(id: ScenarioId) -> bool {
+    !knowledge_base().scenario(id).explains.is_empty()
+}
+
 /// Whether some scenario names `id` among the symptoms it explains.
 pub fn is_symptom(id: ScenarioId) -> bool {
     ScenarioId::ALL.iter().any(|&c| explains(c, id))
@@ -278,6 +288,10 @@ pub fn apply_precedence<L: Copy>(
         let symptom = scored.remove(si);
         let ci = if si < ci { ci - 1 } else { ci };
         let cause = &mut scored[ci];
+        if is_cause(symptom.scenario) && symptom.score >= cause.score {
+            cause.rivals.push((symptom.scenario, symptom.score));
+        }
+        cause.rivals.extend(symptom.rivals);
         cause.score = combine(cause.score, symptom.score);
         cause.evidence.extend(
             symptom
@@ -295,23 +309,35 @@ pub fn apply_precedence<L: Copy>(
 /// The candidates for a finding of `lead` given every score of its story, and the
 /// checks that separate them: scenarios that scored at least [`CANDIDATE_FLOOR`] and
 /// the ones the scenario file calls ambiguous (score 0 when the text showed nothing of
-/// them), minus the symptoms `lead` absorbed.
+/// them), minus the symptoms `lead` absorbed that are not its rivals.
 pub fn alternatives<L>(
     lead: ScenarioId,
     lead_score: f64,
     scored: &[Scored<L>],
     absorbed: &[ScenarioId],
+    rivals: &[(ScenarioId, f64)],
 ) -> (Vec<(ScenarioId, f64)>, Vec<CheckId>) {
     let kb = knowledge_base();
     let own = kb.scenario(lead);
-    let mut candidates: Vec<(ScenarioId, f64)> = scored
+    // A rival ranks below the cause that explains it, whatever its own score.
+    let mut candidates: Vec<(ScenarioId, f64)> = rivals
         .iter()
-        .filter(|s| s.scenario != lead && !absorbed.contains(&s.scenario))
-        .filter(|s| {
-            s.score >= CANDIDATE_FLOOR
-                || own.ambiguous_with.iter().any(|a| a == s.scenario.as_str())
-        })
-        .map(|s| (s.scenario, s.score))
+        .map(|&(id, score)| (id, score.min(lead_score)))
+        .collect();
+    candidates.extend(
+        scored
+            .iter()
+            .filter(|s| s.scenario != lead && !absorbed.contains(&s.scenario))
+            .filter(|s| {
+                s.score >= CANDIDATE_FLOOR
+                    || own.ambiguous_with.iter().any(|a| a == s.scenario.as_str())
+            })
+            .map(|s| (s.scenario, s.score)),
+    );
+    let absorbed: Vec<ScenarioId> = absorbed
+        .iter()
+        .copied()
+        .filter(|a| !rivals.iter().any(|(r, _)| r == a))
         .collect();
     for other in &own.ambiguous_with {
         let Some(id) = ScenarioId::parse(other) else {
@@ -391,6 +417,50 @@ mod tests {
     }
 
     #[test]
+    fn a_cause_that_absorbs_a_better_supported_cause_keeps_it_as_a_candidate() {
+        let hop = ScenarioId::parse("imds-hop-limit").unwrap_or_else(|| panic!("id"));
+        let token = ScenarioId::parse("imds-token-invalid").unwrap_or_else(|| panic!("id"));
+        let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
+        assert!(explains(hop, token) && is_cause(token) && !is_cause(none));
+        let get_401 = knowledge_base()
+            .scenario(token)
+            .observations
+            .iter()
+            .position(|o| o.name == "get-401")
+            .map(RuleRef::Observation)
+            .unwrap_or_else(|| panic!("imds-token-invalid has no get-401 rule"));
+        // botocore's lone "status code of 401" line: read as a fallback after a lost
+        // token answer, but the same 401 is what an invalid token gets.
+        let clues = [
+            Clue {
+                scenario: hop,
+                rule: signal_named(hop, "sdk-401"),
+                at: 1usize,
+            },
+            Clue {
+                scenario: token,
+                rule: get_401,
+                at: 1usize,
+            },
+            Clue {
+                scenario: none,
+                rule: RuleRef::Signal(0),
+                at: 2usize,
+            },
+        ];
+        let decided = apply_precedence(score(&clues), |a, b| a <= b);
+        assert_eq!(decided.len(), 1);
+        let lead = &decided[0];
+        assert_eq!(lead.scenario, hop);
+        assert_eq!(lead.rivals.iter().map(|r| r.0).collect::<Vec<_>>(), [token]);
+        let (candidates, _) = alternatives(hop, lead.score, &decided, &lead.absorbed, &lead.rivals);
+        let named: Vec<ScenarioId> = candidates.iter().map(|c| c.0).collect();
+        assert!(named.contains(&token), "{named:?}");
+        assert!(!named.contains(&none), "{named:?}");
+        assert!(candidates.iter().all(|c| c.1 <= lead.score));
+    }
+
+    #[test]
     fn a_symptom_alone_names_its_causes_and_the_checks_that_separate_them() {
         let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
         let clues = [Clue {
@@ -399,7 +469,7 @@ mod tests {
             at: 1usize,
         }];
         let scored = apply_precedence(score(&clues), |a, b| a < b);
-        let (candidates, checks) = alternatives(none, scored[0].score, &scored, &[]);
+        let (candidates, checks) = alternatives(none, scored[0].score, &scored, &[], &[]);
         assert!(!candidates.is_empty());
         assert!(!checks.is_empty());
     }

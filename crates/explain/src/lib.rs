@@ -822,6 +822,7 @@ fn analyse_block(
             candidate.score,
             &scored,
             &candidate.absorbed,
+            &candidate.rivals,
         );
         set_alternatives(&mut explained.finding, &candidates, &separated_by);
         // The same error repeated on consecutive lines (a retry loop) is one block but
