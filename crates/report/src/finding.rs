@@ -165,9 +165,12 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
         .id(finding.scenario.as_str());
     let origin = options.origin.as_deref().unwrap_or("input");
     let long_lines = lines.iter().any(|l| l.char_offset > 0);
+    // Spans further apart than a terminal line are shown as separate excerpts of their
+    // line: one excerpt holding them all would be as wide as the distance between them.
+    let span_budget = options.width.max(40) - 12;
     let snippets: Vec<Snippet<'_, annotate_snippets::Annotation<'_>>> = lines
         .iter()
-        .map(|line| {
+        .flat_map(|line| {
             // Spans that overlap and say the same (two needles of one phrase) are
             // underlined once, as their union.
             let mut on_line: Vec<(usize, usize, &TextEvidence)> = Vec::new();
@@ -188,27 +191,43 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
                     None => on_line.push((from, to, e)),
                 }
             }
-            let annotations = on_line.into_iter().filter_map(|(from, to, e)| {
-                let start_char = from.checked_sub(1 + line.char_offset)?;
-                let start = char_to_byte(&line.text, start_char)?;
-                let end = char_to_byte(&line.text, start_char + (to - from))?;
-                // The cause is underlined as primary; what the client finally
-                // reported because of it, as secondary.
-                let kind = match e.role {
-                    Role::Symptom => AnnotationKind::Context,
-                    Role::Cause | Role::Context => AnnotationKind::Primary,
+            on_line.sort_by_key(|&(from, to, _)| (from, to));
+            let mut clusters: Vec<Vec<(usize, usize, &TextEvidence)>> = Vec::new();
+            for span in on_line {
+                match clusters.last_mut() {
+                    Some(cluster) if span.1.saturating_sub(cluster[0].0) <= span_budget => {
+                        cluster.push(span)
+                    }
+                    _ => clusters.push(vec![span]),
+                }
+            }
+            if clusters.is_empty() {
+                clusters.push(Vec::new());
+            }
+            clusters.into_iter().map(move |cluster| {
+                let annotations = cluster.into_iter().filter_map(|(from, to, e)| {
+                    let start_char = from.checked_sub(1 + line.char_offset)?;
+                    let start = char_to_byte(&line.text, start_char)?;
+                    let end = char_to_byte(&line.text, start_char + (to - from))?;
+                    // The cause is underlined as primary; what the client finally
+                    // reported because of it, as secondary.
+                    let kind = match e.role {
+                        Role::Symptom => AnnotationKind::Context,
+                        Role::Cause | Role::Context => AnnotationKind::Primary,
+                    };
+                    Some(kind.span(start..end).label(role_label(e)))
+                });
+                let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
+                // A piece of a long line: the renderer would count columns from the
+                // piece's start, so the location is written below from the evidence
+                // itself.
+                let snippet = if long_lines {
+                    snippet
+                } else {
+                    snippet.path(origin)
                 };
-                Some(kind.span(start..end).label(role_label(e)))
-            });
-            let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
-            // A piece of a long line: the renderer would count columns from the piece's
-            // start, so the location is written below from the evidence itself.
-            let snippet = if long_lines {
-                snippet
-            } else {
-                snippet.path(origin)
-            };
-            snippet.annotations(annotations)
+                snippet.annotations(annotations)
+            })
         })
         .collect();
     let mut footer = format!("confidence {:.2}", finding.confidence);
