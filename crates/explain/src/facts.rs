@@ -237,9 +237,10 @@ const EXTRACTORS: &[Extractor] = &[
         "profile",
         &["profile"],
         // Only grammatical positions: `--profile X`, `AWS_PROFILE=X`, `[profile X]`,
-        // `profile (X)` (botocore), `profile: [X]` (JS), `profile 'X'` / `"X"`, and Go's
-        // `shared config profile, X`. Never prose such as "Profile: the provider …".
-        r#"(?i)(?:--profile[ =]|AWS_PROFILE=|\[profile |profile \(|profile: \[|profile ['"]|config profile, )([A-Za-z0-9_.@+-]{1,64})"#,
+        // `profile (X)` (botocore), `profile: [X]` (JS), `profile=X` (JS v3's SSO
+        // errors), `profile 'X'` / `"X"`, and Go's `shared config profile, X`. Never
+        // prose such as "Profile: the provider …".
+        r#"(?i)(?:--profile[ =]|AWS_PROFILE=|\bprofile=|\[profile |profile \(|profile: \[|profile ['"]|config profile, )([A-Za-z0-9_.@+-]{1,64})"#,
     ),
     ex(
         "bucket",
@@ -546,6 +547,25 @@ mod tests {
         assert_eq!(facts["service"], "sqs");
         assert_eq!(facts["request_id"], "25b9b369-9954-5d2c-8c21-e84006d4ec55");
         assert_eq!(facts["sdk"], "aws-sdk-java-v1");
+    }
+
+    #[test]
+    fn profile_names_in_each_clients_words() {
+        for (text, want) in [
+            (
+                "The SSO session token associated with profile=dev-admin was not found or is invalid.",
+                Some("dev-admin"),
+            ),
+            ("aws s3 ls --profile prod", Some("prod")),
+            (
+                "The config profile (staging) could not be found",
+                Some("staging"),
+            ),
+            ("AWS_PROFILE=ci aws sts get-caller-identity", Some("ci")),
+            ("Profile: the credential provider was not enabled", None),
+        ] {
+            assert_eq!(fact(text, "profile").as_deref(), want, "{text}");
+        }
     }
 
     #[test]
