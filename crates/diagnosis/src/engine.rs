@@ -20,6 +20,9 @@ use authdoctor_kb::{CheckId, Precedence, Role, Scenario, ScenarioId, knowledge_b
 
 /// A cause must score at least this to take the lead from a symptom it explains.
 pub const CAUSE_FLOOR: f64 = 0.3;
+/// Clues weaker than this are context (a service's name, an address), not what a
+/// message says.
+const CONTEXT_WEIGHT: f64 = 0.1;
 /// Candidates below this score are not worth naming (unless the scenario file says the
 /// two are ambiguous).
 pub const CANDIDATE_FLOOR: f64 = 0.3;
@@ -255,17 +258,37 @@ pub fn apply_precedence<L: Copy>(
     before: impl Fn(&L, &L) -> bool,
 ) -> Vec<Scored<L>> {
     let kb = knowledge_base();
+    // What each scenario's own clues scored, before any symptom added to it.
+    let own: BTreeMap<ScenarioId, f64> = scored.iter().map(|s| (s.scenario, s.score)).collect();
     loop {
         let mut merge: Option<(usize, usize)> = None;
         for (si, symptom) in scored.iter().enumerate() {
             // A `story` cause must have been seen somewhere before all of the symptom's
             // evidence, not only inside the symptom's own message.
+            // Where the symptom was said: its clues, not the faint context around them
+            // (the metadata address on the cause's own line is no symptom).
+            let said: Vec<&L> = {
+                let substantive: Vec<&L> = symptom
+                    .evidence
+                    .iter()
+                    .filter(|(id, rule, _, _)| {
+                        rule.rule(kb.scenario(*id))
+                            .is_some_and(|r| r.weight >= CONTEXT_WEIGHT)
+                    })
+                    .map(|(_, _, at, _)| at)
+                    .collect();
+                if substantive.is_empty() {
+                    symptom.evidence.iter().map(|(_, _, at, _)| at).collect()
+                } else {
+                    substantive
+                }
+            };
             let seen_before = |c: &Scored<L>| match kb.scenario(c.scenario).precedence {
                 Precedence::Any => true,
                 Precedence::Story => c
                     .evidence
                     .iter()
-                    .any(|(_, _, at, _)| symptom.evidence.iter().all(|(_, _, s, _)| before(at, s))),
+                    .any(|(_, _, at, _)| said.iter().all(|s| before(at, s))),
             };
             let best_cause = scored
                 .iter()
@@ -288,7 +311,7 @@ pub fn apply_precedence<L: Copy>(
         let symptom = scored.remove(si);
         let ci = if si < ci { ci - 1 } else { ci };
         let cause = &mut scored[ci];
-        if is_cause(symptom.scenario) && symptom.score >= cause.score {
+        if is_cause(symptom.scenario) && symptom.score >= own[&cause.scenario] {
             cause.rivals.push((symptom.scenario, symptom.score));
         }
         cause.rivals.extend(symptom.rivals);
