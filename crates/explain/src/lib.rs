@@ -161,8 +161,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     Ok(collector.finish(lines))
 }
 
-/// A line of a pretty-printed JSON object or XML document: `"key": value,`, a lone
-/// brace or bracket, or `<Element>…</Element>`.
+/// A line of a pretty-printed JSON object or XML document (`"key": value,`, a lone
+/// brace or bracket, `<Element>…</Element>`), of an error object as Node prints it
+/// (`  code: 'TimeoutError',`), or a frame of a stack trace between an error's headline
+/// and its details (`    at f (file.js:1:2)`, Java's `\tat a.B.c(B.java:9)` and
+/// `... 12 more`, Ruby's `\tfrom file.rb:9:in 'm'`).
 fn is_record_line(text: &str) -> bool {
     // Numbered as `cat -n` and editors' copies print lines.
     let t = text.trim_start();
@@ -177,7 +180,22 @@ fn is_record_line(text: &str) -> bool {
     let json_key = t.starts_with('"') && t.contains("\":");
     let json_punctuation = matches!(t.as_bytes()[0], b'{' | b'}' | b'[' | b']') && t.len() <= 3;
     let xml = t.starts_with('<') && t.ends_with('>');
-    json_key || json_punctuation || xml
+    let frame = readers::is_stack_frame(text);
+    let object_key =
+        is_object_property(text) && (t.ends_with(',') || t.ends_with('{') || t.ends_with('['));
+    json_key || json_punctuation || xml || frame || object_key
+}
+
+/// An indented `key: value` line of an object as Node (or Ruby's `inspect`) prints it.
+fn is_object_property(text: &str) -> bool {
+    text.starts_with([' ', '\t'])
+        && text.trim().split_once(": ").is_some_and(|(key, _)| {
+            !key.is_empty()
+                && key.len() <= 40
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'\''))
+        })
 }
 
 /// Bytes that may hide or split a needle: C0 controls (escape sequences), DEL, and the
@@ -833,11 +851,16 @@ fn analyse_block(
             outcome.explained.push(explained);
             continue;
         };
-        let repeats: BTreeSet<usize> = clues
+        // A property of a printed error object (`  __type: '…#UnrecognizedClientException'`)
+        // repeats its headline: the same error, not another occurrence.
+        let mut repeats: BTreeSet<usize> = clues
             .iter()
             .filter(|c| c.scenario == candidate.scenario && c.rule == rule)
             .map(|c| c.at.line)
             .collect();
+        if let Some(&first) = repeats.iter().next() {
+            repeats.retain(|&l| l == first || !is_object_property(cleaned[l]));
+        }
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut unmarked: Vec<usize> = Vec::new();
         for &line in &repeats {

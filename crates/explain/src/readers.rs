@@ -96,6 +96,7 @@ struct Patterns {
     response_line: Regex,
     /// The `statusCode` property of a printed JS error object.
     js_status_code: Regex,
+    js_network_code: Regex,
     clock: Regex,
     signed_at: Regex,
     server_date: Regex,
@@ -152,6 +153,10 @@ fn patterns() -> &'static Patterns {
                 r"^\s*(?:> )?(PUT|GET) (/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/[!-~]*|/api/token) HTTP/\d(?:\.\d)?\s*$",
             ),
             js_status_code: re(r"^\s*statusCode: ([1-5]\d\d),?\s*$"),
+            // The network error of a Node request, as a printed error object shows it.
+            js_network_code: re(
+                r"^\s*code: '(TimeoutError|ETIMEDOUT|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH)',?\s*$",
+            ),
             response_line: re(r"^\s*(?:< )?HTTP/\d(?:\.\d)? ([1-5]\d\d)\b"),
             clock: re(r"\b([0-2]\d):([0-5]\d):([0-5]\d)(?:[.,](\d{1,6}))?\b"),
             // A request's signing time: a header dump (`X-Amz-Date: …`), botocore's
@@ -193,8 +198,27 @@ fn patterns() -> &'static Patterns {
     })
 }
 
-/// The outcome told on a line, with its span; the most specific wins.
+/// A frame of a stack trace: a place in code, not an event (`    at
+/// Socket.emitRequestTimeout (node:_http_client:812:9)` names no timeout that happened).
+/// JavaScript's and Java's `at …`, Java's `... 12 more`, Ruby's `from file.rb:9:in 'm'`.
+/// A log collector's prefix (`program_text`) does not hide a frame.
+pub fn is_stack_frame(line: &str) -> bool {
+    let (start, end) = program_text(line);
+    let line = &line[start..end];
+    let t = line.trim();
+    line.starts_with([' ', '\t'])
+        && (t.starts_with("at ")
+            && (t.ends_with(')') || t.contains(".js:") || t.contains(".java:"))
+            || t.starts_with("from ") && t.contains(":in ")
+            || t.starts_with("... ") && t.ends_with(" more"))
+}
+
+/// The outcome told on a line, with its span; the most specific wins. A stack frame
+/// tells none.
 fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
+    if is_stack_frame(line) {
+        return None;
+    }
     let p = patterns();
     if let Some(m) = p.proxy.find(line) {
         return Some((Outcome::Proxy, m.start(), m.end()));
@@ -321,6 +345,9 @@ pub struct ReaderState {
     /// The JS SDK's `Error response received from instance metadata service`, until
     /// the error object prints its `statusCode`.
     js_error_status: Option<Pending<()>>,
+    /// The JavaScript SDK v2's `EC2 Metadata … request returned error`, until its error
+    /// object prints the status or the error code.
+    js_v2_request: Option<Pending<JsV2Request>>,
     /// The program timestamps its own lines: a log collector's time (journald's,
     /// to the second) is then no clock for its events.
     program_clock: bool,
@@ -365,6 +392,7 @@ impl ReaderState {
             || self.clock_within.is_some()
             || self.js_imds.is_some()
             || self.js_error_status.is_some()
+            || self.js_v2_request.is_some()
     }
 
     fn age(&mut self) {
@@ -378,6 +406,7 @@ impl ReaderState {
         }
         Pending::age(&mut self.js_imds);
         Pending::age(&mut self.js_error_status);
+        Pending::age(&mut self.js_v2_request);
     }
 }
 
@@ -416,6 +445,86 @@ const JS_ERROR_RESPONSE: &str = "Error response received from instance metadata 
 const JS_ERROR_OBJECT_LINES: usize = 30;
 /// The path the JS provider reads the role's credentials from.
 const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
+
+/// Which request of the JavaScript SDK v2's metadata client failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsV2Request {
+    /// `EC2 Metadata token request returned error` / `returned 400`.
+    Token,
+    /// `EC2 Metadata roleName request returned error` / `creds request returned error`.
+    Credentials,
+}
+
+/// Lines of a JS SDK v2 error object between its message and its status or code.
+const JS_V2_OBJECT_LINES: usize = 6;
+
+/// The JavaScript SDK v2's metadata client (`aws-sdk/lib/metadata_service.js`): its
+/// errors name the request, and the error object printed with them its status or
+/// network error code. The client falls back to token-less GETs only when its token
+/// request timed out or was refused as IMDSv1-only (403, 404, 405), so a 401 on a GET
+/// tells of a token request that timed out first.
+fn js_v2_imds_on(line: &str, li: usize, state: &mut ReaderState, out: &mut Vec<Seen>) -> bool {
+    if line.contains("EC2 Metadata token request returned") {
+        state.js_v2_request = Some(Pending {
+            value: JsV2Request::Token,
+            lines_left: JS_V2_OBJECT_LINES,
+        });
+        return true;
+    }
+    if line.contains("EC2 Metadata roleName request returned error")
+        || line.contains("EC2 Metadata creds request returned error")
+    {
+        state.js_v2_request = Some(Pending {
+            value: JsV2Request::Credentials,
+            lines_left: JS_V2_OBJECT_LINES,
+        });
+        return true;
+    }
+    let Some(request) = state.js_v2_request.map(|p| p.value) else {
+        return false;
+    };
+    let p = patterns();
+    let (outcome, m) = if let Some(m) = p.js_status_code.captures(line).and_then(|c| c.get(1)) {
+        match m.as_str().parse::<u16>() {
+            Ok(code) => (Outcome::Status(code), m),
+            Err(_) => return false,
+        }
+    } else if let Some(m) = p.js_network_code.captures(line).and_then(|c| c.get(1)) {
+        let outcome = match m.as_str() {
+            "TimeoutError" | "ETIMEDOUT" => Outcome::Timeout,
+            "ECONNREFUSED" => Outcome::Refused,
+            "ECONNRESET" => Outcome::Reset,
+            _ => Outcome::Unreachable,
+        };
+        (outcome, m)
+    } else {
+        return false;
+    };
+    state.js_v2_request = None;
+    let (method, path) = match request {
+        JsV2Request::Token => (Method::Put, "/latest/api/token"),
+        JsV2Request::Credentials => (Method::Get, CREDENTIALS_PATH),
+    };
+    if request == JsV2Request::Credentials && outcome == Outcome::Status(401) {
+        out.push(Seen::exchange(
+            Method::Put,
+            "/latest/api/token".to_owned(),
+            Outcome::Timeout,
+            li,
+            m.start(),
+            m.end(),
+        ));
+    }
+    out.push(Seen::exchange(
+        method,
+        path.to_owned(),
+        outcome,
+        li,
+        m.start(),
+        m.end(),
+    ));
+    true
+}
 
 fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
     let span_of = |needle: &str| line.find(needle).map(|at| (at, at + needle.len()));
@@ -659,6 +768,10 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
         if let Some(seen) = js_imds_on(line, li, state) {
             pending = None;
             out.push(seen);
+            continue;
+        }
+        if js_v2_imds_on(line, li, state, &mut out) {
+            pending = None;
             continue;
         }
         if let Some((seconds, start, end)) = clock_offset_on(line, state) {
