@@ -55,6 +55,8 @@ TEMPORARY_KEYS = {
 API_CASES = {
     "sts-expired-token": ("sts", "sts-expired-token", TEMPORARY_KEYS, "expired-token"),
     "ec2-request-expired": ("ec2", "ec2-request-expired", TEMPORARY_KEYS, "expired-token"),
+    # The same answer for a clock 20 minutes behind, with long-term keys.
+    "ec2-request-expired-skew": ("ec2", "ec2-request-expired-skew", STATIC_KEYS, "clock-skew"),
     "sts-invalid-client-token": (
         "sts",
         "sts-invalid-client-token",
@@ -110,7 +112,13 @@ CLI_ARGS = {
     "s3": ["s3", "ls"],
 }
 
-CLIENTS = ["botocore", "awscli-v1", "awscli-v2", "js-v3", "go-v1", "go-v2", "rust"]
+CLIENTS = ["botocore", "awscli-v1", "awscli-v2", "js-v3", "js-v2", "go-v1", "go-v2", "rust", "ruby"]
+
+# Clients whose metadata client ignores the endpoint's port (the Ruby SDK 3.168 connects to
+# port 80 of AWS_EC2_METADATA_SERVICE_ENDPOINT's host): their emulator listens on
+# 127.0.0.1:80 of the namespace, one run at a time.
+PORT_80_CLIENTS = {"ruby"}
+PORT_80 = threading.Lock()
 
 
 def client_command(client, operation, debug, endpoint):
@@ -125,6 +133,10 @@ def client_command(client, operation, debug, endpoint):
         return ["/usr/bin/aws", *CLI_ARGS[operation], "--endpoint-url", endpoint, *flag], {}
     if client == "js-v3":
         return ["/usr/bin/node", str(HERE / "js" / "app.mjs"), operation, *flag], {}
+    if client == "js-v2":
+        return ["/usr/bin/node", str(HERE / "js-v2" / "app.js"), operation, *flag], {}
+    if client == "ruby":
+        return ["/usr/bin/ruby", str(HERE / "ruby" / "app.rb"), operation, *flag], {}
     if client == "go-v1":
         return [str(BUILD / "go-v1-app"), operation, *flag], {}
     if client == "go-v2":
@@ -135,7 +147,10 @@ def client_command(client, operation, debug, endpoint):
 
 
 def supported_operations(client):
-    """The operations a client can run; the Rust program builds EC2 and S3 only on request."""
+    """The operations a client can run; the Rust program builds EC2 and S3 only on request,
+    and Debian packages no EC2 client for Ruby."""
+    if client == "ruby":
+        return {"sts", "s3"}
     if client != "rust":
         return set(CLI_ARGS)
     out = subprocess.run([str(RUST_APP), "--operations"], capture_output=True, text=True, check=True)
@@ -163,6 +178,12 @@ def client_version(client):
     if client == "js-v3":
         pkg = json.loads((HERE / "js" / "node_modules" / "@aws-sdk" / "client-sts" / "package.json").read_text())
         return f"@aws-sdk/client-sts {pkg['version']} (node {run(['/usr/bin/node', '--version'])})"
+    if client == "js-v2":
+        pkg = json.loads((HERE / "js-v2" / "node_modules" / "aws-sdk" / "package.json").read_text())
+        return f"aws-sdk {pkg['version']} (node {run(['/usr/bin/node', '--version'])})"
+    if client == "ruby":
+        version = run(["dpkg-query", "-W", "-f", "${Version}", "ruby-aws-sdk-core"])
+        return f"aws-sdk-core {version.split('-')[0]} (Debian ruby-aws-sdk-core {version}, {run(['/usr/bin/ruby', '--version']).split(' (')[0]})"
     if client in ("go-v1", "go-v2"):
         package = {"go-v1": "golang-github-aws-aws-sdk-go-dev", "go-v2": "golang-github-aws-aws-sdk-go-v2-dev"}[client]
         version = run(["dpkg-query", "-W", "-f", "${Version}", package])
@@ -332,7 +353,7 @@ def cut(text):
     return head + f"[… {dropped} bytes of this log cut by tools/transcripts …]\n" + tail, True
 
 
-def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
+def run_one(authdoctor, case, client, debug, workdir, fault_scenarios, imds_listen=None):
     imds_case = case not in API_CASES
     proxy_kind = PROXY_CASES.get(case)
     if proxy_kind:
@@ -352,7 +373,10 @@ def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
     (home / ".aws" / "credentials").write_text("")
-    imds = Server([authdoctor, "emulate", "imds", "--fault", fault, "--color", "never"], run_dir / "emulator.log")
+    listen = ["--listen", imds_listen] if imds_listen else []
+    imds = Server(
+        [authdoctor, "emulate", "imds", "--fault", fault, "--color", "never", *listen], run_dir / "emulator.log"
+    )
     api = Server([sys.executable, str(HERE / "responder.py"), mode], run_dir / "responder.log")
     proxy = None
     try:
@@ -398,7 +422,10 @@ def run_one(authdoctor, case, client, debug, workdir, fault_scenarios):
     paths = [
         (str(VENV), "/home/user/.venv"),
         (str(HERE / "python"), "/home/user/app"),
+        # Before `js`, which is a prefix of it.
+        (str(HERE / "js-v2"), "/home/user/app"),
         (str(HERE / "js"), "/home/user/app"),
+        (str(HERE / "ruby"), "/home/user/app"),
         (str(HERE / "rust" / "target" / "debug"), "/home/user/app/target/release"),
         (str(HERE / "rust"), "/home/user/app"),
         (str(BUILD), "/home/user/bin"),
@@ -465,7 +492,11 @@ def main():
 
     def job(spec):
         case, client, debug = spec
-        result = run_one(args.authdoctor, case, client, debug, workdir, fault_scenarios)
+        if client in PORT_80_CLIENTS:
+            with PORT_80:
+                result = run_one(args.authdoctor, case, client, debug, workdir, fault_scenarios, "127.0.0.1:80")
+        else:
+            result = run_one(args.authdoctor, case, client, debug, workdir, fault_scenarios)
         name = f"{client}/{case}{'-debug' if debug else ''}.txt"
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ protocols as botocore's parsers read them:
 The clock-skew modes behave like the services: the responder keeps a server clock
 `SKEW_SECONDS` ahead of this host and rejects a request whose `X-Amz-Date` is more than the
 tolerance away from it (5 min for STS's "Signature expired", 15 min for S3's
-RequestTimeTooSkewed); a client that corrects its clock from the `Date` header and retries
+RequestTimeTooSkewed and EC2's RequestExpired); a client that corrects its clock from the `Date` header and retries
 then succeeds, as it would against AWS.
 
 Only loopback: it refuses any other bind address.
@@ -79,6 +79,9 @@ MODES = {
     # The message is filled with the request's and the server's times.
     "sts-signature-expired": ("sts", 403, "SignatureDoesNotMatch", None, "Sender"),
     "ec2-request-expired": ("ec2", 400, "RequestExpired", "Request has expired.", ""),
+    # EC2 answers a request dated outside its window with the same code as for expired
+    # temporary credentials.
+    "ec2-request-expired-skew": ("ec2", 400, "RequestExpired", "Request has expired.", ""),
     "ec2-unauthorized-encoded": (
         "ec2",
         403,
@@ -107,7 +110,11 @@ MODES = {
     ),
 }
 
-SKEW_TOLERANCE = {"sts-signature-expired": 5 * 60, "s3-request-time-too-skewed": 15 * 60}
+SKEW_TOLERANCE = {
+    "sts-signature-expired": 5 * 60,
+    "s3-request-time-too-skewed": 15 * 60,
+    "ec2-request-expired-skew": 15 * 60,
+}
 
 
 def server_now(mode: str) -> datetime.datetime:

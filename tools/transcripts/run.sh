@@ -30,14 +30,16 @@ for arg in "$@"; do
 done
 
 debian_packages=(awscli golang-go golang-github-aws-aws-sdk-go-dev
-  golang-github-aws-aws-sdk-go-v2-dev golang-github-aws-smithy-go-dev squid tinyproxy privoxy)
+  golang-github-aws-aws-sdk-go-v2-dev golang-github-aws-smithy-go-dev squid tinyproxy privoxy
+  ruby-aws-sdk-core ruby-aws-sdk-s3)
 if [ "$install_system" = 1 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${debian_packages[@]}"
 fi
 for need in /usr/bin/aws /usr/bin/go /usr/share/gocode/src/github.com/aws/aws-sdk-go \
   /usr/share/gocode/src/github.com/aws/aws-sdk-go-v2 /usr/share/gocode/src/github.com/aws/smithy-go \
-  /usr/sbin/squid /usr/bin/tinyproxy /usr/sbin/privoxy; do
+  /usr/sbin/squid /usr/bin/tinyproxy /usr/sbin/privoxy /usr/bin/ruby \
+  /usr/lib/ruby/vendor_ruby/aws-sdk-s3.rb; do
   if [ ! -e "$need" ]; then
     echo "missing $need; run: apt-get install -y ${debian_packages[*]} (or pass --install-system)" >&2
     exit 2
@@ -48,8 +50,9 @@ echo "== Python clients (botocore, AWS CLI v1) in $venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q -r "$here/requirements.txt"
 
-echo "== JavaScript SDK v3 in $here/js/node_modules"
+echo "== JavaScript SDK v3 in $here/js/node_modules, v2 in $here/js-v2/node_modules"
 (cd "$here/js" && npm install --no-audit --no-fund --silent)
+(cd "$here/js-v2" && npm install --no-audit --no-fund --silent)
 
 echo "== Go SDK v1 and v2 programs (Debian's sources, GOPATH mode, offline)"
 mkdir -p "$build/gopath"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "crates" / "explain" / "tests" / "transcripts"
-CLIENTS = ["botocore", "awscli-v1", "awscli-v2", "js-v3", "go-v1", "go-v2", "rust"]
+CLIENTS = ["botocore", "awscli-v1", "awscli-v2", "js-v3", "js-v2", "go-v1", "go-v2", "rust", "ruby"]
 NOISE = re.compile(
     r"NodeVersionSupportWarning|versions published after|will require node|To continue receiving"
     r"|and security updates please|More information can be found|trace-warnings"
