@@ -1100,6 +1100,61 @@ mod tests {
     }
 
     #[test]
+    fn the_js_sdk_v2_error_object_names_the_request_and_its_outcome() {
+        let object = |message: &str, detail: &str| {
+            format!(
+                "Error [CredentialsError]: Missing credentials in config\n\
+                 \x20   at IncomingMessage.<anonymous> (/app/node_modules/aws-sdk/lib/util.js:930:34) {{\n\
+                 \x20 originalError: {{\n\
+                 \x20   message: '{message}',\n\
+                 \x20   {detail},\n\
+                 \x20   retryable: false\n\
+                 \x20 }}\n}}"
+            )
+        };
+        let role = "EC2 Metadata roleName request returned error";
+        assert_eq!(
+            one(&object(role, "statusCode: 404")),
+            ["GET /latest/meta-data/iam/security-credentials/ → status-404"]
+        );
+        // The client sends a token-less GET only after its token request timed out.
+        assert_eq!(
+            one(&object(role, "statusCode: 401")),
+            [
+                "PUT /latest/api/token → timeout",
+                "GET /latest/meta-data/iam/security-credentials/ → status-401"
+            ]
+        );
+        assert_eq!(
+            one(&object(role, "code: 'ECONNREFUSED'")),
+            ["GET /latest/meta-data/iam/security-credentials/ → refused"]
+        );
+        assert_eq!(
+            one(&object(
+                "EC2 Metadata token request returned error",
+                "statusCode: 429"
+            )),
+            ["PUT /latest/api/token → status-429"]
+        );
+    }
+
+    #[test]
+    fn a_stack_frame_tells_no_event() {
+        assert!(is_stack_frame(
+            "    at Socket.emitRequestTimeout (node:_http_client:812:9)"
+        ));
+        assert!(is_stack_frame(
+            "app-1  |     at Socket._onTimeout (node:net:482:8)"
+        ));
+        assert!(!is_stack_frame(
+            "Error: connect ETIMEDOUT 169.254.169.254:80"
+        ));
+        // `emitRequestTimeout` names a function, not a timeout that happened.
+        let frames = "Error: TimeoutError\n    at ClientRequest.<anonymous> (/app/node_modules/@aws-sdk/credential-provider-imds/dist/cjs/remoteProvider/httpRequest.js:17:20)\n    at Socket.emitRequestTimeout (node:_http_client:812:9)";
+        assert!(one(frames).is_empty(), "{:?}", one(frames));
+    }
+
+    #[test]
     fn a_proxy_page_below_an_error_status_says_the_proxy_gave_it() {
         // Go SDK v1 prints the status, then the body the proxy sent.
         let go_v1 = "EC2RoleRequestError: no EC2 instance role found\n\
