@@ -14,6 +14,8 @@ pub enum Observation {
     /// One request to the instance metadata service (or the container credential
     /// endpoint) and what came of it.
     ImdsExchange {
+        /// Absent from JSON when the text did not say.
+        #[serde(skip_serializing_if = "Method::is_unknown")]
         method: Method,
         /// The path as seen (`/latest/api/token`), or empty when the text named only the
         /// service.
@@ -208,6 +210,24 @@ pub enum Method {
     Put,
     #[serde(rename = "GET")]
     Get,
+    /// The text says a metadata request failed but not which (Rust's `could not
+    /// communicate with IMDS`); for an IMDSv2 client the first is the token PUT.
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Put => "PUT",
+            Method::Get => "GET",
+            Method::Unknown => "unknown",
+        }
+    }
+
+    fn is_unknown(&self) -> bool {
+        *self == Method::Unknown
+    }
 }
 
 /// Which resource of the metadata service a path names.
@@ -384,12 +404,10 @@ impl Observation {
                 },
                 ObservationKind::ImdsExchange,
             ) => {
-                let method_ok = rule.method.as_deref().is_none_or(|m| {
-                    m.eq_ignore_ascii_case(match method {
-                        Method::Put => "PUT",
-                        Method::Get => "GET",
-                    })
-                });
+                let method_ok = rule
+                    .method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
                 let class = ImdsPath::classify(path).as_str();
                 method_ok
                     && any(&rule.path, &|p| p == class)
@@ -439,8 +457,8 @@ impl Observation {
                 after_ms,
             } => {
                 let method = match method {
-                    Method::Put => "PUT",
-                    Method::Get => "GET",
+                    Method::Unknown => "request",
+                    known => known.as_str(),
                 };
                 let path = if path.is_empty() {
                     "(metadata service)"

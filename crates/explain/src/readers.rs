@@ -198,6 +198,17 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+/// The request a line told of, or, when it named none: a GET for an answer (most
+/// metadata requests are GETs, and a token request that got an error status is named as
+/// one), unknown for a timeout (an IMDSv2 client's first request, the token PUT, is the
+/// one a lost answer leaves waiting).
+fn untold_method(told: Option<Method>, outcome: Outcome) -> Method {
+    told.unwrap_or(match outcome {
+        Outcome::ReadTimeout | Outcome::Timeout => Method::Unknown,
+        _ => Method::Get,
+    })
+}
+
 /// A frame of a stack trace: a place in code, not an event (`    at
 /// Socket.emitRequestTimeout (node:_http_client:812:9)` names no timeout that happened).
 /// JavaScript's and Java's `at …`, Java's `... 12 more`, Ruby's `from file.rb:9:in 'm'`.
@@ -732,7 +743,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             }
         };
     // The last metadata request seen without an outcome: (line, method, path).
-    let mut pending: Option<(usize, Method, String)> = None;
+    let mut pending: Option<(usize, Option<Method>, String)> = None;
     // Lines of markup before each line: an error page printed after a request (IMDS's
     // XHTML page: its title holds the status) does not move the outcome away from it.
     let markup_before: Vec<usize> = std::iter::once(0)
@@ -890,13 +901,16 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                     || path.contains("api/token")
                     || line.contains("FailedToLoadToken")
                 {
-                    Method::Put
+                    Some(Method::Put)
+                } else if !path.is_empty() || line.contains("GET") || line.contains("GetMetadata") {
+                    Some(Method::Get)
                 } else {
-                    Method::Get
+                    None
                 };
                 match outcome {
                     Some((outcome, start, end)) => {
                         pending = None;
+                        let method = untold_method(method, outcome);
                         out.push(Seen::exchange(method, path, outcome, li, start, end));
                     }
                     None => {
@@ -914,6 +928,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             (None, Some((outcome, start, end))) => {
                 if let Some((at, method, path)) = pending.take() {
                     if distance(at, li) <= CARRY_LINES {
+                        let method = untold_method(method, outcome);
                         out.push(Seen::exchange(method, path, outcome, li, start, end));
                     }
                 } else if outcome == Outcome::Proxy
@@ -1135,6 +1150,29 @@ mod tests {
                 "statusCode: 429"
             )),
             ["PUT /latest/api/token → status-429"]
+        );
+    }
+
+    #[test]
+    fn a_timeout_of_a_request_the_text_does_not_name_is_of_an_unknown_request() {
+        assert_eq!(
+            one(
+                "Ec2InstanceMetadata: the credential provider was not enabled: could not communicate with IMDS: dispatch failure: timeout: HTTP read timeout occurred after 1s: timed out"
+            ),
+            ["request (metadata service) → read-timeout"]
+        );
+        assert_eq!(
+            one(
+                "no EC2 IMDS role found, operation error ec2imds: GetMetadata, canceled, context deadline exceeded"
+            ),
+            ["GET (metadata service) → timeout"]
+        );
+        // An answer without a named request stays a GET: most metadata requests are.
+        assert_eq!(
+            one(
+                "EC2MetadataError: failed to make EC2Metadata request\n\tstatus code: 404, request id: "
+            ),
+            ["GET (metadata service) → status-404"]
         );
     }
 
