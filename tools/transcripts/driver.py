@@ -220,6 +220,17 @@ def emulator_faults(authdoctor):
     return faults
 
 
+def stop_child(proc, log):
+    """Ends a child process (politely, then not) and closes its log."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
 class Server:
     """A child process that prints its base URL on the first stdout line."""
 
@@ -234,13 +245,7 @@ class Server:
         self.port = int(line.rsplit(":", 1)[1].strip("/"))
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        stop_child(self.proc, self.log)
 
 
 def free_port():
@@ -303,13 +308,7 @@ class Proxy:
                 time.sleep(0.1)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        stop_child(self.proc, self.log)
 
 
 def normalise(text, imds_port, api_port, api_host, imds_case, paths, proxy_port=None):
