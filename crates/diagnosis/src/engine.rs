@@ -263,8 +263,6 @@ pub fn apply_precedence<L: Copy>(
     loop {
         let mut merge: Option<(usize, usize)> = None;
         for (si, symptom) in scored.iter().enumerate() {
-            // A `story` cause must have been seen somewhere before all of the symptom's
-            // evidence, not only inside the symptom's own message.
             // Where the symptom was said: its clues, not the faint context around them
             // (the metadata address on the cause's own line is no symptom).
             let said: Vec<&L> = {
@@ -283,6 +281,8 @@ pub fn apply_precedence<L: Copy>(
                     substantive
                 }
             };
+            // A `story` cause must have been seen somewhere before all of that, not
+            // only inside the symptom's own message.
             let seen_before = |c: &Scored<L>| match kb.scenario(c.scenario).precedence {
                 Precedence::Any => true,
                 Precedence::Story => c
