@@ -78,9 +78,13 @@ const BOUNDARY: &[(&str, &str)] = &[
         "imds-unreachable",
         "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds)",
     ),
-    // A read timeout fits a dropped token answer, a slow service and a black hole alike.
+    // A read timeout (connected, nothing came back) fits a dropped token answer, a slow
+    // service and a black hole; the request is not named, and an IMDSv2 client's first is
+    // the token PUT, so the hop limit leads and the others are named. (Two public
+    // reports of this shape, Rust and fog-aws, were hop limits.) Off EC2 nothing
+    // connects, so "no credentials configured" is the least likely reading.
     (
-        "no-credentials",
+        "imds-hop-limit",
         "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Operation timed out after 1001 milliseconds with 0 bytes received)",
     ),
     (
@@ -206,4 +210,29 @@ fn unrelated_timeouts_and_404s_are_not_imds_findings() {
             "{text} was explained as {got}"
         );
     }
+}
+
+#[test]
+fn a_read_timeout_names_the_causes_it_cannot_rule_out() {
+    let doc = explain_json(
+        "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Operation timed out after 1001 milliseconds with 0 bytes received)",
+    );
+    assert_eq!(top_scenario(&doc), "imds-hop-limit");
+    let named = candidates(&doc);
+    for other in ["imds-throttled", "imds-unreachable"] {
+        assert!(
+            named.iter().any(|c| c == other),
+            "{other} not named: {named:?}"
+        );
+    }
+}
+
+#[test]
+fn a_refused_connection_before_the_chain_message_is_the_cause_a_timeout_is_not() {
+    let refused = "Error: connect ECONNREFUSED 169.254.169.254:80\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  message: 'Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1',";
+    assert_eq!(top_scenario(&explain_json(refused)), "imds-unreachable");
+    let timed_out = refused.replace("ECONNREFUSED", "ETIMEDOUT");
+    let doc = explain_json(&timed_out);
+    assert_eq!(top_scenario(&doc), "no-credentials");
+    assert!(candidates(&doc).iter().any(|c| c == "imds-unreachable"));
 }

@@ -45,11 +45,15 @@ impl RuleRef {
                 name: &s.name,
                 weight: s.weight,
                 requires: &s.requires,
+                incidental: s.incidental,
+                label: &s.label,
             }),
             RuleRef::Observation(i) => scenario.observations.get(i).map(|o| RuleView {
                 name: &o.name,
                 weight: o.weight,
                 requires: &o.requires,
+                incidental: o.incidental,
+                label: &o.label,
             }),
         }
     }
@@ -75,6 +79,8 @@ struct RuleView<'a> {
     name: &'a str,
     weight: f64,
     requires: &'a [String],
+    incidental: bool,
+    label: &'a str,
 }
 
 /// One matched rule at one place.
@@ -129,7 +135,9 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
             .filter_map(|(r, _)| r.rule(scenario).map(|v| v.name))
             .collect();
         let mut miss = 1.0;
-        let mut damp = 1.0;
+        // Negative clues of one name and label are one fact in several wordings (the
+        // two headlines of one chain-exhausted error): the strongest counts, once.
+        let mut damps: BTreeMap<(&str, &str), f64> = BTreeMap::new();
         let mut evidence: Vec<(f64, RuleRef, L)> = Vec::new();
         for (rule, at) in rules {
             let Some(view) = rule.rule(scenario) else {
@@ -142,12 +150,17 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
                 miss *= 1.0 - view.weight.min(1.0);
                 evidence.push((view.weight, rule, at));
             } else {
-                damp *= 1.0 + view.weight.max(-1.0);
+                let factor = 1.0 + view.weight.max(-1.0);
+                damps
+                    .entry((view.name, view.label))
+                    .and_modify(|d| *d = f64::min(*d, factor))
+                    .or_insert(factor);
             }
         }
         if evidence.is_empty() {
             continue;
         }
+        let damp: f64 = damps.values().product();
         evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
         let is_cause = !scenario.explains.is_empty();
         out.push(Scored {
@@ -282,13 +295,15 @@ pub fn apply_precedence<L: Copy>(
                 }
             };
             // A `story` cause must have been seen somewhere before all of that, not
-            // only inside the symptom's own message.
+            // only inside the symptom's own message, by evidence of its own: neither
+            // faint context nor a clue its file calls incidental.
             let seen_before = |c: &Scored<L>| match kb.scenario(c.scenario).precedence {
                 Precedence::Any => true,
-                Precedence::Story => c
-                    .evidence
-                    .iter()
-                    .any(|(_, _, at, _)| said.iter().all(|s| before(at, s))),
+                Precedence::Story => c.evidence.iter().any(|(id, rule, at, _)| {
+                    rule.rule(kb.scenario(*id))
+                        .is_some_and(|r| r.weight >= CONTEXT_WEIGHT && !r.incidental)
+                        && said.iter().all(|s| before(at, s))
+                }),
             };
             let best_cause = scored
                 .iter()

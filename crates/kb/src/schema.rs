@@ -168,6 +168,9 @@ pub struct ObservationRule {
     pub weight: f64,
     #[serde(default)]
     pub requires: Vec<String>,
+    /// As for signals: evidence that does not make the scenario a cause of what follows.
+    #[serde(default)]
+    pub incidental: bool,
     pub label: String,
 }
 
@@ -226,6 +229,11 @@ pub struct Signal {
     /// block for this one to count (a conjunction: "401" *and* an IMDS path).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Evidence of the scenario that does not make it the cause of a symptom seen after
+    /// it: a connect timeout to the metadata address is what every SDK meets last off
+    /// EC2, so a chain-exhausted message after it stays the finding.
+    #[serde(default)]
+    pub incidental: bool,
     /// Annotation printed under the underlined evidence.
     pub label: String,
 }
