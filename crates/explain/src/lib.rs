@@ -337,7 +337,10 @@ impl Collector {
                 authdoctor_kb::Precedence::Any => at <= line,
                 authdoctor_kb::Precedence::Story => at < line,
             };
-            engine::explains(id, symptom) && placed && line - at <= STORY_LINES
+            engine::explains(id, symptom)
+                && placed
+                && line - at <= STORY_LINES
+                && (placed_anywhere(id) || has_own_cause_evidence(id, &cause.finding))
         };
         let reported = self
             .found
@@ -525,6 +528,40 @@ impl Collector {
             dropped: self.dropped,
         }
     }
+}
+
+/// Whether a scenario's precedence lets it explain a symptom wherever it was seen.
+fn placed_anywhere(id: ScenarioId) -> bool {
+    knowledge_base().scenario(id).precedence == authdoctor_kb::Precedence::Any
+}
+
+/// Whether a finding rests, as a cause, on a clue its scenario file does not call
+/// incidental: a story cause needs one (a connect timeout off EC2 explains nothing).
+fn has_own_cause_evidence(id: ScenarioId, finding: &Finding) -> bool {
+    let scenario = knowledge_base().scenario(id);
+    let rules = scenario
+        .signals
+        .iter()
+        .map(|r| (&r.name, &r.label, r.incidental))
+        .chain(
+            scenario
+                .observations
+                .iter()
+                .map(|r| (&r.name, &r.label, r.incidental)),
+        );
+    let own: Vec<(&String, &String)> = rules
+        .filter(|(_, _, incidental)| !incidental)
+        .map(|(name, label, _)| (name, label))
+        .collect();
+    finding
+        .evidence
+        .iter()
+        .filter_map(|e| e.as_text())
+        .filter(|e| e.role == Role::Cause)
+        .any(|e| {
+            own.iter()
+                .any(|(name, label)| **name == e.signal && **label == e.label)
+        })
 }
 
 /// The first input line a finding's text evidence points at.

@@ -74,3 +74,39 @@ fn token_timeouts_then_answered_gets_stay_a_lost_token_answer() {
     let top = report.findings().next().expect("a finding");
     assert_eq!(top.scenario, "imds-hop-limit", "{:#?}", report.explained);
 }
+
+#[test]
+fn connect_timeouts_off_ec2_leave_the_chain_message_in_front() {
+    // `aws --debug` on a laptop with nothing configured: the AWS CLI v1 transcript of a
+    // metadata service that never answers, with the connect-phase wording urllib3 and
+    // botocore print when the SYN gets no answer (off EC2) instead of the read-phase one.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/transcripts/awscli-v1/blackhole-debug.txt"
+    );
+    let log = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .replace("Read timeout on endpoint URL", "Connect timeout on endpoint URL")
+        .replace(
+            "ReadTimeoutError: AWSHTTPConnectionPool(host='169.254.169.254', port=80): Read timed out. (read timeout=1)",
+            "ConnectTimeoutError: (<botocore.awsrequest.AWSHTTPConnection object at 0x7f0c>, 'Connection to 169.254.169.254 timed out. (connect timeout=1)')",
+        )
+        .replace(
+            "botocore.exceptions.ReadTimeoutError: Connect",
+            "botocore.exceptions.ConnectTimeoutError: Connect",
+        );
+    assert!(
+        !log.contains("Read timed out"),
+        "the transcript changed: {path}"
+    );
+    let report = explain_text(&log);
+    let top = report.findings().next().expect("a finding");
+    assert_eq!(top.scenario, "no-credentials", "{:#?}", report.explained);
+    assert!(
+        top.candidates
+            .iter()
+            .any(|c| c.scenario == "imds-unreachable"),
+        "{:?}",
+        top.candidates
+    );
+}
