@@ -333,14 +333,14 @@ impl Collector {
             };
             let at = first_line(&cause.finding);
             // A `story` cause counts only when seen on a line before the symptom's.
+            // ... and only on evidence of its own (not an incidental clue).
             let placed = match knowledge_base().scenario(id).precedence {
                 authdoctor_kb::Precedence::Any => at <= line,
-                authdoctor_kb::Precedence::Story => at < line,
+                authdoctor_kb::Precedence::Story => {
+                    at < line && has_own_cause_evidence(id, &cause.finding)
+                }
             };
-            engine::explains(id, symptom)
-                && placed
-                && line - at <= STORY_LINES
-                && (placed_anywhere(id) || has_own_cause_evidence(id, &cause.finding))
+            engine::explains(id, symptom) && placed && line - at <= STORY_LINES
         };
         let reported = self
             .found
@@ -528,11 +528,6 @@ impl Collector {
             dropped: self.dropped,
         }
     }
-}
-
-/// Whether a scenario's precedence lets it explain a symptom wherever it was seen.
-fn placed_anywhere(id: ScenarioId) -> bool {
-    knowledge_base().scenario(id).precedence == authdoctor_kb::Precedence::Any
 }
 
 /// Whether a finding rests, as a cause, on a clue its scenario file does not call

@@ -456,6 +456,8 @@ const JS_ERROR_RESPONSE: &str = "Error response received from instance metadata 
 const JS_ERROR_OBJECT_LINES: usize = 30;
 /// The path the JS provider reads the role's credentials from.
 const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
+/// The path of the IMDSv2 token request.
+const TOKEN_PATH: &str = "/latest/api/token";
 
 /// Which request of the JavaScript SDK v2's metadata client failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -495,11 +497,11 @@ fn js_v2_imds_on(line: &str, li: usize, state: &mut ReaderState, out: &mut Vec<S
         return false;
     };
     let p = patterns();
-    let (outcome, m) = if let Some(m) = p.js_status_code.captures(line).and_then(|c| c.get(1)) {
-        match m.as_str().parse::<u16>() {
-            Ok(code) => (Outcome::Status(code), m),
-            Err(_) => return false,
-        }
+    let status = p.js_status_code.captures(line).and_then(|c| c.get(1));
+    let (outcome, m) = if let Some((m, code)) =
+        status.and_then(|m| m.as_str().parse::<u16>().ok().map(|code| (m, code)))
+    {
+        (Outcome::Status(code), m)
     } else if let Some(m) = p.js_network_code.captures(line).and_then(|c| c.get(1)) {
         let outcome = match m.as_str() {
             "TimeoutError" | "ETIMEDOUT" => Outcome::Timeout,
@@ -513,13 +515,13 @@ fn js_v2_imds_on(line: &str, li: usize, state: &mut ReaderState, out: &mut Vec<S
     };
     state.js_v2_request = None;
     let (method, path) = match request {
-        JsV2Request::Token => (Method::Put, "/latest/api/token"),
+        JsV2Request::Token => (Method::Put, TOKEN_PATH),
         JsV2Request::Credentials => (Method::Get, CREDENTIALS_PATH),
     };
     if request == JsV2Request::Credentials && outcome == Outcome::Status(401) {
         out.push(Seen::exchange(
             Method::Put,
-            "/latest/api/token".to_owned(),
+            TOKEN_PATH.to_owned(),
             Outcome::Timeout,
             li,
             m.start(),
@@ -553,7 +555,7 @@ fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
         // but a 400, so an error status that reaches the user answered the token
         // request only when it is a 400.
         let (method, path) = if code == 400 {
-            (Method::Put, "/latest/api/token")
+            (Method::Put, TOKEN_PATH)
         } else {
             (Method::Get, CREDENTIALS_PATH)
         };
@@ -578,7 +580,7 @@ fn js_imds_on(line: &str, li: usize, state: &mut ReaderState) -> Option<Seen> {
         state.js_imds = state.js_imds.map(|p| Pending { value: true, ..p });
         return Some(Seen::exchange(
             Method::Put,
-            "/latest/api/token".to_owned(),
+            TOKEN_PATH.to_owned(),
             Outcome::Failed,
             li,
             start,
@@ -902,7 +904,7 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                     || line.contains("FailedToLoadToken")
                 {
                     Some(Method::Put)
-                } else if !path.is_empty() || line.contains("GET") || line.contains("GetMetadata") {
+                } else if !path.is_empty() || line.contains("GET ") || line.contains("GetMetadata") {
                     Some(Method::Get)
                 } else {
                     None

@@ -191,43 +191,32 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
                     None => on_line.push((from, to, e)),
                 }
             }
-            on_line.sort_by_key(|&(from, to, _)| (from, to));
-            let mut clusters: Vec<Vec<(usize, usize, &TextEvidence)>> = Vec::new();
-            for span in on_line {
-                match clusters.last_mut() {
-                    Some(cluster) if span.1.saturating_sub(cluster[0].0) <= span_budget => {
-                        cluster.push(span)
-                    }
-                    _ => clusters.push(vec![span]),
-                }
-            }
-            if clusters.is_empty() {
-                clusters.push(Vec::new());
-            }
-            clusters.into_iter().map(move |cluster| {
-                let annotations = cluster.into_iter().filter_map(|(from, to, e)| {
-                    let start_char = from.checked_sub(1 + line.char_offset)?;
-                    let start = char_to_byte(&line.text, start_char)?;
-                    let end = char_to_byte(&line.text, start_char + (to - from))?;
-                    // The cause is underlined as primary; what the client finally
-                    // reported because of it, as secondary.
-                    let kind = match e.role {
-                        Role::Symptom => AnnotationKind::Context,
-                        Role::Cause | Role::Context => AnnotationKind::Primary,
+            group_nearby(on_line, span_budget)
+                .into_iter()
+                .map(move |cluster| {
+                    let annotations = cluster.into_iter().filter_map(|(from, to, e)| {
+                        let start_char = from.checked_sub(1 + line.char_offset)?;
+                        let start = char_to_byte(&line.text, start_char)?;
+                        let end = char_to_byte(&line.text, start_char + (to - from))?;
+                        // The cause is underlined as primary; what the client finally
+                        // reported because of it, as secondary.
+                        let kind = match e.role {
+                            Role::Symptom => AnnotationKind::Context,
+                            Role::Cause | Role::Context => AnnotationKind::Primary,
+                        };
+                        Some(kind.span(start..end).label(role_label(e)))
+                    });
+                    let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
+                    // A piece of a long line: the renderer would count columns from the
+                    // piece's start, so the location is written below from the evidence
+                    // itself.
+                    let snippet = if long_lines {
+                        snippet
+                    } else {
+                        snippet.path(origin)
                     };
-                    Some(kind.span(start..end).label(role_label(e)))
-                });
-                let snippet = Snippet::source(line.text.as_str()).line_start(line.number);
-                // A piece of a long line: the renderer would count columns from the
-                // piece's start, so the location is written below from the evidence
-                // itself.
-                let snippet = if long_lines {
-                    snippet
-                } else {
-                    snippet.path(origin)
-                };
-                snippet.annotations(annotations)
-            })
+                    snippet.annotations(annotations)
+                })
         })
         .collect();
     let mut footer = format!("confidence {:.2}", finding.confidence);
@@ -351,6 +340,27 @@ fn block(finding: &Finding, lines: &[SourceLine], options: &Options, again: bool
         }
     }
     out
+}
+
+/// Spans of one line, in order, grouped so that each group spans at most `budget`
+/// characters (one span longer than that is a group of its own); a line without spans
+/// is one empty group, so that it is still shown.
+fn group_nearby<T>(
+    mut spans: Vec<(usize, usize, T)>,
+    budget: usize,
+) -> Vec<Vec<(usize, usize, T)>> {
+    spans.sort_by_key(|&(from, to, _)| (from, to));
+    let mut groups: Vec<Vec<(usize, usize, T)>> = Vec::new();
+    for span in spans {
+        match groups.last_mut() {
+            Some(group) if span.1.saturating_sub(group[0].0) <= budget => group.push(span),
+            _ => groups.push(vec![span]),
+        }
+    }
+    if groups.is_empty() {
+        groups.push(Vec::new());
+    }
+    groups
 }
 
 fn char_to_byte(text: &str, chars: usize) -> Option<usize> {
