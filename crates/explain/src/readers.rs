@@ -904,7 +904,8 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                     || line.contains("FailedToLoadToken")
                 {
                     Some(Method::Put)
-                } else if !path.is_empty() || line.contains("GET ") || line.contains("GetMetadata") {
+                } else if !path.is_empty() || line.contains("GET ") || line.contains("GetMetadata")
+                {
                     Some(Method::Get)
                 } else {
                     None
