@@ -17,6 +17,10 @@ use clap::{Parser, Subcommand};
 
 use crate::output::OutputArgs;
 
+/// See the workspace manifest for why not the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tells you why AWS refused you and exactly what to do.
 ///
 /// Paste an error into `authdoctor explain`, run `authdoctor check` on the host that
