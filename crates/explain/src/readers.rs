@@ -32,6 +32,12 @@ pub const IMDS_NEEDLES: &[&str] = &[
     "frominstancemetadata",
     // The Rust SDK's IMDS client, in the `Debug` form of its errors.
     "failedtoloadtoken",
+    // PHP's "Error retrieving credentials from the instance profile metadata server".
+    "instance profile metadata",
+    // The Java SDKs' IMDS credential provider and v1's metadata fetcher, as loggers
+    // name them in front of the provider's own message.
+    "instanceprofilecredentialsprovider",
+    "ec2credentialsutils",
 ];
 
 /// Lines holding one of these may carry half of a clock reading: a request's signing
@@ -118,7 +124,7 @@ fn patterns() -> &'static Patterns {
         };
         Patterns {
             imds: re(
-                r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|ec2 ?metadata|metadata endpoint|FailedToLoadToken",
+                r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|instance profile metadata|ec2 ?metadata|metadata endpoint|FailedToLoadToken|InstanceProfileCredentialsProvider|EC2CredentialsUtils",
             ),
             path: re(
                 r"/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[A-Za-z0-9_.@+=,-]+)*/?|dynamic(?:/[A-Za-z0-9_.-]+)*)|/api/token|/v[12]/credentials",
@@ -138,8 +144,11 @@ fn patterns() -> &'static Patterns {
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
             refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
+            // With the connection failures that do not say how (.NET's and PowerShell's
+            // "Unable to connect to the remote server", curl's exit code 7): refused or
+            // no route, either way nothing answered.
             unreachable: re(
-                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|host ?is ?unreachable|\b(?:Host|Network)Unreachable\b",
+                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|host ?is ?unreachable|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for

@@ -22,9 +22,20 @@ fn read(text: &str, candidate: Option<&str>) -> (String, bool) {
 #[test]
 fn php_curl_28() {
     let text = "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds (see https://curl.haxx.se/libcurl/c/libcurl-errors.html) for http://169.254.169.254/latest/meta-data/iam/security-credentials/)\n";
-    let (top, named) = read(text, None);
+    // A connect timeout to IMDS is what PHP meets last off EC2 as well: the message of
+    // its chain's last provider stays the finding, as after botocore's connect timeouts.
+    let (top, named) = read(text, Some("imds-unreachable"));
+    assert_eq!(top, "no-credentials");
+    assert!(named, "imds-unreachable is not named as a candidate");
+}
+
+/// AWS SDK for PHP, its connection to IMDS refused: something on the host rejects it.
+#[test]
+fn php_curl_7_refused() {
+    let text = "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 7: Failed to connect to 169.254.169.254 port 80: Connection refused (see https://curl.haxx.se/libcurl/c/libcurl-errors.html))\n";
+    let (top, named) = read(text, Some("no-credentials"));
     assert_eq!(top, "imds-unreachable");
-    assert!(named, "None is not named as a candidate");
+    assert!(named, "no-credentials is not named as a candidate");
 }
 
 /// cloud-init url_helper.
