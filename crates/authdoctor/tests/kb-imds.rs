@@ -73,9 +73,12 @@ const BOUNDARY: &[(&str, &str)] = &[
         "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (Client error: `GET http://169.254.169.254/latest/meta-data/iam/security-credentials/` resulted in a `404 Not Found` response:",
     ),
     // cURL's "Connection timed out" is the connect phase (a read would say "Operation
-    // timed out … with 0 bytes received"): nothing answers, as for bare curl below.
+    // timed out … with 0 bytes received"): nothing answers, as for bare curl below. But
+    // that is what PHP meets last off EC2 too, so its chain's message leads (as after
+    // botocore's connect timeouts) and imds-unreachable is named
+    // (crates/explain/tests/other_clients.rs).
     (
-        "imds-unreachable",
+        "no-credentials",
         "PHP Fatal error:  Uncaught Aws\\Exception\\CredentialsException: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds)",
     ),
     // A read timeout (connected, nothing came back) fits a dropped token answer, a slow

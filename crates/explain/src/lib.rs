@@ -211,7 +211,6 @@ fn has_controls(bytes: &[u8]) -> bool {
 #[derive(Default)]
 struct Collector {
     found: Vec<Explained>,
-    keys: BTreeMap<String, usize>,
     /// Blocks already analysed, by the hash of their text → the findings they gave.
     /// Logs repeat the same error many times; a repeat costs one hash, not an analysis.
     seen_blocks: HashMap<u64, Vec<(usize, usize)>>,
@@ -302,13 +301,13 @@ impl Collector {
                 positions.push((at, 0));
                 continue;
             }
-            let key = dedup_key(&item.finding);
             let occurrences = item.finding.occurrences;
-            if let Some(&at) = self.keys.get(&key) {
-                self.found[at].finding.occurrences += occurrences;
+            if let Some(at) = self.same_problem(&item.finding) {
+                let found = &mut self.found[at].finding;
+                found.occurrences += occurrences;
+                found.confidence = found.confidence.max(item.finding.confidence);
                 positions.push((at, occurrences));
             } else if self.found.len() < MAX_FINDINGS {
-                self.keys.insert(key, self.found.len());
                 positions.push((self.found.len(), occurrences));
                 self.found.push(item);
                 self.absorb_earlier_symptoms(self.found.len() - 1);
@@ -317,6 +316,13 @@ impl Collector {
             }
         }
         positions
+    }
+
+    /// The finding already reported for the same problem as `finding`, if any.
+    fn same_problem(&self, finding: &Finding) -> Option<usize> {
+        self.found
+            .iter()
+            .position(|found| same_problem(&found.finding, finding))
     }
 
     /// For a symptom finding, the finding of the cause that explains it, seen earlier
@@ -360,14 +366,12 @@ impl Collector {
             .max_by(|a, b| a.1.finding.confidence.total_cmp(&b.1.finding.confidence))
             .map(|(at, _)| at)?;
         let cause = self.latent.remove(latent)?;
-        let key = dedup_key(&cause.finding);
-        if let Some(&at) = self.keys.get(&key) {
+        if let Some(at) = self.same_problem(&cause.finding) {
             return Some(at);
         }
         if self.found.len() >= MAX_FINDINGS {
             return None;
         }
-        self.keys.insert(key, self.found.len());
         self.found.push(cause);
         Some(self.found.len() - 1)
     }
@@ -475,6 +479,44 @@ impl Collector {
     /// a refused token request, a retry after a timeout) did not fail at the metadata
     /// service: its findings about it, and the unknown ones, before that answer are not
     /// reported.
+    /// An error no scenario explains, met within one request-and-response dump of a
+    /// finding that does (`HTTP/1.1 403 Forbidden` above the `SignatureDoesNotMatch`
+    /// document of the same answer), is that finding's answer seen twice, not a problem
+    /// of its own.
+    fn drop_unknown_in_known_dumps(&mut self) {
+        let lines_of = |finding: &Finding| -> Vec<usize> {
+            finding
+                .evidence
+                .iter()
+                .filter_map(|e| e.as_text().map(|t| t.line))
+                .collect()
+        };
+        let known: Vec<usize> = self
+            .found
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                f.finding.scenario != authdoctor_kb::UNKNOWN && !self.absorbed.contains(i)
+            })
+            .flat_map(|(_, f)| lines_of(&f.finding))
+            .collect();
+        for (i, explained) in self.found.iter().enumerate() {
+            if explained.finding.scenario != authdoctor_kb::UNKNOWN {
+                continue;
+            }
+            let lines = lines_of(&explained.finding);
+            let within_a_dump = !lines.is_empty()
+                && lines.iter().all(|&line| {
+                    known
+                        .iter()
+                        .any(|&k| line.abs_diff(k) <= readers::DUMP_LINES)
+                });
+            if within_a_dump {
+                self.absorbed.insert(i);
+            }
+        }
+    }
+
     fn drop_recovered(&mut self) {
         let delivered: Vec<usize> = self
             .observations
@@ -511,6 +553,7 @@ impl Collector {
     fn finish(mut self, lines: usize) -> Report {
         self.judge_stories();
         self.drop_recovered();
+        self.drop_unknown_in_known_dumps();
         let absorbed = std::mem::take(&mut self.absorbed);
         let mut index = 0;
         self.found.retain(|_| {
@@ -653,29 +696,42 @@ fn round(c: f64) -> f64 {
     (c.clamp(0.0, 1.0) * 100.0).round() / 100.0
 }
 
-fn dedup_key(finding: &Finding) -> String {
-    let mut key = finding.scenario.clone();
-    for fact in [
-        "error_code",
-        "action",
-        "operation",
-        "resource",
-        "imds_path",
-        "principal",
-    ] {
-        key.push('\u{1f}');
-        if let Some(value) = finding.facts.get(fact) {
-            key.push_str(value);
-        }
+/// The facts that tell two problems of one scenario apart: a refusal of another action,
+/// resource, operation or caller is another problem. Error codes and metadata paths do
+/// not: a debug log names the same failure by several exception classes
+/// (`EndpointConnectionError`, `NewConnectionError`) and meets it on each path it tries.
+const PROBLEM_FACTS: [&str; 4] = ["action", "operation", "resource", "principal"];
+
+/// Whether two findings report the same problem: one scenario, and no fact of
+/// [`PROBLEM_FACTS`] with different values (a fact one of them lacks is no
+/// difference: the log's retry lines often leave it out). A metadata-service problem is
+/// the host's, whichever call met it. Errors no scenario explains are the same only
+/// with the same evidence text.
+fn same_problem(a: &Finding, b: &Finding) -> bool {
+    if a.scenario != b.scenario {
+        return false;
     }
-    if finding.scenario == authdoctor_kb::UNKNOWN {
-        // Unknown errors are told apart by their text.
-        for e in finding.evidence.iter().filter_map(|e| e.as_text()) {
-            key.push('\u{1f}');
-            key.push_str(&e.text);
-        }
+    if let Some(id) = ScenarioId::parse(&a.scenario)
+        && knowledge_base().scenario(id).category == authdoctor_kb::Category::Imds
+    {
+        return true;
     }
-    key
+    if a.scenario == authdoctor_kb::UNKNOWN {
+        let texts = |f: &Finding| -> Vec<String> {
+            f.evidence
+                .iter()
+                .filter_map(|e| e.as_text())
+                .map(|e| e.text.clone())
+                .collect()
+        };
+        return texts(a) == texts(b);
+    }
+    PROBLEM_FACTS
+        .iter()
+        .all(|fact| match (a.facts.get(*fact), b.facts.get(*fact)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        })
 }
 
 /// A located match inside a cleaned block line.

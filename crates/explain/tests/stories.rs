@@ -110,3 +110,47 @@ fn connect_timeouts_off_ec2_leave_the_chain_message_in_front() {
         top.candidates
     );
 }
+
+/// A refusal of another action is another problem, even of the same scenario; the same
+/// refusal met again (a retry's line that leaves the operation out) is the same one,
+/// counted.
+#[test]
+fn the_same_refusal_is_counted_and_another_action_is_another_problem() {
+    let denied = |action: &str, resource: &str| {
+        format!(
+            "An error occurred (AccessDenied) when calling the GetObject operation: User: arn:aws:iam::111122223333:user/ci is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action\n"
+        )
+    };
+    let object = denied("s3:GetObject", "arn:aws:s3:::builds/app.zip");
+    // The retry's log line names no operation.
+    let retried = object
+        .split_once("operation: ")
+        .map(|(_, rest)| format!("WARN retrying: {rest}"))
+        .expect("the operation");
+    let other = denied("s3:PutObject", "arn:aws:s3:::builds/out.zip");
+    let log = format!("{object}\n\n{retried}\n\n{other}");
+    let report = explain_text(&log);
+    let findings: Vec<_> = report.findings().collect();
+    assert_eq!(findings.len(), 2, "{:#?}", report.explained);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.scenario == "access-denied-missing-allow"),
+        "{:#?}",
+        report.explained
+    );
+    let actions: Vec<Option<&String>> = findings.iter().map(|f| f.facts.get("action")).collect();
+    assert!(
+        actions.contains(&Some(&"s3:GetObject".to_owned())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&Some(&"s3:PutObject".to_owned())),
+        "{actions:?}"
+    );
+    let get = findings
+        .iter()
+        .find(|f| f.facts.get("action").map(String::as_str) == Some("s3:GetObject"))
+        .expect("the GetObject finding");
+    assert_eq!(get.occurrences, 2);
+}

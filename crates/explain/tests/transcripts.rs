@@ -672,3 +672,41 @@ fn runs_that_succeeded_give_no_finding() {
         .collect();
     assert!(noisy.is_empty(), "{}", noisy.join("\n"));
 }
+
+/// A debug log meets one failure many times: every retry, every path tried, every
+/// exception class that wraps it, the status line above the error document. Each
+/// scenario is reported once, with its occurrences counted, and no "unknown" finding
+/// stands for a line of the same answer. (The exception: an IAM or signing scenario
+/// refused on two different operations is two problems; the corpus's clients make one
+/// call each.)
+#[test]
+fn each_problem_is_reported_once() {
+    let corpus = load_corpus();
+    let mut repeated = Vec::new();
+    let mut beside_unknown = Vec::new();
+    for t in corpus.iter().filter(|t| t.debug) {
+        let report = authdoctor_explain::explain_text(&t.text);
+        let scenarios: Vec<&str> = report.findings().map(|f| f.scenario.as_str()).collect();
+        let known: Vec<&str> = scenarios
+            .iter()
+            .copied()
+            .filter(|s| *s != NO_SCENARIO)
+            .collect();
+        if known.iter().collect::<BTreeSet<_>>().len() < known.len() {
+            repeated.push(format!("{}: {scenarios:?}", t.file));
+        }
+        if !known.is_empty() && known.len() < scenarios.len() {
+            beside_unknown.push(format!("{}: {scenarios:?}", t.file));
+        }
+    }
+    assert!(
+        repeated.is_empty(),
+        "a scenario reported twice:\n{}",
+        repeated.join("\n")
+    );
+    assert!(
+        beside_unknown.is_empty(),
+        "an unknown finding beside a known one:\n{}",
+        beside_unknown.join("\n")
+    );
+}
