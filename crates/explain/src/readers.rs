@@ -139,7 +139,7 @@ fn patterns() -> &'static Patterns {
                 r"(?i)connect(?:ion)?[ _-]?time[ _-]?d?[ _-]?out|ConnectTimeout|connect timed out|dial tcp [!-~]+: i/o timeout|\bETIMEDOUT\b|timeout while connecting|connection timed out|TimeoutError \{ operation: \x22connect\x22",
             ),
             read_timeout: re(
-                r"(?i)read[ _-]?time[ _-]?d?[ _-]?out|read timed out|timed out reading|awaiting (?:response )?headers|with 0 bytes received|socket hang up|response timeout|HTTP read timeout|\bESOCKETTIMEDOUT\b",
+                r"(?i)read[ _-]?time[ _-]?d?[ _-]?out|\bio_read(?: #\d+)? timeout|read timed out|timed out reading|awaiting (?:response )?headers|with 0 bytes received|socket hang up|response timeout|HTTP read timeout|\bESOCKETTIMEDOUT\b",
             ),
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
             refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
