@@ -475,10 +475,6 @@ impl Collector {
         }
     }
 
-    /// A story whose client got role credentials after all (the IMDSv1 fallback after
-    /// a refused token request, a retry after a timeout) did not fail at the metadata
-    /// service: its findings about it, and the unknown ones, before that answer are not
-    /// reported.
     /// An error no scenario explains, met within one request-and-response dump of a
     /// finding that does (`HTTP/1.1 403 Forbidden` above the `SignatureDoesNotMatch`
     /// document of the same answer), is that finding's answer seen twice, not a problem
@@ -517,6 +513,10 @@ impl Collector {
         }
     }
 
+    /// A story whose client got role credentials after all (the IMDSv1 fallback after
+    /// a refused token request, a retry after a timeout) did not fail at the metadata
+    /// service: its findings about it, and the unknown ones, before that answer are not
+    /// reported.
     fn drop_recovered(&mut self) {
         let delivered: Vec<usize> = self
             .observations
