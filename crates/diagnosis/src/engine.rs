@@ -20,6 +20,8 @@ use authdoctor_kb::{CheckId, Precedence, Role, Scenario, ScenarioId, knowledge_b
 
 /// A cause must score at least this to take the lead from a symptom it explains.
 pub const CAUSE_FLOOR: f64 = 0.3;
+/// The lowest score that makes a finding of its own.
+pub const REPORT_FLOOR: f64 = 0.5;
 /// Clues weaker than this are context (a service's name, an address), not what a
 /// message says.
 const CONTEXT_WEIGHT: f64 = 0.1;
@@ -305,6 +307,11 @@ pub fn apply_precedence<L: Copy>(
                         && said.iter().all(|s| before(at, s))
                 }),
             };
+            // A faint cause does not swallow a symptom that is a finding on its own:
+            // together they would fall below the report floor and say nothing at all.
+            let keeps_it_reported = |c: &Scored<L>| {
+                symptom.score < REPORT_FLOOR || combine(c.score, symptom.score) >= REPORT_FLOOR
+            };
             let best_cause = scored
                 .iter()
                 .enumerate()
@@ -313,6 +320,7 @@ pub fn apply_precedence<L: Copy>(
                         && c.score >= CAUSE_FLOOR
                         && explains(c.scenario, symptom.scenario)
                         && seen_before(c)
+                        && keeps_it_reported(c)
                 })
                 .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
             if let Some((ci, _)) = best_cause {
@@ -496,6 +504,45 @@ mod tests {
         assert!(named.contains(&token), "{named:?}");
         assert!(!named.contains(&none), "{named:?}");
         assert!(candidates.iter().all(|c| c.1 <= lead.score));
+    }
+
+    #[test]
+    fn a_faint_cause_does_not_swallow_a_reported_symptom() {
+        let sso = ScenarioId::parse("sso-session-expired").unwrap_or_else(|| panic!("id"));
+        let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
+        assert!(explains(sso, none), "the scenario file says so");
+        let rule_weighing = |id: ScenarioId, wanted: fn(f64) -> bool| {
+            let s = knowledge_base().scenario(id);
+            s.signals
+                .iter()
+                .position(|g| wanted(g.weight) && g.requires.is_empty())
+                .map(RuleRef::Signal)
+                .unwrap_or_else(|| panic!("{id} has no signal of that weight"))
+        };
+        // The CDK CLI's "Unable to resolve AWS account to use": a modest no-credentials
+        // clue and a faint hint of an expired SSO session on the same line.
+        let clues = [
+            Clue {
+                scenario: sso,
+                rule: rule_weighing(sso, |w| (CAUSE_FLOOR..0.35).contains(&w)),
+                at: 1usize,
+            },
+            Clue {
+                scenario: none,
+                rule: rule_weighing(none, |w| (REPORT_FLOOR..0.6).contains(&w)),
+                at: 1usize,
+            },
+        ];
+        let scored = score(&clues);
+        let cause = scored.iter().find(|s| s.scenario == sso).map(|s| s.score);
+        let symptom = scored.iter().find(|s| s.scenario == none).map(|s| s.score);
+        let (Some(cause), Some(symptom)) = (cause, symptom) else {
+            panic!("both scored: {scored:?}");
+        };
+        assert!(symptom >= REPORT_FLOOR && combine(cause, symptom) < REPORT_FLOOR);
+        let decided = apply_precedence(scored, |a, b| a <= b);
+        assert_eq!(decided[0].scenario, none, "{decided:?}");
+        assert!(decided.iter().any(|s| s.scenario == sso), "{decided:?}");
     }
 
     #[test]

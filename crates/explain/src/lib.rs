@@ -52,7 +52,7 @@ pub const MAX_FINDINGS: usize = 200;
 /// After this many lines an input counts as long: worth a faster line filter.
 const LONG_INPUT_LINES: usize = 20_000;
 /// The lowest score that names a scenario.
-pub const THRESHOLD: f64 = 0.5;
+pub const THRESHOLD: f64 = engine::REPORT_FLOOR;
 /// A second scenario in the same block is reported as its own finding only above this
 /// score and on lines of its own.
 const SECOND_FINDING: f64 = 0.8;
