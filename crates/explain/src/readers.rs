@@ -281,7 +281,23 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
     p.timeout
         .find_iter(line)
         .find(|m| !is_timeout_setting(line, m.end()))
-        .map(|m| (Outcome::Timeout, m.start(), m.end()))
+        .map(|m| {
+            let outcome = if deadline_between_retries(line, m.start()) {
+                Outcome::Failed
+            } else {
+                Outcome::Timeout
+            };
+            (outcome, m.start(), m.end())
+        })
+}
+
+/// Whether the deadline the Go SDK v2 reports at `at` ran out while it waited to retry
+/// (`…, canceled, context deadline exceeded`) rather than inside a request
+/// (`…, request canceled, context deadline exceeded`): answers came back, and no
+/// request is known to have gone unanswered.
+fn deadline_between_retries(line: &str, at: usize) -> bool {
+    let before = &line[..at];
+    before.ends_with(", canceled, context ") && !before.ends_with("request canceled, context ")
 }
 
 /// Whether the timeout word ending at `end` names a setting, not an event: a debug
@@ -1175,9 +1191,17 @@ mod tests {
         );
         assert_eq!(
             one(
-                "no EC2 IMDS role found, operation error ec2imds: GetMetadata, canceled, context deadline exceeded"
+                "no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded"
             ),
             ["GET (metadata service) → timeout"]
+        );
+        // The Go SDK v2's deadline ran out between retries, after answers: no request
+        // is known to have gone unanswered.
+        assert_eq!(
+            one(
+                "no EC2 IMDS role found, operation error ec2imds: GetMetadata, canceled, context deadline exceeded"
+            ),
+            ["GET (metadata service) → failed"]
         );
         // An answer without a named request stays a GET: most metadata requests are.
         assert_eq!(
