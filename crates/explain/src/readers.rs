@@ -296,8 +296,7 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
 /// (`…, request canceled, context deadline exceeded`): answers came back, and no
 /// request is known to have gone unanswered.
 fn deadline_between_retries(line: &str, at: usize) -> bool {
-    let before = &line[..at];
-    before.ends_with(", canceled, context ") && !before.ends_with("request canceled, context ")
+    line[..at].ends_with(", canceled, context ")
 }
 
 /// Whether the timeout word ending at `end` names a setting, not an event: a debug
