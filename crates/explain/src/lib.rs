@@ -302,7 +302,7 @@ impl Collector {
                 continue;
             }
             let occurrences = item.finding.occurrences;
-            if let Some(at) = self.same_problem(&item.finding) {
+            if let Some(at) = self.reported_as_same_problem(&item.finding) {
                 let found = &mut self.found[at].finding;
                 found.occurrences += occurrences;
                 found.confidence = found.confidence.max(item.finding.confidence);
@@ -319,7 +319,7 @@ impl Collector {
     }
 
     /// The finding already reported for the same problem as `finding`, if any.
-    fn same_problem(&self, finding: &Finding) -> Option<usize> {
+    fn reported_as_same_problem(&self, finding: &Finding) -> Option<usize> {
         self.found
             .iter()
             .position(|found| same_problem(&found.finding, finding))
@@ -366,7 +366,7 @@ impl Collector {
             .max_by(|a, b| a.1.finding.confidence.total_cmp(&b.1.finding.confidence))
             .map(|(at, _)| at)?;
         let cause = self.latent.remove(latent)?;
-        if let Some(at) = self.same_problem(&cause.finding) {
+        if let Some(at) = self.reported_as_same_problem(&cause.finding) {
             return Some(at);
         }
         if self.found.len() >= MAX_FINDINGS {
@@ -717,12 +717,11 @@ fn same_problem(a: &Finding, b: &Finding) -> bool {
         return true;
     }
     if a.scenario == authdoctor_kb::UNKNOWN {
-        let texts = |f: &Finding| -> Vec<String> {
+        let texts = |f: &Finding| {
             f.evidence
                 .iter()
-                .filter_map(|e| e.as_text())
-                .map(|e| e.text.clone())
-                .collect()
+                .filter_map(|e| e.as_text().map(|t| t.text.as_str()))
+                .collect::<Vec<&str>>()
         };
         return texts(a) == texts(b);
     }
