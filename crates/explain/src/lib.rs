@@ -717,13 +717,12 @@ fn same_problem(a: &Finding, b: &Finding) -> bool {
         return true;
     }
     if a.scenario == authdoctor_kb::UNKNOWN {
-        let texts = |f: &Finding| {
+        fn texts(f: &Finding) -> impl Iterator<Item = &str> {
             f.evidence
                 .iter()
                 .filter_map(|e| e.as_text().map(|t| t.text.as_str()))
-                .collect::<Vec<&str>>()
-        };
-        return texts(a) == texts(b);
+        }
+        return texts(a).eq(texts(b));
     }
     PROBLEM_FACTS
         .iter()
