@@ -25,6 +25,7 @@ pub mod index;
 pub mod markers;
 pub mod readers;
 pub mod source;
+pub mod views;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -740,6 +741,16 @@ struct Span {
     end: usize,
 }
 
+impl From<views::LineSpan> for Span {
+    fn from(at: views::LineSpan) -> Span {
+        Span {
+            line: at.line,
+            start: at.start,
+            end: at.end,
+        }
+    }
+}
+
 type Located = (ScenarioId, RuleRef, Span, Role);
 
 fn analyse_block(
@@ -805,6 +816,47 @@ fn analyse_block(
                     }
                     NeedleUse::Reader => exchanges_mentioned = true,
                 }
+            }
+        }
+    }
+    // Messages a copy broke (wrapped onto the next line, markdown emphasis typed in):
+    // what only a joined or unmarked reading of the lines holds.
+    for view in views::of(&cleaned) {
+        let mut anchored: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for (needle, start, end) in index.occurrences(&view.text) {
+            let spec = &index.needles[needle];
+            for &(usage, case_sensitive) in &spec.uses {
+                if case_sensitive && view.text.get(start..end) != Some(spec.text.as_str()) {
+                    continue;
+                }
+                match usage {
+                    NeedleUse::Literal { scenario, signal } => {
+                        if let Some(at) = view.new_match(start, end, &cleaned) {
+                            clues.push(Clue {
+                                scenario: ScenarioId::ALL[scenario],
+                                rule: RuleRef::Signal(signal),
+                                at: Span::from(at),
+                            });
+                        }
+                    }
+                    NeedleUse::Anchor { scenario, signal } => {
+                        anchored.insert((scenario, signal));
+                    }
+                    NeedleUse::Marker { .. } | NeedleUse::Reader => {}
+                }
+            }
+        }
+        for (scenario, signal) in anchored {
+            let found = index
+                .regex(scenario, signal)
+                .and_then(|re| evidence_match(re, view.text.as_bytes()))
+                .and_then(|m| view.new_match(m.start, m.end, &cleaned));
+            if let Some(at) = found {
+                clues.push(Clue {
+                    scenario: ScenarioId::ALL[scenario],
+                    rule: RuleRef::Signal(signal),
+                    at: Span::from(at),
+                });
             }
         }
     }
@@ -1272,6 +1324,36 @@ mod tests {
         let code = code.unwrap_or_else(|| panic!("no error-code evidence: {:?}", finding.evidence));
         assert_eq!((code.line, code.column, code.length), (2, 20, 12));
         assert_eq!(finding.facts["operation"], "GetCallerIdentity");
+    }
+
+    #[test]
+    fn a_message_broken_by_a_copy_is_still_read() {
+        let deny = "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k";
+        let broken = [
+            // Wrapped at a word, the continuation indented and quoted as forums do.
+            format!("{deny} with an explicit deny in a\n>   service control policy\n"),
+            // Wrapped by a terminal in the middle of a word.
+            format!("{deny} with an explicit deny in a servi\nce control policy\n"),
+            // Markdown emphasis typed into the message.
+            format!("{deny} with *an explicit deny* in a service control policy\n"),
+        ];
+        for text in &broken {
+            let report = explain_text(text);
+            let finding = report
+                .findings()
+                .next()
+                .unwrap_or_else(|| panic!("no finding for {text:?}"));
+            assert_eq!(finding.scenario, "access-denied-scp", "{text:?}");
+            // The evidence is the user's own first line, not the joined reading.
+            let evidence = finding
+                .evidence
+                .iter()
+                .filter_map(|e| e.as_text())
+                .find(|e| e.text.starts_with("explicit deny"))
+                .unwrap_or_else(|| panic!("no evidence of the reason: {:?}", finding.evidence));
+            assert_eq!(evidence.line, 1, "{text:?}");
+            assert!(text.contains(evidence.text.as_str()), "{:?}", evidence.text);
+        }
     }
 
     #[test]
