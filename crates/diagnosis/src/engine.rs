@@ -47,6 +47,7 @@ impl RuleRef {
                 name: &s.name,
                 weight: s.weight,
                 requires: &s.requires,
+                unless: &s.unless,
                 incidental: s.incidental,
                 label: &s.label,
             }),
@@ -54,6 +55,7 @@ impl RuleRef {
                 name: &o.name,
                 weight: o.weight,
                 requires: &o.requires,
+                unless: &o.unless,
                 incidental: o.incidental,
                 label: &o.label,
             }),
@@ -81,6 +83,7 @@ struct RuleView<'a> {
     name: &'a str,
     weight: f64,
     requires: &'a [String],
+    unless: &'a [String],
     incidental: bool,
     label: &'a str,
 }
@@ -145,7 +148,9 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
             let Some(view) = rule.rule(scenario) else {
                 continue;
             };
-            if !view.requires.iter().all(|r| names.contains(r.as_str())) {
+            if !view.requires.iter().all(|r| names.contains(r.as_str()))
+                || view.unless.iter().any(|u| names.contains(u.as_str()))
+            {
                 continue;
             }
             if view.weight >= 0.0 {

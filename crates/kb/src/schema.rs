@@ -168,6 +168,9 @@ pub struct ObservationRule {
     pub weight: f64,
     #[serde(default)]
     pub requires: Vec<String>,
+    /// As for signals: names of other clues whose presence cancels this one.
+    #[serde(default)]
+    pub unless: Vec<String>,
     /// As for signals: evidence that does not make the scenario a cause of what follows.
     #[serde(default)]
     pub incidental: bool,
@@ -229,6 +232,12 @@ pub struct Signal {
     /// block for this one to count (a conjunction: "401" *and* an IMDS path).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Names of other clues of this scenario whose presence in the same block cancels
+    /// this one: a counter that holds for one cause of the scenario but not another
+    /// ("a role is attached" counts against "no role", not against "the role's
+    /// document reports a failure").
+    #[serde(default)]
+    pub unless: Vec<String>,
     /// Evidence of the scenario that does not make it the cause of a symptom seen after
     /// it: a connect timeout to the metadata address is what every SDK meets last off
     /// EC2, so a chain-exhausted message after it stays the finding.

@@ -518,6 +518,44 @@ fn anchor_problem(regex: &str, anchor: &str, case_sensitive: bool) -> Option<Str
 }
 
 #[test]
+fn every_unless_names_a_clue_of_its_scenario_and_cancels_only_a_counter() {
+    let mut failures = Vec::new();
+    for s in scenarios() {
+        let f = file_of(&s.id);
+        let names: BTreeSet<&str> = s
+            .signals
+            .iter()
+            .map(|g| g.name.as_str())
+            .chain(s.observations.iter().map(|o| o.name.as_str()))
+            .collect();
+        let rules = s
+            .signals
+            .iter()
+            .map(|g| (&g.name, g.weight, &g.unless))
+            .chain(
+                s.observations
+                    .iter()
+                    .map(|o| (&o.name, o.weight, &o.unless)),
+            );
+        for (name, weight, unless) in rules {
+            if !unless.is_empty() && weight >= 0.0 {
+                failures.push(format!(
+                    "{f}: `{name}` has `unless` but is no counter (weight {weight})"
+                ));
+            }
+            for u in unless {
+                if !names.contains(u.as_str()) {
+                    failures.push(format!(
+                        "{f}: `{name}` is cancelled by `{u}`, which no clue of this scenario is named"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn every_signal_compiles_has_an_honest_anchor_and_a_valid_weight() {
     let mut failures = Vec::new();
     for s in scenarios() {
