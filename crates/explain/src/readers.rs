@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use authdoctor_diagnosis::{Method, Observation, Outcome};
+use authdoctor_diagnosis::{ImdsPath, Method, Observation, Outcome};
 use regex::Regex;
 
 /// Lines holding one of these may carry half of a metadata exchange: the line filter
@@ -91,6 +91,10 @@ struct Patterns {
     status_phrase: Regex,
     connect_timeout: Regex,
     read_timeout: Regex,
+    /// A read that timed out in the words of a connection failure: the system's
+    /// `read: connection timed out` (ETIMEDOUT from `read`, the request sent), Go's
+    /// `read tcp …: i/o timeout`.
+    read_failed: Regex,
     timeout: Regex,
     refused: Regex,
     reset: Regex,
@@ -141,6 +145,7 @@ fn patterns() -> &'static Patterns {
             read_timeout: re(
                 r"(?i)read[ _-]?time[ _-]?d?[ _-]?out|\bio_read(?: #\d+)? timeout|read timed out|timed out reading|awaiting (?:response )?headers|with 0 bytes received|socket hang up|response timeout|HTTP read timeout|\bESOCKETTIMEDOUT\b",
             ),
+            read_failed: re(r"(?i)\bread(?: tcp [!-~]+)?: (?:connection timed out|i/o timeout)"),
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
             refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
@@ -261,6 +266,9 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
         && let Ok(n) = code.as_str().parse::<u16>()
     {
         return Some((Outcome::Status(n), m.start(), m.end()));
+    }
+    if let Some(m) = p.read_failed.find(line) {
+        return Some((Outcome::ReadTimeout, m.start(), m.end()));
     }
     let ordered: [(&Regex, Outcome); 5] = [
         (&p.refused, Outcome::Refused),
@@ -744,6 +752,32 @@ pub fn read(lines: &[&str]) -> Vec<Seen> {
 }
 
 /// Observations in the lines of one block, carrying state across blocks of one input.
+/// Lines of an answer's headers and body in which its credentials document is read.
+const DOCUMENT_LINES: usize = 24;
+
+/// Whether the body after an answer's status line is a credentials document whose
+/// `Code` is not `Success` (`AssumeRoleUnauthorizedAccess`): no credentials came.
+fn credentials_document_failed(after: &[&str]) -> bool {
+    let request_line = &patterns().request_line;
+    for line in after.iter().take(DOCUMENT_LINES) {
+        if request_line.is_match(line) {
+            return false;
+        }
+        let Some(at) = line.find("\"Code\"") else {
+            continue;
+        };
+        let value = line[at + 6..]
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim_start)
+            .and_then(|v| v.strip_prefix('"'))
+            .and_then(|v| v.split_once('"'))
+            .map(|(code, _)| code);
+        return value.is_some_and(|code| code != "Success");
+    }
+    false
+}
+
 pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     let p = patterns();
     // Each line is read without what a log collector put before it (request dumps are
@@ -858,7 +892,19 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                 None
             };
             let outcome = response
-                .map(|code| (Outcome::Status(code), 0, line.len()))
+                .map(|code| {
+                    // IMDS answers 200 with a document that reports the failure when
+                    // the instance profile's role cannot be assumed.
+                    let failed_document = code == 200
+                        && ImdsPath::classify(&request.path) == ImdsPath::Credentials
+                        && credentials_document_failed(&lines[li + 1..]);
+                    let outcome = if failed_document {
+                        Outcome::Malformed
+                    } else {
+                        Outcome::Status(code)
+                    };
+                    (outcome, 0, line.len())
+                })
                 .or(failure);
             if let Some((outcome, start, end)) = outcome {
                 out.push(Seen::exchange(
@@ -1084,6 +1130,29 @@ mod tests {
         assert_eq!(
             one("Error: connect ECONNREFUSED 169.254.169.254:80"),
             ["GET (metadata service) → refused"]
+        );
+    }
+
+    #[test]
+    fn a_read_that_timed_out_is_no_connect_timeout() {
+        // The request went out on an open connection; its answer never came.
+        assert_eq!(
+            one(
+                "PUT /latest/api/token HTTP/1.1 Host: 169.254.169.254 failed: IOError: read: connection timed out (ETIMEDOUT)"
+            ),
+            ["PUT /latest/api/token → read-timeout"]
+        );
+        assert_eq!(
+            one(
+                "Put \"http://169.254.169.254/latest/api/token\": read tcp 172.17.0.2:41234->169.254.169.254:80: i/o timeout"
+            ),
+            ["PUT /latest/api/token → read-timeout"]
+        );
+        assert_eq!(
+            one(
+                "Put \"http://169.254.169.254/latest/api/token\": dial tcp 169.254.169.254:80: connect: connection timed out"
+            ),
+            ["PUT /latest/api/token → connect-timeout"]
         );
     }
 
