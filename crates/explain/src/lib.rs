@@ -89,6 +89,9 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
     // Gap lines since the last interesting one: plain text, and structured-record lines
     // (pretty JSON, XML) that keep one record's clues together.
     let mut plain_gap = 0usize;
+    // Inside the head of an answer (after its status line, before the blank line): its
+    // headers keep the status and the body that follows in one block.
+    let mut answer_head = false;
     let mut lines = 0usize;
     // Lines before which an answer's `Date` is read (a signed request was seen).
     let mut date_window_ends = 0usize;
@@ -111,8 +114,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             } else if lines < date_window_ends && readers::names_a_date(bytes) {
                 answer_line = true;
             }
-            // The answer to a dumped request, however far the dump put it.
-            if awaits_answer && readers::may_be_status_line(bytes) {
+            // The answer to a dumped request, however far the dump put it (a request
+            // still in the open block has not been read yet).
+            if (awaits_answer && readers::may_be_status_line(bytes))
+                || (block_open && is_answer_status(bytes))
+            {
                 answer_line = true;
             }
             interesting || answer_line || block_open
@@ -126,6 +132,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             Some(Scanned::Kept(line)) => line,
         };
         lines = line.number;
+        if is_answer_status(line.text.as_bytes()) {
+            answer_head = true;
+        } else if line.text.trim().is_empty() {
+            answer_head = false;
+        }
         // Counter-evidence and faint context join an open block but do not start one.
         let interesting =
             answer_line || (interesting && (!block.is_empty() || index.opens_block(&line.text)));
@@ -147,7 +158,8 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             plain_gap = 0;
             block.push(line);
         } else if !block.is_empty() {
-            if !is_record_line(&line.text) {
+            let record = is_record_line(&line.text) || (answer_head && is_http_header(&line.text));
+            if !record {
                 plain_gap += 1;
             }
             gap.push(line);
@@ -185,6 +197,58 @@ fn is_record_line(text: &str) -> bool {
     let object_key =
         is_object_property(text) && (t.ends_with(',') || t.ends_with('{') || t.ends_with('['));
     json_key || json_punctuation || xml || frame || object_key
+}
+
+/// The status line of an HTTP answer as dumps print it (`HTTP/1.1 400 Bad Request`,
+/// curl's `< HTTP/2 403`).
+fn is_answer_status(line: &[u8]) -> bool {
+    let t = line.trim_ascii_start();
+    let t = t.strip_prefix(b"< ").unwrap_or(t);
+    let Some(rest) = t.strip_prefix(b"HTTP/") else {
+        return false;
+    };
+    let version = rest
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    matches!(
+        rest.get(version..version + 4),
+        Some([b' ', a, b, c]) if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()
+    )
+}
+
+/// A header line of an HTTP message as dumps print it (`Content-Type: text/xml`,
+/// curl's `< Server: …`).
+fn is_http_header(text: &str) -> bool {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("< ")
+        .or_else(|| t.strip_prefix("> "))
+        .unwrap_or(t);
+    let Some((name, _)) = t.split_once(": ") else {
+        return false;
+    };
+    let header_shaped = name.len() <= 40
+        && name.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // One-word names are also what loggers print (`Error: …`): only the common headers.
+    header_shaped
+        && (name.contains('-')
+            || matches!(
+                name,
+                "Server"
+                    | "Date"
+                    | "Host"
+                    | "Via"
+                    | "Connection"
+                    | "Accept"
+                    | "Age"
+                    | "Vary"
+                    | "Expires"
+                    | "Pragma"
+                    | "Location"
+                    | "Allow"
+            ))
 }
 
 /// An indented `key: value` line of an object as Node (or Ruby's `inspect`) prints it.
@@ -1354,6 +1418,26 @@ mod tests {
             assert_eq!(evidence.line, 1, "{text:?}");
             assert!(text.contains(evidence.text.as_str()), "{:?}", evidence.text);
         }
+    }
+
+    #[test]
+    fn an_answer_dumped_with_its_headers_is_one_record() {
+        assert!(is_answer_status(b"HTTP/1.1 400 Bad Request"));
+        assert!(is_answer_status(b"< HTTP/2 403 "));
+        assert!(!is_answer_status(b"PUT /latest/api/token HTTP/1.1"));
+        assert!(!is_answer_status(b"HTTP/1.1 is what we speak"));
+        assert!(is_http_header("< Content-Type: text/xml; charset=utf-8"));
+        assert!(is_http_header("Server: Microsoft-IIS/10.0"));
+        assert!(!is_http_header("Error: something failed"));
+        // The token PUT of a client's dump, Azure's answer to it four header lines on.
+        let text = "ERROR: HTTP.Exceptions.StatusError(400, \"PUT\", \"/latest/api/token\", HTTP.Messages.Response:\n\"\"\"\nHTTP/1.1 400 Bad Request\nContent-Type: text/xml; charset=utf-8\nServer: Microsoft-IIS/10.0\nDate: Thu, 12 Jun 2025 16:13:12 GMT\nContent-Length: 322\n\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Error>\n    <Code>InvalidHttpVerb</Code>\n</Error>\"\"\")\n";
+        let report = explain_text(text);
+        let scenarios: Vec<&str> = report.findings().map(|f| f.scenario.as_str()).collect();
+        assert_eq!(
+            scenarios.first(),
+            Some(&"imds-unreachable"),
+            "{scenarios:?}"
+        );
     }
 
     #[test]
