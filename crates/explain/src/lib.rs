@@ -7,7 +7,8 @@
 //!    one Aho-Corasick pass ([`index`]); the others are grouped into *error blocks*:
 //!    runs of interesting lines at most [`BLOCK_GAP`] lines apart.
 //! 3. Each block is cleaned (control sequences neutralised, secrets masked), matched
-//!    against every scenario's signals, scored (noisy-OR of signal weights) and turned
+//!    against every scenario's signals (also across a line a copy wrapped and through
+//!    markdown emphasis: [`views`]), scored (noisy-OR of signal weights) and turned
 //!    into a [`Finding`] with the evidence located in the cleaned text and the facts
 //!    ([`facts`]) that fill the fix commands.
 //! 4. Repeats of the same error are folded into one finding with an occurrence count.
