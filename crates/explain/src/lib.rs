@@ -181,6 +181,10 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
 /// and its details (`    at f (file.js:1:2)`, Java's `\tat a.B.c(B.java:9)` and
 /// `... 12 more`, Ruby's `\tfrom file.rb:9:in 'm'`).
 fn is_record_line(text: &str) -> bool {
+    // What the program printed, without a log collector's prefix (syslog, journald,
+    // `kubectl logs --timestamps`): a record's lines each carry one.
+    let (start, end) = readers::program_text(text);
+    let text = &text[start..end];
     // Numbered as `cat -n` and editors' copies print lines.
     let t = text.trim_start();
     let t = match t.find(|c: char| !c.is_ascii_digit()) {
@@ -1439,6 +1443,19 @@ mod tests {
             Some(&"imds-unreachable"),
             "{scenarios:?}"
         );
+    }
+
+    #[test]
+    fn a_record_is_recognised_under_a_log_collectors_prefix() {
+        let prefix = "Jul 20 17:30:38 ip-10-72-34-220 kubelet[18998]: ";
+        for line in [
+            "<?xml version=\"1.0\"?>",
+            "  <title>429 - Too Many Requests</title>",
+            "\"Code\": \"Throttling\",",
+        ] {
+            assert!(is_record_line(&format!("{prefix}{line}")), "{line}");
+        }
+        assert!(!is_record_line(&format!("{prefix}starting worker 3")));
     }
 
     #[test]

@@ -1055,7 +1055,7 @@ fn is_markup(line: &str) -> bool {
 /// collectors' prefixes (a line may carry several: `kubectl logs --prefix
 /// --timestamps`), inside a Docker `json-file` record (`{"log":"…\n","stream":…}`; its
 /// escapes are left as they are: request dumps hold none where it matters).
-fn program_text(line: &str) -> (usize, usize) {
+pub fn program_text(line: &str) -> (usize, usize) {
     let (mut start, mut end) = (0, line.len());
     let opening = ["{\"log\":\"", "{\"log\": \""]
         .into_iter()
