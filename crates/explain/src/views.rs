@@ -118,6 +118,23 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
+/// A string literal printed in pieces (Python's repr of a long `bytes` value,
+/// `'…' +` in JavaScript): the first line ends with a quote (and maybe `+` or `\`), the
+/// second starts with the same quote (after a `b`, `r`, `u` or `f` prefix). The join
+/// without them: `(end of the first line's text, start of the second's, "")`.
+fn string_continuation(
+    first: &str,
+    first_end: usize,
+    second: &str,
+    head_start: usize,
+) -> Option<(usize, usize, &'static str)> {
+    let body = first[..first_end].trim_end_matches(['+', '\\']).trim_end();
+    let quote = body.chars().last().filter(|c| matches!(c, '\'' | '"'))?;
+    let rest = second[head_start..].trim_start_matches(['b', 'r', 'u', 'f', 'B', 'R', 'U', 'F']);
+    let prefix = second.len() - head_start - rest.len();
+    (prefix <= 2 && rest.starts_with(quote)).then(|| (body.len() - 1, head_start + prefix + 1, ""))
+}
+
 /// The views of a block: each line with markdown emphasis removed (when it has some),
 /// and each pair of consecutive lines joined, once with a space (a wrap at a word) and
 /// once without (a terminal's wrap in the middle of a word). The second line's indent
@@ -144,15 +161,18 @@ pub fn of(lines: &[&str]) -> Vec<View> {
         };
         let (first_text, second_text) = (first.text.as_ref(), second.text.as_ref());
         let first_end = first_text.trim_end().len();
-        let tail_start = floor_boundary(first_text, first_end.saturating_sub(JOIN_BYTES));
         let head_start = second_text.len() - second_text.trim_start_matches([' ', '\t', '>']).len();
-        if first_end == tail_start || head_start == second_text.len() {
-            continue;
+        let mut joins = vec![(first_end, head_start, " "), (first_end, head_start, "")];
+        if let Some(literal) = string_continuation(first_text, first_end, second_text, head_start) {
+            joins.push(literal);
         }
-        let head_end = floor_boundary(second_text, head_start + JOIN_BYTES);
-        let tail_origin = first.origin_of(tail_start..first_end);
-        let head_origin = second.origin_of(head_start..head_end);
-        for separator in [" ", ""] {
+        for (first_end, head_start, separator) in joins {
+            let tail_start = floor_boundary(first_text, first_end.saturating_sub(JOIN_BYTES));
+            if first_end == tail_start || head_start == second_text.len() {
+                continue;
+            }
+            let head_end = floor_boundary(second_text, head_start + JOIN_BYTES);
+            let tail_origin = first.origin_of(tail_start..first_end);
             let mut text = String::with_capacity(JOIN_BYTES * 2 + 1);
             text.push_str(&first_text[tail_start..first_end]);
             text.push_str(separator);
@@ -164,7 +184,7 @@ pub fn of(lines: &[&str]) -> Vec<View> {
             if let Some(&last) = tail_origin.last() {
                 origin.extend(separator.bytes().map(|_| last));
             }
-            origin.extend_from_slice(&head_origin);
+            origin.extend(second.origin_of(head_start..head_end));
             views.push(View {
                 text,
                 origin,
@@ -224,6 +244,26 @@ mod tests {
         assert_eq!(
             &lines[0][span.start..span.end],
             "explicit deny* in a service control policy"
+        );
+    }
+
+    #[test]
+    fn a_string_printed_in_pieces_is_read_whole() {
+        let lines = [
+            "{'data': b'<Error><Code>SignatureDoe'",
+            "         b'sNotMatch</Code><Message>The request'",
+        ];
+        let views = of(&lines);
+        let found = find(&views, &lines, "SignatureDoesNotMatch");
+        assert_eq!(found.len(), 1);
+        assert_eq!(&lines[0][found[0].start..found[0].end], "SignatureDoe'");
+        let js = [
+            "message: 'The security token included in the ' +",
+            "  'request is expired'",
+        ];
+        assert_eq!(
+            find(&of(&js), &js, "included in the request is expired").len(),
+            1
         );
     }
 
