@@ -118,7 +118,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             // The answer to a dumped request, however far the dump put it (a request
             // still in the open block has not been read yet).
             if (awaits_answer && readers::may_be_status_line(bytes))
-                || (block_open && is_answer_status(bytes))
+                || (block_open && (is_answer_status(bytes) || readers::may_tell_outcome(bytes)))
             {
                 answer_line = true;
             }
@@ -1456,6 +1456,33 @@ mod tests {
             assert!(is_record_line(&format!("{prefix}{line}")), "{line}");
         }
         assert!(!is_record_line(&format!("{prefix}starting worker 3")));
+    }
+
+    #[test]
+    fn a_failure_logged_after_the_last_line_naming_the_service_is_read() {
+        // An older Rust SDK's trace: the target on one line, the failure three lines on.
+        let text = "DEBUG aws_smithy_client] send_operation; operation=\"get-token\"\n\
+                    DEBUG aws_smithy_client] send_operation; service=\"imds\"\n\
+                    DEBUG hyper::client::connect::http] connected to 169.254.169.254:80\n\
+                    DEBUG hyper::proto::h1::io] flushed 242 bytes\n\
+                    DEBUG aws_smithy_client] send_operation; status=\"dispatch_failure\"\n\
+                    DEBUG aws_smithy_client] send_operation; message=dispatch failure: timeout: HTTP read timeout occurred after 1s\n";
+        let report = explain_text(text);
+        let finding = report
+            .findings()
+            .next()
+            .unwrap_or_else(|| panic!("no finding: {:?}", report.explained));
+        // A request that got no answer: the text cannot tell a lost token answer from a
+        // silent or slow service, and says so.
+        assert_eq!(finding.scenario, "imds-hop-limit");
+        assert!(
+            finding
+                .candidates
+                .iter()
+                .any(|c| c.scenario == "imds-unreachable"),
+            "{:?}",
+            finding.candidates
+        );
     }
 
     #[test]

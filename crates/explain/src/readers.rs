@@ -49,6 +49,21 @@ pub fn may_be_status_line(line: &[u8]) -> bool {
     memchr::memmem::find(line, b"HTTP/").is_some()
 }
 
+/// Whether a line may tell how a request ended without naming the metadata service (a
+/// client's trace logs the request's target and its failure on different lines).
+pub fn may_tell_outcome(line: &[u8]) -> bool {
+    [
+        "timeout",
+        "timed out",
+        "refused",
+        "reset by",
+        "unreachable",
+        "deadline exceeded",
+    ]
+    .iter()
+    .any(|needle| contains_ignore_case(line, needle.as_bytes()))
+}
+
 /// Whether a line may hold a request's signing time.
 pub fn names_signing_time(line: &[u8]) -> bool {
     contains_ignore_case(line, b"x-amz-date")
@@ -153,7 +168,7 @@ fn patterns() -> &'static Patterns {
             // "Unable to connect to the remote server", curl's exit code 7): refused or
             // no route, either way nothing answered.
             unreachable: re(
-                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|host ?is ?unreachable|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
+                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
