@@ -1,6 +1,7 @@
 //! Other readings of a block's lines, for messages a copy has broken: a message wrapped
-//! onto the next line (by a terminal, an editor, a forum or a log collector), or
-//! markdown emphasis typed into it (`with *an explicit deny* in`, `` `AccessDenied` ``).
+//! onto the next line (by a terminal, an editor, a forum or a log collector), a string
+//! literal printed in pieces (`b'…SignatureDoe'` / `b'sNotMatch…'`), or markdown
+//! emphasis typed into it (`with *an explicit deny* in`, `` `AccessDenied` ``).
 //!
 //! A [`View`] is text with the place in the block each of its bytes came from, so that
 //! a signal found in it is underlined in the user's own line. Only what the lines alone
@@ -137,8 +138,9 @@ fn string_continuation(
 
 /// The views of a block: each line with markdown emphasis removed (when it has some),
 /// and each pair of consecutive lines joined, once with a space (a wrap at a word) and
-/// once without (a terminal's wrap in the middle of a word). The second line's indent
-/// and quote marks (`>`) do not count.
+/// once without (a terminal's wrap in the middle of a word), and once more without the
+/// quotes when a string literal was printed in pieces. The second line's indent and
+/// quote marks (`>`) do not count.
 pub fn of(lines: &[&str]) -> Vec<View> {
     let readings: Vec<Reading<'_>> = lines
         .iter()
