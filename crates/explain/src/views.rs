@@ -1,7 +1,8 @@
 //! Other readings of a block's lines, for messages a copy has broken: a message wrapped
 //! onto the next line (by a terminal, an editor, a forum or a log collector), a string
-//! literal printed in pieces (`b'…SignatureDoe'` / `b'sNotMatch…'`), or markdown
-//! emphasis typed into it (`with *an explicit deny* in`, `` `AccessDenied` ``).
+//! literal printed in pieces (`b'…SignatureDoe'` / `b'sNotMatch…'`), markdown emphasis
+//! typed into it (`with *an explicit deny* in`, `` `AccessDenied` ``), or a run of
+//! spaces where the message has one (`in the request  is expired`).
 //!
 //! A [`View`] is text with the place in the block each of its bytes came from, so that
 //! a signal found in it is underlined in the user's own line. Only what the lines alone
@@ -65,9 +66,10 @@ impl View {
     }
 }
 
-/// Longest line whose emphasis is read through: pasted messages are shorter; a long
-/// line with `*` is a policy document or a dump, where `*` is a wildcard.
-const MAX_EMPHASIS_LINE: usize = 8 * 1024;
+/// Longest line read without its marks (emphasis, extra spaces): pasted messages are
+/// shorter; a long line with `*` is a policy document or a dump, where `*` is a
+/// wildcard.
+const MAX_UNMARKED_LINE: usize = 8 * 1024;
 
 /// A line as the views read it: the user's text, or the text without emphasis marks
 /// with each byte's origin.
@@ -79,7 +81,8 @@ struct Reading<'a> {
 
 impl Reading<'_> {
     fn of(line: usize, text: &str) -> Reading<'_> {
-        if text.len() > MAX_EMPHASIS_LINE || !text.bytes().any(is_emphasis) {
+        let marked = text.bytes().any(is_emphasis) || text.trim().contains("  ");
+        if text.len() > MAX_UNMARKED_LINE || !marked {
             return Reading {
                 line,
                 text: text.into(),
@@ -89,7 +92,9 @@ impl Reading<'_> {
         let mut kept = String::with_capacity(text.len());
         let mut origin = Vec::with_capacity(text.len());
         for (at, c) in text.char_indices() {
-            if c.is_ascii() && is_emphasis(c as u8) {
+            // A run of spaces reads as one (a message re-spaced by a copy or a template).
+            let repeated_space = c == ' ' && kept.ends_with(' ');
+            if (c.is_ascii() && is_emphasis(c as u8)) || repeated_space {
                 continue;
             }
             kept.push(c);
@@ -136,7 +141,8 @@ fn string_continuation(
     (prefix <= 2 && rest.starts_with(quote)).then(|| (body.len() - 1, head_start + prefix + 1, ""))
 }
 
-/// The views of a block: each line with markdown emphasis removed (when it has some),
+/// The views of a block: each line without markdown emphasis and with runs of spaces
+/// read as one (when it has either),
 /// and each pair of consecutive lines joined, once with a space (a wrap at a word) and
 /// once without (a terminal's wrap in the middle of a word), and once more without the
 /// quotes when a string literal was printed in pieces. The second line's indent and
@@ -266,6 +272,18 @@ mod tests {
         assert_eq!(
             find(&of(&js), &js, "included in the request is expired").len(),
             1
+        );
+    }
+
+    #[test]
+    fn a_run_of_spaces_reads_as_one() {
+        let lines = ["API Error: 403 The security token included in the request  is expired"];
+        let found = find(&of(&lines), &lines, "included in the request is expired");
+        assert_eq!(found.len(), 1);
+        let span = found[0];
+        assert_eq!(
+            &lines[0][span.start..span.end],
+            "included in the request  is expired"
         );
     }
 
