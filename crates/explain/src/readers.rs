@@ -766,7 +766,6 @@ pub fn read(lines: &[&str]) -> Vec<Seen> {
     read_with(lines, &mut ReaderState::default())
 }
 
-/// Observations in the lines of one block, carrying state across blocks of one input.
 /// Lines of an answer's headers and body in which its credentials document is read.
 const DOCUMENT_LINES: usize = 24;
 
@@ -793,6 +792,7 @@ fn credentials_document_failed(after: &[&str]) -> bool {
     false
 }
 
+/// Observations in the lines of one block, carrying state across blocks of one input.
 pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
     let p = patterns();
     // Each line is read without what a log collector put before it (request dumps are
