@@ -160,7 +160,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             block.push(line);
         } else if !block.is_empty() {
             let record = is_record_line(&line.text) || (answer_head && is_http_header(&line.text));
-            if !record {
+            // A single blank line is the spacing of a double-spaced copy (an event
+            // viewer's, a forum's), not a break: only a second one in a row counts.
+            let blank = line.text.trim().is_empty();
+            let spacing = blank && !gap.last().is_some_and(|l| l.text.trim().is_empty());
+            if !record && !spacing {
                 plain_gap += 1;
             }
             gap.push(line);
@@ -1482,6 +1486,30 @@ mod tests {
                 .any(|c| c.scenario == "imds-unreachable"),
             "{:?}",
             finding.candidates
+        );
+    }
+
+    #[test]
+    fn a_double_spaced_copy_keeps_one_error_in_one_block() {
+        let lines = [
+            "CloudWatch Network Error - Exception: System.Net.Http.HttpRequestException: Response status code does not indicate success: 404 (Not Found).",
+            "   at System.Net.Http.HttpResponseMessage.EnsureSuccessStatusCode()",
+            "   at System.Net.Http.HttpClient.GetStringAsyncCore(Task`1 getTask)",
+            "--- End of stack trace from previous location where exception was thrown ---",
+            "   at Amazon.Runtime.Internal.Util.AsyncHelpers.RunSync[T](Func`1 task)",
+            "   at Amazon.Util.AWSSDKUtils.DownloadStringContent(Uri uri, TimeSpan timeout, IWebProxy proxy)",
+        ];
+        let report = explain_text(&lines.join("\n\n"));
+        let scenarios: Vec<&str> = report.findings().map(|f| f.scenario.as_str()).collect();
+        assert_eq!(scenarios, ["imds-credentials-not-found"]);
+        // Two blank lines in a row still end a block: the 404 alone is no metadata answer.
+        let report = explain_text(&lines.join("\n\n\n"));
+        assert!(
+            report
+                .findings()
+                .all(|f| f.scenario != "imds-credentials-not-found"),
+            "{:?}",
+            report.findings().map(|f| &f.scenario).collect::<Vec<_>>()
         );
     }
 
