@@ -235,6 +235,21 @@ impl Index {
         }
     }
 
+    /// Every use of a needle occurring in `line` whose case rule the occurrence meets:
+    /// `(use, byte start, byte end)`, in the order of [`Index::occurrences`].
+    pub fn uses_in(&self, line: &str) -> Vec<(NeedleUse, usize, usize)> {
+        let mut uses = Vec::new();
+        for (needle, start, end) in self.occurrences(line) {
+            let spec = &self.needles[needle];
+            for &(usage, case_sensitive) in &spec.uses {
+                if !case_sensitive || line.get(start..end) == Some(spec.text.as_str()) {
+                    uses.push((usage, start, end));
+                }
+            }
+        }
+        uses
+    }
+
     /// The compiled regex of a signal; `None` if it has none or it does not compile
     /// (the knowledge-base tests make sure every shipped regex compiles).
     pub fn regex(&self, scenario: usize, signal: usize) -> Option<&Regex> {

@@ -118,7 +118,8 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             // The answer to a dumped request, however far the dump put it (a request
             // still in the open block has not been read yet).
             if (awaits_answer && readers::may_be_status_line(bytes))
-                || (block_open && (is_answer_status(bytes) || readers::may_tell_outcome(bytes)))
+                || (block_open
+                    && (readers::is_response_line(bytes) || readers::may_tell_outcome(bytes)))
             {
                 answer_line = true;
             }
@@ -133,7 +134,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             Some(Scanned::Kept(line)) => line,
         };
         lines = line.number;
-        if is_answer_status(line.text.as_bytes()) {
+        if readers::is_response_line(line.text.as_bytes()) {
             answer_head = true;
         } else if line.text.trim().is_empty() {
             answer_head = false;
@@ -206,24 +207,6 @@ fn is_record_line(text: &str) -> bool {
     let object_key =
         is_object_property(text) && (t.ends_with(',') || t.ends_with('{') || t.ends_with('['));
     json_key || json_punctuation || xml || frame || object_key
-}
-
-/// The status line of an HTTP answer as dumps print it (`HTTP/1.1 400 Bad Request`,
-/// curl's `< HTTP/2 403`).
-fn is_answer_status(line: &[u8]) -> bool {
-    let t = line.trim_ascii_start();
-    let t = t.strip_prefix(b"< ").unwrap_or(t);
-    let Some(rest) = t.strip_prefix(b"HTTP/") else {
-        return false;
-    };
-    let version = rest
-        .iter()
-        .take_while(|b| b.is_ascii_digit() || **b == b'.')
-        .count();
-    matches!(
-        rest.get(version..version + 4),
-        Some([b' ', a, b, c]) if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()
-    )
 }
 
 /// A header line of an HTTP message as dumps print it (`Content-Type: text/xml`,
@@ -860,35 +843,29 @@ fn analyse_block(
     // the exchanges of a story (the common single API error costs no reader work).
     let mut exchanges_mentioned = reader.is_open();
     for (li, text) in cleaned.iter().enumerate() {
-        for (needle, start, end) in index.occurrences(text) {
-            let spec = &index.needles[needle];
-            for &(usage, case_sensitive) in &spec.uses {
-                if case_sensitive && text.get(start..end) != Some(spec.text.as_str()) {
-                    continue;
+        for (usage, start, end) in index.uses_in(text) {
+            let span = Span {
+                line: li,
+                start,
+                end,
+            };
+            match usage {
+                NeedleUse::Literal { scenario, signal } => clues.push(Clue {
+                    scenario: ScenarioId::ALL[scenario],
+                    rule: RuleRef::Signal(signal),
+                    at: span,
+                }),
+                NeedleUse::Anchor { scenario, signal } => {
+                    regex_lines.insert((scenario, signal, li));
                 }
-                let span = Span {
-                    line: li,
-                    start,
-                    end,
-                };
-                match usage {
-                    NeedleUse::Literal { scenario, signal } => clues.push(Clue {
-                        scenario: ScenarioId::ALL[scenario],
-                        rule: RuleRef::Signal(signal),
-                        at: span,
-                    }),
-                    NeedleUse::Anchor { scenario, signal } => {
-                        regex_lines.insert((scenario, signal, li));
+                NeedleUse::Marker { marker } => {
+                    if markers::is_subject_marker(marker) {
+                        subject_markers.push(span);
+                    } else {
+                        markers.push(span);
                     }
-                    NeedleUse::Marker { marker } => {
-                        if markers::is_subject_marker(marker) {
-                            subject_markers.push(span);
-                        } else {
-                            markers.push(span);
-                        }
-                    }
-                    NeedleUse::Reader => exchanges_mentioned = true,
                 }
+                NeedleUse::Reader => exchanges_mentioned = true,
             }
         }
     }
@@ -896,27 +873,21 @@ fn analyse_block(
     // what only a joined or unmarked reading of the lines holds.
     for view in views::of(&cleaned) {
         let mut anchored: BTreeSet<(usize, usize)> = BTreeSet::new();
-        for (needle, start, end) in index.occurrences(&view.text) {
-            let spec = &index.needles[needle];
-            for &(usage, case_sensitive) in &spec.uses {
-                if case_sensitive && view.text.get(start..end) != Some(spec.text.as_str()) {
-                    continue;
-                }
-                match usage {
-                    NeedleUse::Literal { scenario, signal } => {
-                        if let Some(at) = view.new_match(start, end, &cleaned) {
-                            clues.push(Clue {
-                                scenario: ScenarioId::ALL[scenario],
-                                rule: RuleRef::Signal(signal),
-                                at: Span::from(at),
-                            });
-                        }
+        for (usage, start, end) in index.uses_in(&view.text) {
+            match usage {
+                NeedleUse::Literal { scenario, signal } => {
+                    if let Some(at) = view.new_match(start, end, &cleaned) {
+                        clues.push(Clue {
+                            scenario: ScenarioId::ALL[scenario],
+                            rule: RuleRef::Signal(signal),
+                            at: Span::from(at),
+                        });
                     }
-                    NeedleUse::Anchor { scenario, signal } => {
-                        anchored.insert((scenario, signal));
-                    }
-                    NeedleUse::Marker { .. } | NeedleUse::Reader => {}
                 }
+                NeedleUse::Anchor { scenario, signal } => {
+                    anchored.insert((scenario, signal));
+                }
+                NeedleUse::Marker { .. } | NeedleUse::Reader => {}
             }
         }
         for (scenario, signal) in anchored {
@@ -1431,10 +1402,12 @@ mod tests {
 
     #[test]
     fn an_answer_dumped_with_its_headers_is_one_record() {
-        assert!(is_answer_status(b"HTTP/1.1 400 Bad Request"));
-        assert!(is_answer_status(b"< HTTP/2 403 "));
-        assert!(!is_answer_status(b"PUT /latest/api/token HTTP/1.1"));
-        assert!(!is_answer_status(b"HTTP/1.1 is what we speak"));
+        assert!(readers::is_response_line(b"HTTP/1.1 400 Bad Request"));
+        assert!(readers::is_response_line(b"< HTTP/2 403 "));
+        assert!(!readers::is_response_line(
+            b"PUT /latest/api/token HTTP/1.1"
+        ));
+        assert!(!readers::is_response_line(b"HTTP/1.1 is what we speak"));
         assert!(is_http_header("< Content-Type: text/xml; charset=utf-8"));
         assert!(is_http_header("Server: Microsoft-IIS/10.0"));
         assert!(!is_http_header("Error: something failed"));

@@ -49,6 +49,12 @@ pub fn may_be_status_line(line: &[u8]) -> bool {
     memchr::memmem::find(line, b"HTTP/").is_some()
 }
 
+/// Whether a line is the status line of an HTTP answer as dumps print it
+/// (`HTTP/1.1 400 Bad Request`, curl's `< HTTP/2 403`).
+pub fn is_response_line(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|l| patterns().response_line.is_match(l))
+}
+
 /// Whether a line may tell how a request ended without naming the metadata service (a
 /// client's trace logs the request's target and its failure on different lines).
 pub fn may_tell_outcome(line: &[u8]) -> bool {
