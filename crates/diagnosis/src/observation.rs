@@ -299,6 +299,9 @@ pub enum Outcome {
     /// The step failed, and the text does not say how (a client that logs only that it
     /// fell back).
     Failed,
+    /// No answer came, and the text does not say why (refused, unreachable, timed
+    /// out): an HTTP client that reports only that sending the request failed.
+    NoAnswer,
     /// An answer came, but later than the SDKs wait (1 s by default).
     Slow,
     /// A provider had credentials, but an earlier one of the chain won.
@@ -328,6 +331,7 @@ impl Outcome {
             Outcome::NotFound => "not-found",
             Outcome::Expired => "expired",
             Outcome::Failed => "failed",
+            Outcome::NoAnswer => "no-answer",
             Outcome::Slow => "slow",
             Outcome::Shadowed => "shadowed",
         }
@@ -589,6 +593,7 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
                     Outcome::NotFound,
                     Outcome::Expired,
                     Outcome::Failed,
+                    Outcome::NoAnswer,
                     Outcome::Slow,
                     Outcome::Shadowed,
                 ]

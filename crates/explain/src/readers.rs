@@ -117,6 +117,9 @@ struct Patterns {
     /// `read tcp …: i/o timeout`.
     read_failed: Regex,
     timeout: Regex,
+    /// A request that got no answer, without a word on why (reqwest's and hyper's
+    /// wording when the cause is dropped).
+    untold_failure: Regex,
     refused: Regex,
     reset: Regex,
     unreachable: Regex,
@@ -155,7 +158,7 @@ fn patterns() -> &'static Patterns {
                 r"/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[A-Za-z0-9_.@+=,-]+)*/?|dynamic(?:/[A-Za-z0-9_.-]+)*)|/api/token|/v[12]/credentials",
             ),
             status: re(
-                r#"(?i)(?:status[ _]?code(?: of)?|statuscode|httpstatuscode|http status|status|response code|returned|received|got)\\?["']?\s*[:=]?\s*\\?["']?([345]\d\d)\b|HTTP/\d(?:\.\d)?\\?"?\s+([2345]\d\d)\b"#,
+                r#"(?i)(?:status[ _]?code(?: of)?|statuscode|httpstatuscode|http status|status|response code|returned|received|got|http error\b[ -~]{0,60}?\bcode)\\?["']?\s*[:=]?\s*\\?["']?([345]\d\d)\b|HTTP/\d(?:\.\d)?\\?"?\s+([2345]\d\d)\b"#,
             ),
             status_phrase: re(
                 r"\b([45]\d\d)(?::| -)? (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Proxy Authentication Required|Bad Gateway|Gateway Time-?out|Service Unavailable|Method Not Allowed|Bad Request)",
@@ -168,13 +171,14 @@ fn patterns() -> &'static Patterns {
             ),
             read_failed: re(r"(?i)\bread(?: tcp [!-~]+)?: (?:connection timed out|i/o timeout)"),
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
+            untold_failure: re(r"(?i)error sending request for url|error trying to connect"),
             refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
             // With the connection failures that do not say how (.NET's and PowerShell's
             // "Unable to connect to the remote server", curl's exit code 7): refused or
             // no route, either way nothing answered.
             unreachable: re(
-                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
+                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
@@ -317,6 +321,11 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
                 Outcome::Timeout
             };
             (outcome, m.start(), m.end())
+        })
+        .or_else(|| {
+            p.untold_failure
+                .find(line)
+                .map(|m| (Outcome::NoAnswer, m.start(), m.end()))
         })
 }
 
