@@ -1164,6 +1164,38 @@ mod tests {
     }
 
     #[test]
+    fn rust_http_clients_that_drop_or_shorten_the_reason() {
+        // reqwest names the request and, after retries, may drop why it failed.
+        assert_eq!(
+            one(
+                "Generic S3 error: Error after 10 retries, source:error sending request for url (http://169.254.169.254/latest/api/token)"
+            ),
+            ["PUT /latest/api/token → no-answer"]
+        );
+        // The reason, when kept, is what the line tells: EINVAL from connect() means no
+        // route to the address (an ECS task without the metadata address).
+        assert_eq!(
+            one(
+                "error sending request for url (http://169.254.169.254/latest/api/token): error trying to connect: tcp connect error: Invalid argument (os error 22)"
+            ),
+            ["PUT /latest/api/token → unreachable"]
+        );
+        assert_eq!(
+            one(
+                "error sending request for url (http://169.254.169.254/latest/api/token): error trying to connect: tcp connect error: Connection refused (os error 111)"
+            ),
+            ["PUT /latest/api/token → refused"]
+        );
+        // An agent's own words for the status of a metadata request.
+        assert_eq!(
+            one(
+                "RuntimeError - HTTP error from metadata service, code 401 - instance_metadata.rb:47"
+            ),
+            ["GET (metadata service) → status-401"]
+        );
+    }
+
+    #[test]
     fn a_read_that_timed_out_is_no_connect_timeout() {
         // The request went out on an open connection; its answer never came.
         assert_eq!(
