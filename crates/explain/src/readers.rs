@@ -119,7 +119,7 @@ struct Patterns {
     timeout: Regex,
     /// A request that got no answer, without a word on why (reqwest's and hyper's
     /// wording when the cause is dropped).
-    untold_failure: Regex,
+    no_answer: Regex,
     refused: Regex,
     reset: Regex,
     unreachable: Regex,
@@ -171,7 +171,7 @@ fn patterns() -> &'static Patterns {
             ),
             read_failed: re(r"(?i)\bread(?: tcp [!-~]+)?: (?:connection timed out|i/o timeout)"),
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
-            untold_failure: re(r"(?i)error sending request for url|error trying to connect"),
+            no_answer: re(r"(?i)error sending request for url|error trying to connect"),
             refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
             // With the connection failures that do not say how (.NET's and PowerShell's
@@ -323,7 +323,7 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
             (outcome, m.start(), m.end())
         })
         .or_else(|| {
-            p.untold_failure
+            p.no_answer
                 .find(line)
                 .map(|m| (Outcome::NoAnswer, m.start(), m.end()))
         })
