@@ -310,10 +310,12 @@ fn random_looking(s: &[u8], per: usize) -> bool {
     changes * per >= s.len()
 }
 
-/// `com/AWSEC2/latest/UserGuide`, `imds/dist/cjs/remoteProvider`: segments that are
-/// each lower case, upper case or camel case. The segments of a secret key are random.
+/// `com/AWSEC2/latest/UserGuide`, `imds/dist/cjs/remoteProvider`, `Read-S3Object`,
+/// `my_bucket-Name`: segments that are each lower case, upper case or camel case. The
+/// segments of a secret key or a URL-safe token are random.
 fn words(path: &[u8]) -> bool {
-    path.split(|&b| b == b'/').all(is_word)
+    path.split(|&b| matches!(b, b'/' | b'-' | b'_'))
+        .all(is_word)
 }
 
 fn is_word(b: &[u8]) -> bool {

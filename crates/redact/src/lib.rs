@@ -261,6 +261,21 @@ mod tests {
     }
 
     #[test]
+    fn a_first_line_that_starts_with_joined_words_is_no_cut_secret() {
+        // PowerShell prints the cmdlet first; names joined by hyphens are words.
+        for line in [
+            "Read-S3Object : Access Denied",
+            "Get-EC2InstanceMetadata : The request was aborted",
+            "Use-STSRole : Access denied",
+        ] {
+            assert_eq!(clean_lines(&[line]), [line]);
+        }
+        // The end of a URL-safe token cut by a line break we were not shown still is.
+        let cut = "Xq3-vB9_kLm2Pz7-Rt4wYh8 was the rest of it";
+        assert!(clean_lines(&[cut])[0].starts_with("[redacted"));
+    }
+
+    #[test]
     fn error_prose_is_untouched() {
         for text in [
             "The security token included in the request is expired",
