@@ -1463,6 +1463,30 @@ mod tests {
     }
 
     #[test]
+    fn a_stack_trace_that_lost_its_indent_keeps_one_error_in_one_block() {
+        // Forum copies often drop the frames' indent; the frames between the 404 and the
+        // metadata helper that got it are still frames, not lines of their own.
+        let text = [
+            "Error AWSTarget(Name=aws) - CloudWatch Network Error - Exception: System.Net.Http.HttpRequestException: Response status code does not indicate success: 404 (Not Found).",
+            "at System.Net.Http.HttpResponseMessage.EnsureSuccessStatusCode()",
+            "at System.Net.Http.HttpClient.GetStringAsyncCore(Task`1 getTask)",
+            "at Amazon.Runtime.Internal.Util.AsyncHelpers.<>c__DisplayClass1_1`1.<b__0>d.MoveNext()",
+            "--- End of stack trace from previous location where exception was thrown ---",
+            "at Amazon.Runtime.Internal.Util.AsyncHelpers.ExclusiveSynchronizationContext.BeginMessageLoop()",
+            "at Amazon.Runtime.Internal.Util.AsyncHelpers.RunSync[T](Func`1 task)",
+            "at Amazon.Util.AWSSDKUtils.DownloadStringContent(Uri uri, TimeSpan timeout, IWebProxy proxy)",
+            "at Amazon.Util.EC2InstanceMetadata.GetItems(String relativeOrAbsolutePath, Int32 tries, Boolean slurp)",
+        ]
+        .join("\n");
+        let report = explain_text(&text);
+        let scenarios: Vec<&str> = report.findings().map(|f| f.scenario.as_str()).collect();
+        assert_eq!(scenarios, ["imds-credentials-not-found"]);
+        // Prose that happens to start with "at" is no frame.
+        assert!(!readers::is_stack_frame("at the time (09:00) it failed"));
+        assert!(!readers::is_stack_frame("at first it worked (then not)"));
+    }
+
+    #[test]
     fn a_double_spaced_copy_keeps_one_error_in_one_block() {
         let lines = [
             "CloudWatch Network Error - Exception: System.Net.Http.HttpRequestException: Response status code does not indicate success: 404 (Not Found).",

@@ -152,7 +152,7 @@ fn patterns() -> &'static Patterns {
         };
         Patterns {
             imds: re(
-                r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|instance profile metadata|ec2 ?metadata|metadata endpoint|FailedToLoadToken|InstanceProfileCredentialsProvider|EC2CredentialsUtils",
+                r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|\binstance meta\b|instance profile metadata|ec2 ?metadata|metadata endpoint|FailedToLoadToken|InstanceProfileCredentialsProvider|EC2CredentialsUtils",
             ),
             path: re(
                 r"/(?:latest|\d{4}-\d{2}-\d{2}|1\.0)/(?:api/token|meta-data(?:/[A-Za-z0-9_.@+=,-]+)*/?|dynamic(?:/[A-Za-z0-9_.-]+)*)|/api/token|/v[12]/credentials",
@@ -251,16 +251,41 @@ fn untold_method(told: Option<Method>, outcome: Outcome) -> Method {
 /// A frame of a stack trace: a place in code, not an event (`    at
 /// Socket.emitRequestTimeout (node:_http_client:812:9)` names no timeout that happened).
 /// JavaScript's and Java's `at …`, Java's `... 12 more`, Ruby's `from file.rb:9:in 'm'`.
-/// A log collector's prefix (`program_text`) does not hide a frame.
+/// A log collector's prefix (`program_text`) does not hide a frame, and neither does a
+/// copy that lost the frames' indent (`at Amazon.Util.EC2InstanceMetadata.GetItems(…)`)
+/// or .NET's line between the frames of an awaited call.
 pub fn is_stack_frame(line: &str) -> bool {
     let (start, end) = program_text(line);
     let line = &line[start..end];
     let t = line.trim();
-    line.starts_with([' ', '\t'])
+    let indented = line.starts_with([' ', '\t'])
         && (t.starts_with("at ")
             && (t.ends_with(')') || t.contains(".js:") || t.contains(".java:"))
             || t.starts_with("from ") && t.contains(":in ")
-            || t.starts_with("... ") && t.ends_with(" more"))
+            || t.starts_with("... ") && t.ends_with(" more"));
+    indented || is_unindented_frame(t) || t == DOTNET_AWAIT_SEPARATOR
+}
+
+/// What .NET prints between the frames before and after an `await`.
+const DOTNET_AWAIT_SEPARATOR: &str =
+    "--- End of stack trace from previous location where exception was thrown ---";
+
+/// `at Namespace.Type.Method(args)` without an indent: prose never names a dotted
+/// method with its parameter list right after "at".
+fn is_unindented_frame(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix("at ") else {
+        return false;
+    };
+    let Some(open) = rest.find('(') else {
+        return false;
+    };
+    let method = &rest[..open];
+    t.ends_with(')')
+        && method.contains('.')
+        && !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._$<>`[],".contains(&b))
 }
 
 /// The outcome told on a line, with its span; the most specific wins. A stack frame
