@@ -25,7 +25,8 @@ pub const IMDS_NEEDLES: &[&str] = &[
     "ec2imds",
     "imds",
     "metadata service",
-    "instance metadata",
+    // "instance metadata", and ExAws's "Instance Meta Error".
+    "instance meta",
     "ec2 metadata",
     "ec2metadata",
     "metadata endpoint",
