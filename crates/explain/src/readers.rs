@@ -165,7 +165,7 @@ fn patterns() -> &'static Patterns {
                 r"\b([45]\d\d)(?::| -)? (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Proxy Authentication Required|Bad Gateway|Gateway Time-?out|Service Unavailable|Method Not Allowed|Bad Request)",
             ),
             connect_timeout: re(
-                r"(?i)connect(?:ion)?[ _-]?time[ _-]?d?[ _-]?out|ConnectTimeout|connect timed out|dial tcp [!-~]+: i/o timeout|\bETIMEDOUT\b|timeout while connecting|connection timed out|TimeoutError \{ operation: \x22connect\x22",
+                r"(?i)connect(?:ion)?[ _-]?time[ _-]?d?[ _-]?out|ConnectTimeout|connect timed out|dial tcp [!-~]+: i/o timeout|\bETIMEDOUT\b|timeout while connecting|connection timed out|TimeoutError \{ operation: \x22connect\x22|request canceled while waiting for connection",
             ),
             read_timeout: re(
                 r"(?i)read[ _-]?time[ _-]?d?[ _-]?out|\bio_read(?: #\d+)? timeout|read timed out|timed out reading|awaiting (?:response )?headers|with 0 bytes received|socket hang up|response timeout|HTTP read timeout|\bESOCKETTIMEDOUT\b",
@@ -185,7 +185,7 @@ fn patterns() -> &'static Patterns {
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
                 // credentials via: env" does not. A proxy's name in the answer (its error
                 // page's footer or its `Server` header) betrays it as well.
-                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b",
+                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b|You will not be permitted access until your credentials can be verified",
             ),
             put: re(r"\bPUT\b"),
             // An HTTP request line as debug dumps and `curl -v` print it.
@@ -1218,6 +1218,24 @@ mod tests {
                 "RuntimeError - HTTP error from metadata service, code 401 - instance_metadata.rb:47"
             ),
             ["GET (metadata service) → status-401"]
+        );
+    }
+
+    #[test]
+    fn go_words_for_a_connection_never_made_and_a_proxy_login_page() {
+        // net/http before Go 1.x said this when the dial did not finish in time.
+        assert_eq!(
+            one(
+                "panic: Get http://169.254.169.254/latest/meta-data/iam/security-credentials/: net/http: request canceled while waiting for connection"
+            ),
+            ["GET /latest/meta-data/iam/security-credentials/ → connect-timeout"]
+        );
+        // An authenticating web proxy's page, quoted in the metadata client's error.
+        assert_eq!(
+            one(
+                "EC2RoleRequestError: no EC2 instance role found caused by: EC2MetadataError: failed to make EC2Metadata request.....Access Denied......Credentials are missing. You will not be permitted access until your credentials can be verified."
+            ),
+            ["GET (metadata service) → proxy"]
         );
     }
 
