@@ -179,7 +179,7 @@ fn patterns() -> &'static Patterns {
             // "Unable to connect to the remote server", curl's exit code 7): refused or
             // no route, either way nothing answered.
             unreachable: re(
-                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
+                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
