@@ -53,7 +53,9 @@ pub fn may_be_status_line(line: &[u8]) -> bool {
 /// Whether a line is the status line of an HTTP answer as dumps print it
 /// (`HTTP/1.1 400 Bad Request`, curl's `< HTTP/2 403`).
 pub fn is_response_line(line: &[u8]) -> bool {
-    std::str::from_utf8(line).is_ok_and(|l| patterns().response_line.is_match(l))
+    // Asked of every line: the readers' patterns are compiled only for one that may be.
+    may_be_status_line(line)
+        && std::str::from_utf8(line).is_ok_and(|l| patterns().response_line.is_match(l))
 }
 
 /// Whether a line may tell how a request ended without naming the metadata service (a
@@ -137,12 +139,21 @@ struct Patterns {
     server_date: Regex,
     quoted_times: Regex,
     s3_times: Regex,
-    log_prefix: Regex,
+}
+
+/// The readers' patterns, compiled once; most of a short input's run time when they are
+/// (see [`patterns_compiled`]).
+static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+
+/// Whether the readers' patterns have been compiled in this process: an input that never
+/// names the metadata service, a dump or a clock should not pay for them (a test holds
+/// this).
+pub fn patterns_compiled() -> bool {
+    PATTERNS.get().is_some()
 }
 
 fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
-    P.get_or_init(|| {
+    PATTERNS.get_or_init(|| {
         // ASCII classes and ASCII case folding: client output is ASCII where it matters,
         // and Unicode tables would multiply the compile time that every run pays once.
         let re = |p: &str| {
@@ -214,22 +225,6 @@ fn patterns() -> &'static Patterns {
             s3_times: re(
                 r"<RequestTime>([ -;=-~]{1,40})</RequestTime>\s*<ServerTime>([ -;=-~]{1,40})</ServerTime>",
             ),
-            // What log collectors put before each line of a program's output:
-            // `kubectl logs --prefix` (`[pod/app-7d9f/app] `), journald
-            // (`Mar 17 10:00:00 host app[812]: `, also with an ISO time), the CRI log
-            // format (`2025-03-17T10:00:00.123456789Z stdout F `), `aws logs tail`
-            // (`2025-03-17T10:00:00.123000+00:00 stream-name `), `kubectl logs
-            // --timestamps` / `docker logs -t` (an RFC 3339 time with sub-second
-            // digits), and `docker compose` (`app-1  | `). Docker's `json-file`
-            // records are unwrapped first (`program_text`).
-            log_prefix: re(concat!(
-                r"^(?:\[(?:pod|deployment|job|cronjob|daemonset|statefulset|replicaset)/[!-\x5c\x5e-~]+\] ",
-                r"|(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) [A-Za-z0-9._-]+ [A-Za-z0-9._/@-]+(?:\[\d+\])?: ",
-                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ",
-                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 [!-~]+ ",
-                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}(?:Z|[+-]\d\d:\d\d) ",
-                r"|[A-Za-z0-9._-]+\s+\| )",
-            )),
             // botocore, XML bodies, Go v2, and the JS SDK v3's printed error objects.
             api_error: re(
                 r"An error occurred \(([A-Za-z.]+)\)(?: when calling the ([A-Za-z0-9]+) operation)?|<Code>([A-Za-z.]+)</Code>|api error ([A-Za-z.]+):|^\s*Code: '([A-Za-z.]+)',?$",
@@ -1128,14 +1123,41 @@ pub fn program_text(line: &str) -> (usize, usize) {
             }
         }
     }
-    let p = patterns();
     for _ in 0..3 {
-        match p.log_prefix.find(&line[start..end]) {
+        match log_prefix().find(&line[start..end]) {
             Some(m) if !m.is_empty() => start += m.end(),
             _ => break,
         }
     }
     (start, end)
+}
+
+/// What log collectors put before each line of a program's output, compiled on first
+/// use and apart from [`patterns`]: every input's block splitting asks for it, while
+/// the readers' patterns are needed only when a line names the metadata service.
+fn log_prefix() -> &'static Regex {
+    static P: OnceLock<Regex> = OnceLock::new();
+    P.get_or_init(|| {
+        // What log collectors put before each line of a program's output:
+        // `kubectl logs --prefix` (`[pod/app-7d9f/app] `), journald
+        // (`Mar 17 10:00:00 host app[812]: `, also with an ISO time), the CRI log
+        // format (`2025-03-17T10:00:00.123456789Z stdout F `), `aws logs tail`
+        // (`2025-03-17T10:00:00.123000+00:00 stream-name `), `kubectl logs
+        // --timestamps` / `docker logs -t` (an RFC 3339 time with sub-second
+        // digits), and `docker compose` (`app-1  | `). Docker's `json-file`
+        // records are unwrapped first (`program_text`).
+        regex::RegexBuilder::new(concat!(
+                r"^(?:\[(?:pod|deployment|job|cronjob|daemonset|statefulset|replicaset)/[!-\x5c\x5e-~]+\] ",
+                r"|(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) [A-Za-z0-9._-]+ [A-Za-z0-9._/@-]+(?:\[\d+\])?: ",
+                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ",
+                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 [!-~]+ ",
+                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}(?:Z|[+-]\d\d:\d\d) ",
+                r"|[A-Za-z0-9._-]+\s+\| )",
+            ))
+        .unicode(false)
+        .build()
+        .unwrap_or_else(|e| unreachable!("log prefix regex: {e}"))
+    })
 }
 
 /// The time a log collector wrote around the program's text.
