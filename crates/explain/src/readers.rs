@@ -278,7 +278,6 @@ fn is_unindented_frame(t: &str) -> bool {
     let method = &rest[..open];
     t.ends_with(')')
         && method.contains('.')
-        && !method.is_empty()
         && method
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._$<>`[],".contains(&b))
@@ -1132,31 +1131,30 @@ pub fn program_text(line: &str) -> (usize, usize) {
     (start, end)
 }
 
-/// What log collectors put before each line of a program's output, compiled on first
-/// use and apart from [`patterns`]: every input's block splitting asks for it, while
-/// the readers' patterns are needed only when a line names the metadata service.
+/// What log collectors put before each line of a program's output: `kubectl logs
+/// --prefix` (`[pod/app-7d9f/app] `), journald (`Mar 17 10:00:00 host app[812]: `, also
+/// with an ISO time), the CRI log format (`2025-03-17T10:00:00.123456789Z stdout F `),
+/// `aws logs tail` (`2025-03-17T10:00:00.123000+00:00 stream-name `), `kubectl logs
+/// --timestamps` / `docker logs -t` (an RFC 3339 time with sub-second digits), and
+/// `docker compose` (`app-1  | `). Docker's `json-file` records are unwrapped first
+/// (`program_text`). Compiled on first use and apart from [`patterns`]: every input's
+/// block splitting asks for it, while the readers' patterns are needed only when a line
+/// names the metadata service.
 fn log_prefix() -> &'static Regex {
     static P: OnceLock<Regex> = OnceLock::new();
     P.get_or_init(|| {
-        // What log collectors put before each line of a program's output:
-        // `kubectl logs --prefix` (`[pod/app-7d9f/app] `), journald
-        // (`Mar 17 10:00:00 host app[812]: `, also with an ISO time), the CRI log
-        // format (`2025-03-17T10:00:00.123456789Z stdout F `), `aws logs tail`
-        // (`2025-03-17T10:00:00.123000+00:00 stream-name `), `kubectl logs
-        // --timestamps` / `docker logs -t` (an RFC 3339 time with sub-second
-        // digits), and `docker compose` (`app-1  | `). Docker's `json-file`
-        // records are unwrapped first (`program_text`).
-        regex::RegexBuilder::new(concat!(
-                r"^(?:\[(?:pod|deployment|job|cronjob|daemonset|statefulset|replicaset)/[!-\x5c\x5e-~]+\] ",
-                r"|(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) [A-Za-z0-9._-]+ [A-Za-z0-9._/@-]+(?:\[\d+\])?: ",
-                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ",
-                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 [!-~]+ ",
-                r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}(?:Z|[+-]\d\d:\d\d) ",
-                r"|[A-Za-z0-9._-]+\s+\| )",
-            ))
-        .unicode(false)
-        .build()
-        .unwrap_or_else(|e| unreachable!("log prefix regex: {e}"))
+        let pattern = concat!(
+            r"^(?:\[(?:pod|deployment|job|cronjob|daemonset|statefulset|replicaset)/[!-\x5c\x5e-~]+\] ",
+            r"|(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) [A-Za-z0-9._-]+ [A-Za-z0-9._/@-]+(?:\[\d+\])?: ",
+            r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ",
+            r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 [!-~]+ ",
+            r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}(?:Z|[+-]\d\d:\d\d) ",
+            r"|[A-Za-z0-9._-]+\s+\| )",
+        );
+        regex::RegexBuilder::new(pattern)
+            .unicode(false)
+            .build()
+            .unwrap_or_else(|e| unreachable!("log prefix regex: {e}"))
     })
 }
 
@@ -1245,7 +1243,7 @@ mod tests {
 
     #[test]
     fn go_words_for_a_connection_never_made_and_a_proxy_login_page() {
-        // net/http before Go 1.x said this when the dial did not finish in time.
+        // Older releases of Go's net/http said this when the dial did not finish in time.
         assert_eq!(
             one(
                 "panic: Get http://169.254.169.254/latest/meta-data/iam/security-credentials/: net/http: request canceled while waiting for connection"
