@@ -134,9 +134,10 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             Some(Scanned::Kept(line)) => line,
         };
         lines = line.number;
+        let blank = line.text.trim().is_empty();
         if readers::is_response_line(line.text.as_bytes()) {
             answer_head = true;
-        } else if line.text.trim().is_empty() {
+        } else if blank {
             answer_head = false;
         }
         // Counter-evidence and faint context join an open block but do not start one.
@@ -163,7 +164,6 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             let record = is_record_line(&line.text) || (answer_head && is_http_header(&line.text));
             // A single blank line is the spacing of a double-spaced copy (an event
             // viewer's, a forum's), not a break: only a second one in a row counts.
-            let blank = line.text.trim().is_empty();
             let spacing = blank && !gap.last().is_some_and(|l| l.text.trim().is_empty());
             if !record && !spacing {
                 plain_gap += 1;

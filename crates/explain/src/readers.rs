@@ -152,16 +152,18 @@ pub fn patterns_compiled() -> bool {
     PATTERNS.get().is_some()
 }
 
+/// A reader's regex with ASCII classes and ASCII case folding: client output is ASCII
+/// where it matters, and Unicode tables would multiply the compile time that every run
+/// pays once. The patterns are ours and tested, so they compile.
+fn re(pattern: &str) -> Regex {
+    regex::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .unwrap_or_else(|e| unreachable!("reader regex: {e}"))
+}
+
 fn patterns() -> &'static Patterns {
     PATTERNS.get_or_init(|| {
-        // ASCII classes and ASCII case folding: client output is ASCII where it matters,
-        // and Unicode tables would multiply the compile time that every run pays once.
-        let re = |p: &str| {
-            regex::RegexBuilder::new(p)
-                .unicode(false)
-                .build()
-                .unwrap_or_else(|e| unreachable!("reader regex: {e}"))
-        };
         Patterns {
             imds: re(
                 r"(?i)169\.254\.169\.254|fd00:ec2::254|169\.254\.170\.23?\b|/latest/api/token|/api/token|/latest/meta-data|/latest/dynamic|\bec2imds\b|\bimds\b|metadata service|instance metadata|\binstance meta\b|instance profile metadata|ec2 ?metadata|metadata endpoint|FailedToLoadToken|InstanceProfileCredentialsProvider|EC2CredentialsUtils",
@@ -1151,10 +1153,7 @@ fn log_prefix() -> &'static Regex {
             r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}(?:Z|[+-]\d\d:\d\d) ",
             r"|[A-Za-z0-9._-]+\s+\| )",
         );
-        regex::RegexBuilder::new(pattern)
-            .unicode(false)
-            .build()
-            .unwrap_or_else(|e| unreachable!("log prefix regex: {e}"))
+        re(pattern)
     })
 }
 
