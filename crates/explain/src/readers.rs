@@ -190,9 +190,10 @@ fn patterns() -> &'static Patterns {
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
             // With the connection failures that do not say how (.NET's and PowerShell's
             // "Unable to connect to the remote server", curl's exit code 7): refused or
-            // no route, either way nothing answered.
+            // no route, either way nothing answered. EACCES from connect() is a local
+            // firewall rule or security policy (SELinux) that stops the packet going out.
             unreachable: re(
-                r"(?i)no route to host|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
+                r"(?i)no route to host|new connection: \[Errno 13\] Permission denied|connect: permission denied|\bconnect EACCES\b|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
