@@ -357,6 +357,13 @@ pub fn apply_precedence<L: Copy>(
     scored
 }
 
+/// Whether a candidate that scored `candidate` stays open beside a lead that scored
+/// `lead`: it scored close to the lead, or the text showed nothing of it but context (an
+/// address both share), which rules nothing out either.
+pub fn cannot_rule_out(candidate: f64, lead: f64) -> bool {
+    candidate >= lead - 0.15 || candidate < CONTEXT_WEIGHT
+}
+
 /// The candidates for a finding of `lead` given every score of its story, and the
 /// checks that separate them: scenarios that scored at least [`CANDIDATE_FLOOR`] and
 /// the ones the scenario file calls ambiguous (score 0 when the text showed nothing of
@@ -399,10 +406,10 @@ pub fn alternatives<L>(
         }
     }
     candidates.truncate(MAX_CANDIDATES);
-    // Only candidates close to the lead need separating.
+    // Only candidates the text cannot rule out need separating.
     let close: Vec<ScenarioId> = candidates
         .iter()
-        .filter(|(_, c)| *c >= lead_score - 0.15 || *c == 0.0)
+        .filter(|(_, c)| cannot_rule_out(*c, lead_score))
         .map(|(id, _)| *id)
         .collect();
     let mut checks: BTreeSet<CheckId> = BTreeSet::new();

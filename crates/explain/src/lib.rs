@@ -1233,7 +1233,7 @@ fn set_alternatives(
     finding.separated_by = checks.iter().map(|c| c.as_str().to_owned()).collect();
     let close: Vec<&str> = candidates
         .iter()
-        .filter(|(_, c)| *c >= finding.confidence - 0.15 || *c == 0.0)
+        .filter(|(_, c)| engine::cannot_rule_out(*c, finding.confidence))
         .map(|(id, _)| id.as_str())
         .collect();
     if close.is_empty() {
