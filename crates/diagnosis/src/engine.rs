@@ -570,4 +570,14 @@ mod tests {
         assert!(!candidates.is_empty());
         assert!(!checks.is_empty());
     }
+
+    #[test]
+    fn what_the_text_shows_only_context_of_is_not_ruled_out() {
+        // Unseen, or seen only through context shared with the lead (an address): open.
+        assert!(cannot_rule_out(0.0, 0.9));
+        assert!(cannot_rule_out(0.02, 0.9));
+        // Close to the lead: open; clearly weaker evidence of its own: ruled out.
+        assert!(cannot_rule_out(0.8, 0.9));
+        assert!(!cannot_rule_out(0.4, 0.9));
+    }
 }
