@@ -111,6 +111,9 @@ pub struct Scored<L> {
     /// supported at least as strongly as this one (a 401 read as a dropped token answer
     /// absorbs `imds-token-invalid`, which the same 401 shows): still candidates.
     pub rivals: Vec<(ScenarioId, f64)>,
+    /// Whether the text showed nothing of this scenario but context (an address, a
+    /// service's name) that other scenarios share: as a candidate it counts as unseen.
+    pub context_only: bool,
 }
 
 /// Scores every scenario with at least one positive clue, best first (ties keep
@@ -168,6 +171,7 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
             continue;
         }
         let damp: f64 = damps.values().product();
+        let context_only = damps.is_empty() && evidence.iter().all(|e| e.0 < CONTEXT_WEIGHT);
         evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
         let is_cause = !scenario.explains.is_empty();
         out.push(Scored {
@@ -188,6 +192,7 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
                 .collect(),
             absorbed: Vec::new(),
             rivals: Vec::new(),
+            context_only,
         });
     }
     sort(&mut out);
@@ -358,10 +363,11 @@ pub fn apply_precedence<L: Copy>(
 }
 
 /// Whether a candidate that scored `candidate` stays open beside a lead that scored
-/// `lead`: it scored close to the lead, or the text showed nothing of it but context (an
-/// address both share), which rules nothing out either.
+/// `lead`: it scored close to the lead, or the text showed nothing of it (score 0, as
+/// [`alternatives`] gives a scenario seen only through shared context). One a counter
+/// damped to a low score is ruled out.
 pub fn cannot_rule_out(candidate: f64, lead: f64) -> bool {
-    candidate >= lead - 0.15 || candidate < CONTEXT_WEIGHT
+    candidate >= lead - 0.15 || candidate == 0.0
 }
 
 /// The candidates for a finding of `lead` given every score of its story, and the
@@ -390,7 +396,8 @@ pub fn alternatives<L>(
                 s.score >= CANDIDATE_FLOOR
                     || own.ambiguous_with.iter().any(|a| a == s.scenario.as_str())
             })
-            .map(|s| (s.scenario, s.score)),
+            // Context alone (an address both share) tells nothing of it: unseen.
+            .map(|s| (s.scenario, if s.context_only { 0.0 } else { s.score })),
     );
     let absorbed: Vec<ScenarioId> = absorbed
         .iter()
@@ -573,11 +580,30 @@ mod tests {
 
     #[test]
     fn what_the_text_shows_only_context_of_is_not_ruled_out() {
-        // Unseen, or seen only through context shared with the lead (an address): open.
+        // Unseen: open. Close to the lead: open. Clearly weaker, or damped by a counter
+        // to a trace: ruled out.
         assert!(cannot_rule_out(0.0, 0.9));
-        assert!(cannot_rule_out(0.02, 0.9));
-        // Close to the lead: open; clearly weaker evidence of its own: ruled out.
         assert!(cannot_rule_out(0.8, 0.9));
         assert!(!cannot_rule_out(0.4, 0.9));
+        assert!(!cannot_rule_out(0.02, 0.9));
+        // A scenario seen only through context a rival shares counts as unseen.
+        let throttled = ScenarioId::parse("imds-throttled").unwrap_or_else(|| panic!("id"));
+        let unreachable = ScenarioId::parse("imds-unreachable").unwrap_or_else(|| panic!("id"));
+        let kb = knowledge_base();
+        let context = kb
+            .scenario(throttled)
+            .signals
+            .iter()
+            .position(|s| s.weight > 0.0 && s.weight < CONTEXT_WEIGHT)
+            .unwrap_or_else(|| panic!("imds-throttled has a context signal"));
+        let clues = [Clue {
+            scenario: throttled,
+            rule: RuleRef::Signal(context),
+            at: 1usize,
+        }];
+        let scored = score(&clues);
+        assert!(scored[0].context_only && scored[0].score > 0.0);
+        let (candidates, _) = alternatives(unreachable, 0.9, &scored, &[], &[]);
+        assert!(candidates.contains(&(throttled, 0.0)), "{candidates:?}");
     }
 }
