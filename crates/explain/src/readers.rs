@@ -1242,6 +1242,23 @@ mod tests {
     }
 
     #[test]
+    fn a_connect_refused_by_the_host_itself_is_unreachable() {
+        // EACCES from connect(): a local firewall rule or SELinux policy stops the packet.
+        assert_eq!(
+            one(
+                "Cannot initialize plugin. Cause: HTTPConnectionPool(host='169.254.169.254', port=80): Max retries exceeded with url: /latest/meta-data/iam/security-credentials/ (Caused by NewConnectionError('<requests.packages.urllib3.connection.HTTPConnection object at 0x7fa384341cd0>: Failed to establish a new connection: [Errno 13] Permission denied',))"
+            ),
+            ["GET /latest/meta-data/iam/security-credentials/ → unreachable"]
+        );
+        assert_eq!(
+            one(
+                "Get \"http://169.254.169.254/latest/meta-data/instance-id\": dial tcp 169.254.169.254:80: connect: permission denied"
+            ),
+            ["GET /latest/meta-data/instance-id → unreachable"]
+        );
+    }
+
+    #[test]
     fn go_words_for_a_connection_never_made_and_a_proxy_login_page() {
         // Older releases of Go's net/http said this when the dial did not finish in time.
         assert_eq!(
