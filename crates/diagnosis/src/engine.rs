@@ -49,6 +49,7 @@ impl RuleRef {
                 requires: &s.requires,
                 unless: &s.unless,
                 incidental: s.incidental,
+                soft: s.soft,
                 label: &s.label,
             }),
             RuleRef::Observation(i) => scenario.observations.get(i).map(|o| RuleView {
@@ -57,6 +58,7 @@ impl RuleRef {
                 requires: &o.requires,
                 unless: &o.unless,
                 incidental: o.incidental,
+                soft: false,
                 label: &o.label,
             }),
         }
@@ -85,6 +87,7 @@ struct RuleView<'a> {
     requires: &'a [String],
     unless: &'a [String],
     incidental: bool,
+    soft: bool,
     label: &'a str,
 }
 
@@ -147,6 +150,8 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
         // two headlines of one chain-exhausted error): the strongest counts, once.
         let mut damps: BTreeMap<(&str, &str), f64> = BTreeMap::new();
         let mut evidence: Vec<(f64, RuleRef, L)> = Vec::new();
+        // Whether a counter against this reading (not merely for another one) applied.
+        let mut countered = false;
         for (rule, at) in rules {
             let Some(view) = rule.rule(scenario) else {
                 continue;
@@ -160,6 +165,7 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
                 miss *= 1.0 - view.weight.min(1.0);
                 evidence.push((view.weight, rule, at));
             } else {
+                countered |= !view.soft;
                 let factor = 1.0 + view.weight.max(-1.0);
                 damps
                     .entry((view.name, view.label))
@@ -171,7 +177,9 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
             continue;
         }
         let damp: f64 = damps.values().product();
-        let context_only = damps.is_empty() && evidence.iter().all(|e| e.0 < CONTEXT_WEIGHT);
+        // Context alone, which only a soft counter (one for another reading) lowered,
+        // rules nothing out; a counter against this reading does.
+        let context_only = !countered && evidence.iter().all(|e| e.0 < CONTEXT_WEIGHT);
         evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
         let is_cause = !scenario.explains.is_empty();
         out.push(Scored {
@@ -364,8 +372,8 @@ pub fn apply_precedence<L: Copy>(
 
 /// Whether a candidate that scored `candidate` stays open beside a lead that scored
 /// `lead`: it scored close to the lead, or the text showed nothing of it (score 0, as
-/// [`alternatives`] gives a scenario seen only through shared context). One a counter
-/// damped to a low score is ruled out.
+/// [`alternatives`] gives a scenario seen only through shared context). One that a
+/// counter against it damped to a low score is ruled out.
 pub fn cannot_rule_out(candidate: f64, lead: f64) -> bool {
     candidate >= lead - 0.15 || candidate == 0.0
 }
@@ -605,5 +613,34 @@ mod tests {
         assert!(scored[0].context_only && scored[0].score > 0.0);
         let (candidates, _) = alternatives(unreachable, 0.9, &scored, &[], &[]);
         assert!(candidates.contains(&(throttled, 0.0)), "{candidates:?}");
+        // Context that a soft counter lowered (the chain's generic last words speak for
+        // "no credentials", not against an unreachable service) is still unseen; context
+        // that a counter against the reading lowered is ruled out.
+        let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
+        let signals = &kb.scenario(unreachable).signals;
+        let context = signals
+            .iter()
+            .position(|s| s.weight > 0.0 && s.weight < CONTEXT_WEIGHT)
+            .unwrap_or_else(|| panic!("imds-unreachable has a context signal"));
+        for soft in [true, false] {
+            let counter = signals
+                .iter()
+                .position(|s| s.weight < 0.0 && s.soft == soft && s.requires.is_empty())
+                .unwrap_or_else(|| panic!("imds-unreachable has a counter (soft: {soft})"));
+            let clues = [context, counter].map(|i| Clue {
+                scenario: unreachable,
+                rule: RuleRef::Signal(i),
+                at: 1usize,
+            });
+            let scored = score(&clues);
+            assert_eq!(scored[0].context_only, soft, "{:?}", scored[0].score);
+            let (candidates, _) = alternatives(none, 0.9, &scored, &[], &[]);
+            let named = candidates.iter().find(|(id, _)| *id == unreachable);
+            assert_eq!(
+                named.is_some_and(|(_, c)| cannot_rule_out(*c, 0.9)),
+                soft,
+                "{candidates:?}"
+            );
+        }
     }
 }

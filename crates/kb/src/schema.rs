@@ -243,6 +243,11 @@ pub struct Signal {
     /// EC2, so a chain-exhausted message after it stays the finding.
     #[serde(default)]
     pub incidental: bool,
+    /// For a counter (negative weight): it speaks for another reading rather than against
+    /// this one (the chain's generic last words favour "no credentials configured"), so
+    /// it lowers the score but does not rule the scenario out as a candidate.
+    #[serde(default)]
+    pub soft: bool,
     /// Annotation printed under the underlined evidence.
     pub label: String,
 }
