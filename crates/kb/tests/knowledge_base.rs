@@ -556,6 +556,27 @@ fn every_unless_names_a_clue_of_its_scenario_and_cancels_only_a_counter() {
 }
 
 #[test]
+fn only_counters_are_soft() {
+    let failures: Vec<String> = scenarios()
+        .iter()
+        .flat_map(|s| {
+            s.signals
+                .iter()
+                .filter(|g| g.soft && g.weight >= 0.0)
+                .map(move |g| {
+                    format!(
+                        "{}: `{}` is soft but no counter (weight {})",
+                        file_of(&s.id),
+                        g.name,
+                        g.weight
+                    )
+                })
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn every_signal_compiles_has_an_honest_anchor_and_a_valid_weight() {
     let mut failures = Vec::new();
     for s in scenarios() {
