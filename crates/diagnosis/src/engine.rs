@@ -115,7 +115,9 @@ pub struct Scored<L> {
     /// absorbs `imds-token-invalid`, which the same 401 shows): still candidates.
     pub rivals: Vec<(ScenarioId, f64)>,
     /// Whether the text showed nothing of this scenario but context (an address, a
-    /// service's name) that other scenarios share: as a candidate it counts as unseen.
+    /// service's name) that other scenarios share, and no counter against it (a `soft`
+    /// one, which speaks for another reading, does not count): as a candidate it counts
+    /// as unseen.
     pub context_only: bool,
 }
 
