@@ -365,6 +365,37 @@ fn compiled() -> &'static [OnceLock<Option<Regex>>] {
 /// `undefined`, Go `<nil>` reads as `nil` here).
 const ABSENT: &[&str] = &["null", "None", "undefined", "nil"];
 
+/// Hosts under `amazonaws.com` that are not a service's endpoint.
+const NOT_SERVICES: &[&str] = &["sdk"];
+
+/// Services whose SDK for Java 2.x names its base exception `<Service>Exception`.
+const JAVA_V2_SERVICE_EXCEPTIONS: &[&str] = &[
+    "Aws", "CloudWatch", "DynamoDb", "Ec2", "Ecr", "Ecs", "Eks", "Iam", "Kms", "Lambda", "S3",
+    "SecretsManager", "Sns", "Sqs", "Ssm", "Sso", "SsoOidc", "Sts", "Sdk", "SdkClient",
+    "SdkService",
+];
+
+/// Whether an exception class is an SDK's own, shared by every error of a service or of
+/// the SDK (the .NET SDK's and Java 1.x's `Amazon<Service>Exception`, Java 2.x's
+/// `<Service>Exception`, `…ServiceException`, .NET's `HttpErrorResponseException`),
+/// rather than one named after AWS's error code (Java 1.x's `AccessDeniedException`).
+fn is_sdk_exception_class(name: &str) -> bool {
+    name.ends_with("ServiceException")
+        || name == "HttpErrorResponseException"
+        || (name.starts_with("Amazon") && name.ends_with("Exception"))
+        || name
+            .strip_suffix("Exception")
+            .is_some_and(|service| JAVA_V2_SERVICE_EXCEPTIONS.contains(&service))
+}
+
+/// Whether the text before a value ends with PowerShell's `CategoryInfo :` label.
+fn names_powershell_category(before: &[u8]) -> bool {
+    before
+        .trim_ascii_end()
+        .strip_suffix(b":")
+        .is_some_and(|label| label.trim_ascii_end().ends_with(b"CategoryInfo"))
+}
+
 /// Needles are written in lower case (a test checks), so no per-call lowering.
 fn contains_any(haystack_lower: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| haystack_lower.contains(n))
@@ -387,22 +418,40 @@ pub fn extract(text: &str) -> Facts {
         }) else {
             continue;
         };
-        if let Some(value) = regex.captures(text.as_bytes()).and_then(|c| c.get(1)) {
+        for found in regex.captures_iter(text.as_bytes()) {
+            let Some(value) = found.get(1) else { continue };
+            let before = &text.as_bytes()[..value.start()];
             let value = String::from_utf8_lossy(value.as_bytes());
             let value = value.trim_end_matches(['.', ',', ';', ':']);
             if ABSENT.contains(&value) {
                 // `(Service: null; Status Code: 429; Error Code: null; …)`: Java and
                 // others print an absent value as a word; it is no value.
-                continue;
+                break;
             }
             if extractor.fact == "error_code" && PROVIDER_NAMES.contains(&value) {
                 // `WebIdentityToken: the credential provider was not enabled` is a line
                 // of the Rust SDK's chain dump, not an error code.
+                break;
+            }
+            if extractor.fact == "error_code"
+                && (names_powershell_category(before) || is_sdk_exception_class(value))
+            {
+                // `+ CategoryInfo : InvalidOperation: (…) [Invoke-RestMethod]`:
+                // PowerShell's error category, not AWS's code; nor is an SDK's own class
+                // for every error of a service (`AmazonDynamoDBException`, `StsException`)
+                // or for an HTTP answer (`HttpErrorResponseException`). The code may come
+                // later.
+                continue;
+            }
+            if extractor.fact == "service" && NOT_SERVICES.contains(&value) {
+                // `https://sdk.amazonaws.com/js/aws-sdk-2.1.min.js` in a browser's stack:
+                // the SDK's download host, not a service endpoint.
                 continue;
             }
             if !value.is_empty() {
                 facts.insert(extractor.fact.to_owned(), value.to_owned());
             }
+            break;
         }
     }
     if let Some(sdk) = SDK_FINGERPRINTS
@@ -576,6 +625,24 @@ mod tests {
         assert_eq!(facts.get("service"), None, "{facts:?}");
         assert_eq!(facts.get("request_id"), None, "{facts:?}");
         assert_eq!(facts["http_status"], "429");
+    }
+
+    #[test]
+    fn powershells_error_category_is_not_an_error_code() {
+        let text = "Invoke-RestMethod : The remote server returned an error: (403) Forbidden.\n    + CategoryInfo          : InvalidOperation: (System.Net.HttpWebRequest:HttpWebRequest) [Invoke-RestMethod], WebException";
+        assert_eq!(extract(text).get("error_code"), None);
+        let later = format!("{text}\nAccessDeniedException: User: bob is not authorized");
+        assert_eq!(extract(&later)["error_code"], "AccessDeniedException");
+    }
+
+    #[test]
+    fn an_sdks_own_classes_and_hosts_are_not_facts_of_the_error() {
+        let dotnet = "Amazon.DynamoDBv2.AmazonDynamoDBException: The request signature we calculated does not match\n ---> Amazon.Runtime.Internal.HttpErrorResponseException: Exception of type 'Amazon.Runtime.Internal.HttpErrorResponseException' was thrown.";
+        assert_eq!(extract(dotnet).get("error_code"), None);
+        let browser = "Error: InvalidIdentityPoolConfigurationException: Missing credentials in config\n    at constructor.extractError (https://sdk.amazonaws.com/js/aws-sdk-2.1.min.js:7:3180)";
+        let facts = extract(browser);
+        assert_eq!(facts.get("service"), None, "{facts:?}");
+        assert_eq!(facts["error_code"], "InvalidIdentityPoolConfigurationException");
     }
 
     #[test]

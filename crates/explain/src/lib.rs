@@ -149,9 +149,7 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             if block.len() + gap.len() < MAX_BLOCK_LINES {
                 block.append(&mut gap);
             } else {
-                collector.add_block(index, &block, gap.first());
-                block.clear();
-                gap.clear();
+                collector.close_block(index, &mut block, &mut gap);
                 // A full block ends; the next one needs a line that may open one.
                 if !index.opens_block(&line.text) {
                     plain_gap = 0;
@@ -170,13 +168,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             }
             gap.push(line);
             if plain_gap > BLOCK_GAP || gap.len() > RECORD_GAP {
-                collector.add_block(index, &block, gap.first());
-                block.clear();
-                gap.clear();
+                collector.close_block(index, &mut block, &mut gap);
             }
         }
     }
-    collector.add_block(index, &block, gap.first());
+    collector.close_block(index, &mut block, &mut gap);
     Ok(collector.finish(lines))
 }
 
@@ -305,9 +301,30 @@ struct BlockOutcome {
 }
 
 impl Collector {
-    /// `next` is the line after the block, if read: a value cut by the line break at
-    /// the block's end goes on there, and redaction must see it to mask the block's part.
-    fn add_block(&mut self, index: &Index, block: &[Line], next: Option<&Line>) {
+    /// Ends `block` and adds it. The lines just after it (up to [`BLOCK_GAP`], to the
+    /// first blank one) go with it: with nothing of interest on their own, they may still
+    /// continue its last message (a reason clause wrapped onto them, the ARN after
+    /// `on resource:`).
+    fn close_block(&mut self, index: &Index, block: &mut Vec<Line>, gap: &mut Vec<Line>) {
+        let own = block.len();
+        if own > 0 {
+            let continued = gap
+                .iter()
+                .take(BLOCK_GAP)
+                .take_while(|l| !l.text.trim().is_empty())
+                .count();
+            block.extend(gap.drain(..continued));
+        }
+        self.add_block(index, block, own, gap.first());
+        block.clear();
+        gap.clear();
+    }
+
+    /// `block`'s first `own` lines are the block's own, the rest continue its last line
+    /// (see [`Collector::close_block`]). `next` is the line after the block, if read: a
+    /// value cut by the line break at the block's end goes on there, and redaction must
+    /// see it to mask the block's part.
+    fn add_block(&mut self, index: &Index, block: &[Line], own: usize, next: Option<&Line>) {
         if block.is_empty() {
             return;
         }
@@ -329,7 +346,7 @@ impl Collector {
             }
             return;
         }
-        let outcome = analyse_block(index, block, next, &mut self.reader);
+        let outcome = analyse_block(index, block, own, next, &mut self.reader);
         let room = MAX_OBSERVATIONS.saturating_sub(self.observations.len());
         self.observations
             .extend(outcome.observations.into_iter().take(room));
@@ -812,6 +829,7 @@ type Located = (ScenarioId, RuleRef, Span, Role);
 fn analyse_block(
     index: &Index,
     block: &[Line],
+    own: usize,
     next: Option<&Line>,
     reader: &mut readers::ReaderState,
 ) -> BlockOutcome {
@@ -827,9 +845,12 @@ fn analyse_block(
     // Cleaned together (with the line after the block), so a value cut by a line break
     // is masked on every line.
     let texts: Vec<&str> = block.iter().chain(next).map(|l| l.text.as_str()).collect();
-    let mut redacted = authdoctor_redact::Redacted::lines(&texts);
-    redacted.truncate(block.len());
-    let cleaned: Vec<&str> = redacted.iter().map(|r| r.as_str()).collect();
+    let redacted = authdoctor_redact::Redacted::lines(&texts);
+    // The line after the block, cleaned too, continues a message wrapped at the block's
+    // last line (`… because no resource-based` / `policy allows …`): the views join it,
+    // while every span stays on the block's own lines.
+    let cleaned_with_next: Vec<&str> = redacted.iter().map(|r| r.as_str()).collect();
+    let cleaned: Vec<&str> = cleaned_with_next[..block.len()].to_vec();
 
     // Clues: every signal hit, then every observation rule that matches what the
     // readers saw.
@@ -871,12 +892,16 @@ fn analyse_block(
     }
     // Messages a copy broke (wrapped onto the next line, markdown emphasis typed in):
     // what only a joined or unmarked reading of the lines holds.
-    for view in views::of(&cleaned) {
+    let on_block = |at: views::LineSpan| (at.line < block.len()).then_some(at);
+    for view in views::of(&cleaned_with_next) {
         let mut anchored: BTreeSet<(usize, usize)> = BTreeSet::new();
         for (usage, start, end) in index.uses_in(&view.text) {
             match usage {
                 NeedleUse::Literal { scenario, signal } => {
-                    if let Some(at) = view.new_match(start, end, &cleaned) {
+                    if let Some(at) = view
+                        .new_match(start, end, &cleaned_with_next)
+                        .and_then(on_block)
+                    {
                         clues.push(Clue {
                             scenario: ScenarioId::ALL[scenario],
                             rule: RuleRef::Signal(signal),
@@ -894,7 +919,8 @@ fn analyse_block(
             let found = index
                 .regex(scenario, signal)
                 .and_then(|re| evidence_match(re, view.text.as_bytes()))
-                .and_then(|m| view.new_match(m.start, m.end, &cleaned));
+                .and_then(|m| view.new_match(m.start, m.end, &cleaned_with_next))
+                .and_then(on_block);
             if let Some(at) = found {
                 clues.push(Clue {
                     scenario: ScenarioId::ALL[scenario],
@@ -1104,12 +1130,12 @@ fn analyse_block(
     }
 
     // A subject marker counts next to a word of failure: on its line or the next (an
-    // error's second line). Anywhere in the block would take a debug log's settings
-    // (`read_timeout=…`) for a failure; so would a debug or trace line, where a run
-    // that worked logs what its provider chain skipped.
+    // error's second line) among the block's own lines. Anywhere in the block would take
+    // a debug log's settings (`read_timeout=…`) for a failure; so would a debug or trace
+    // line, where a run that worked logs what its provider chain skipped.
     subject_markers.retain(|span| {
         !markers::is_trace_line(cleaned[span.line])
-            && cleaned
+            && cleaned[..own.min(cleaned.len())]
                 .iter()
                 .skip(span.line)
                 .take(2)
@@ -1368,6 +1394,28 @@ mod tests {
         let code = code.unwrap_or_else(|| panic!("no error-code evidence: {:?}", finding.evidence));
         assert_eq!((code.line, code.column, code.length), (2, 20, 12));
         assert_eq!(finding.facts["operation"], "GetCallerIdentity");
+    }
+
+    #[test]
+    fn a_message_wrapped_onto_a_line_of_no_interest_on_its_own_is_still_read() {
+        // Wrapped as a terminal of 80 columns shows it: the two last lines name nothing a
+        // signal looks for, so they would not join the block by themselves; the reason
+        // clause starts on one and ends on the other.
+        let text = "User: arn:aws:sts::111122223333:assumed-role/Admin/bob \nis not authorized to perform: s3:GetObject on resource: \narn:aws:s3:::b/k because no resource-based \npolicy allows the s3:GetObject action\n";
+        let report = explain_text(text);
+        let finding = report
+            .findings()
+            .next()
+            .unwrap_or_else(|| panic!("no finding for {text:?}"));
+        assert_eq!(finding.scenario, "access-denied-resource-policy");
+        let evidence = finding
+            .evidence
+            .iter()
+            .filter_map(|e| e.as_text())
+            .find(|e| e.text.starts_with("because no resource-based"))
+            .unwrap_or_else(|| panic!("no evidence of the reason: {:?}", finding.evidence));
+        // Underlined on the user's line where the clause starts.
+        assert_eq!(evidence.line, 3);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Other readings of a block's lines, for messages a copy has broken: a message wrapped
 //! onto the next line (by a terminal, an editor, a forum or a log collector), a string
 //! literal printed in pieces (`b'…SignatureDoe'` / `b'sNotMatch…'`), markdown emphasis
-//! typed into it (`with *an explicit deny* in`, `` `AccessDenied` ``), or a run of
-//! spaces where the message has one (`in the request  is expired`).
+//! typed into it (`with *an explicit deny* in`, `` `AccessDenied` ``), a run of
+//! spaces where the message has one (`in the request  is expired`), or quotes escaped
+//! by a debug print of the string (`Couldn\'t find AWS credentials`).
 //!
 //! A [`View`] is text with the place in the block each of its bytes came from, so that
 //! a signal found in it is underlined in the user's own line. Only what the lines alone
@@ -66,13 +67,13 @@ impl View {
     }
 }
 
-/// Longest line read without its marks (emphasis, extra spaces): pasted messages are
-/// shorter; a long line with `*` is a policy document or a dump, where `*` is a
-/// wildcard.
+/// Longest line read without its marks (emphasis, extra spaces, quote escapes): pasted
+/// messages are shorter; a long line with `*` is a policy document or a dump, where `*`
+/// is a wildcard.
 const MAX_UNMARKED_LINE: usize = 8 * 1024;
 
-/// A line as the views read it: the user's text, or the text without emphasis marks
-/// with each byte's origin.
+/// A line as the views read it: the user's text, or the text without its marks
+/// (emphasis, extra spaces, quote escapes) with each byte's origin.
 struct Reading<'a> {
     line: usize,
     text: std::borrow::Cow<'a, str>,
@@ -81,7 +82,10 @@ struct Reading<'a> {
 
 impl Reading<'_> {
     fn of(line: usize, text: &str) -> Reading<'_> {
-        let marked = text.bytes().any(is_emphasis) || text.trim().contains("  ");
+        let marked = text.bytes().any(is_emphasis)
+            || text.trim().contains("  ")
+            || text.contains("\\'")
+            || text.contains("\\\"");
         if text.len() > MAX_UNMARKED_LINE || !marked {
             return Reading {
                 line,
@@ -94,7 +98,10 @@ impl Reading<'_> {
         for (at, c) in text.char_indices() {
             // A run of spaces reads as one (a message re-spaced by a copy or a template).
             let repeated_space = c == ' ' && kept.ends_with(' ');
-            if (c.is_ascii() && is_emphasis(c as u8)) || repeated_space {
+            // The backslash a debug print (Rust's `{:?}`, Python's repr) puts before a
+            // quote of the message.
+            let escape = c == '\\' && matches!(text.as_bytes().get(at + 1), Some(b'\'' | b'"'));
+            if (c.is_ascii() && is_emphasis(c as u8)) || repeated_space || escape {
                 continue;
             }
             kept.push(c);
@@ -141,8 +148,8 @@ fn string_continuation(
     (prefix <= 2 && rest.starts_with(quote)).then(|| (body.len() - 1, head_start + prefix + 1, ""))
 }
 
-/// The views of a block: each line without markdown emphasis and with runs of spaces
-/// read as one (when it has either),
+/// The views of a block: each line without markdown emphasis, with runs of spaces read
+/// as one and without the backslashes of escaped quotes (when it has any of them),
 /// and each pair of consecutive lines joined, once with a space (a wrap at a word) and
 /// once without (a terminal's wrap in the middle of a word), and once more without the
 /// quotes when a string literal was printed in pieces. The second line's indent and
@@ -284,6 +291,20 @@ mod tests {
         assert_eq!(
             &lines[0][span.start..span.end],
             "included in the request  is expired"
+        );
+    }
+
+    #[test]
+    fn a_quote_escaped_by_a_debug_print_reads_as_the_quote() {
+        let lines = [
+            r#"panicked at 'Cannot find creds: CredentialsError { message: "Couldn\'t find AWS credentials in environment" }'"#,
+        ];
+        let found = find(&of(&lines), &lines, "Couldn't find AWS credentials");
+        assert_eq!(found.len(), 1);
+        let span = found[0];
+        assert_eq!(
+            &lines[0][span.start..span.end],
+            r"Couldn\'t find AWS credentials"
         );
     }
 
