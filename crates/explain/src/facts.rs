@@ -370,8 +370,26 @@ const NOT_SERVICES: &[&str] = &["sdk"];
 
 /// Services whose SDK for Java 2.x names its base exception `<Service>Exception`.
 const JAVA_V2_SERVICE_EXCEPTIONS: &[&str] = &[
-    "Aws", "CloudWatch", "DynamoDb", "Ec2", "Ecr", "Ecs", "Eks", "Iam", "Kms", "Lambda", "S3",
-    "SecretsManager", "Sns", "Sqs", "Ssm", "Sso", "SsoOidc", "Sts", "Sdk", "SdkClient",
+    "Aws",
+    "CloudWatch",
+    "DynamoDb",
+    "Ec2",
+    "Ecr",
+    "Ecs",
+    "Eks",
+    "Iam",
+    "Kms",
+    "Lambda",
+    "S3",
+    "SecretsManager",
+    "Sns",
+    "Sqs",
+    "Ssm",
+    "Sso",
+    "SsoOidc",
+    "Sts",
+    "Sdk",
+    "SdkClient",
     "SdkService",
 ];
 
@@ -642,7 +660,10 @@ mod tests {
         let browser = "Error: InvalidIdentityPoolConfigurationException: Missing credentials in config\n    at constructor.extractError (https://sdk.amazonaws.com/js/aws-sdk-2.1.min.js:7:3180)";
         let facts = extract(browser);
         assert_eq!(facts.get("service"), None, "{facts:?}");
-        assert_eq!(facts["error_code"], "InvalidIdentityPoolConfigurationException");
+        assert_eq!(
+            facts["error_code"],
+            "InvalidIdentityPoolConfigurationException"
+        );
     }
 
     #[test]
