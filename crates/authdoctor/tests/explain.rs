@@ -29,6 +29,24 @@ fn json_of(output: &std::process::Output) -> serde_json::Value {
     })
 }
 
+/// Pasted text may start with a dash (a traceback's rule, a list): `--text` takes it as
+/// the text, not as a flag.
+#[test]
+fn text_that_starts_with_a_dash_is_text() {
+    let pasted = format!("-----------------\n{EXPIRED}");
+    let output = authdoctor()
+        .args(["explain", "--format", "json", "--text", &pasted])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(json_of(&output)["findings"][0]["scenario"], "expired-token");
+}
+
 #[test]
 fn recognised_error_exits_0_with_contract_json() {
     let output = authdoctor()

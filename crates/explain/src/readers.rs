@@ -191,9 +191,11 @@ fn patterns() -> &'static Patterns {
             // With the connection failures that do not say how (.NET's and PowerShell's
             // "Unable to connect to the remote server", curl's exit code 7): refused or
             // no route, either way nothing answered. EACCES from connect() is a local
-            // firewall rule or security policy (SELinux) that stops the packet going out.
+            // firewall rule or security policy (SELinux) that stops the packet going out;
+            // EINVAL, an address this host's network cannot reach at all (a task on
+            // Fargate dialling the EC2 metadata address).
             unreachable: re(
-                r"(?i)no route to host|new connection: \[Errno 13\] Permission denied|connect: permission denied|\bconnect EACCES\b|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
+                r"(?i)no route to host|new connection: \[Errno 13\] Permission denied|connect: permission denied|\bconnect EACCES\b|\bconnect EINVAL\b|Invalid argument - connect\(2\)|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
@@ -262,7 +264,10 @@ pub fn is_stack_frame(line: &str) -> bool {
             && (t.ends_with(')') || t.contains(".js:") || t.contains(".java:"))
             || t.starts_with("from ") && t.contains(":in ")
             || t.starts_with("... ") && t.ends_with(" more"));
-    indented || is_unindented_frame(t) || t == DOTNET_AWAIT_SEPARATOR
+    indented
+        || is_unindented_frame(t)
+        || t == DOTNET_AWAIT_SEPARATOR
+        || (line.starts_with([' ', '\t']) && is_dotted_call(t))
 }
 
 /// What .NET prints between the frames before and after an `await`.
@@ -272,18 +277,23 @@ const DOTNET_AWAIT_SEPARATOR: &str =
 /// `at Namespace.Type.Method(args)` without an indent: prose never names a dotted
 /// method with its parameter list right after "at".
 fn is_unindented_frame(t: &str) -> bool {
-    let Some(rest) = t.strip_prefix("at ") else {
+    t.strip_prefix("at ").is_some_and(is_dotted_call)
+}
+
+/// `Namespace.Type.Method(args)`, maybe ` in File.cs:line 9` after it: a frame as
+/// ASP.NET's developer exception page lists them (indented, without "at"), and the part
+/// of a frame after "at". Nested and generated .NET types keep their marks
+/// (`AsyncHelpers+<>c__DisplayClass1_1<T>+<<RunSync>b__0>d.MoveNext()`).
+fn is_dotted_call(t: &str) -> bool {
+    let Some(open) = t.find('(') else {
         return false;
     };
-    let Some(open) = rest.find('(') else {
-        return false;
-    };
-    let method = &rest[..open];
-    t.ends_with(')')
+    let method = &t[..open];
+    (t.ends_with(')') || t.contains(") in "))
         && method.contains('.')
         && method
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._$<>`[],".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"._$<>`[],+".contains(&b))
 }
 
 /// The outcome told on a line, with its span; the most specific wins. A stack frame
@@ -1259,6 +1269,19 @@ mod tests {
     }
 
     #[test]
+    fn a_connect_the_host_cannot_make_at_all_is_unreachable() {
+        // EINVAL from connect(): Node on Fargate, Ruby's `Errno::EINVAL` through fog.
+        for text in [
+            "Error: connect EINVAL 169.254.169.254:80 - Local (0.0.0.0:0)",
+            "[fog][WARNING] Unable to fetch credentials: Invalid argument - connect(2) for 169.254.169.254:80 (Errno::EINVAL)",
+        ] {
+            let seen = one(text);
+            assert_eq!(seen.len(), 1, "{text}: {seen:?}");
+            assert!(seen[0].ends_with("→ unreachable"), "{text}: {seen:?}");
+        }
+    }
+
+    #[test]
     fn go_words_for_a_connection_never_made_and_a_proxy_login_page() {
         // Older releases of Go's net/http said this when the dial did not finish in time.
         assert_eq!(
@@ -1434,6 +1457,14 @@ mod tests {
         assert!(!is_stack_frame(
             "Error: connect ETIMEDOUT 169.254.169.254:80"
         ));
+        // ASP.NET's developer exception page lists frames without "at".
+        assert!(is_stack_frame(
+            "    Amazon.Runtime.Internal.Util.AsyncHelpers+<>c__DisplayClass1_1<T>+<<RunSync>b__0>d.MoveNext()"
+        ));
+        assert!(is_stack_frame(
+            "    Amazon.Util.EC2InstanceMetadata.GetItems(string relativeOrAbsolutePath, int tries) in EC2InstanceMetadata.cs"
+        ));
+        assert!(!is_stack_frame("    Then I called it again (twice)."));
         // `emitRequestTimeout` names a function, not a timeout that happened.
         let frames = "Error: TimeoutError\n    at ClientRequest.<anonymous> (/app/node_modules/@aws-sdk/credential-provider-imds/dist/cjs/remoteProvider/httpRequest.js:17:20)\n    at Socket.emitRequestTimeout (node:_http_client:812:9)";
         assert!(one(frames).is_empty(), "{:?}", one(frames));

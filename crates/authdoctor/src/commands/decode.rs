@@ -23,7 +23,7 @@ pub struct Args {
     /// File with the decoded message, or `-` for stdin (the default when stdin is piped)
     input: Option<PathBuf>,
     /// The message as a string
-    #[arg(long, conflicts_with = "input")]
+    #[arg(long, conflicts_with = "input", allow_hyphen_values = true)]
     text: Option<String>,
     /// The input is an encoded message: decode it through STS with the credentials in the environment
     #[arg(long)]

@@ -26,8 +26,14 @@ pub struct Args {
     /// Files to read; `-` reads standard input (the default when input is piped)
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Explain this text instead of reading files
-    #[arg(long, value_name = "STRING", conflicts_with = "inputs")]
+    /// Explain this text instead of reading files (it may start with `-`: a pasted
+    /// traceback's `----` rule, a diff)
+    #[arg(
+        long,
+        value_name = "STRING",
+        conflicts_with = "inputs",
+        allow_hyphen_values = true
+    )]
     text: Option<String>,
     /// Explain a built-in example log: a scenario's first example (default `imds-hop-limit`)
     #[arg(
