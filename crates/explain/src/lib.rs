@@ -5,7 +5,8 @@
 //! 1. [`source`] streams the input into bounded lines (any bytes, any size).
 //! 2. Lines in which no signal literal, anchor or auth marker occurs are skipped after
 //!    one Aho-Corasick pass ([`index`]); the others are grouped into *error blocks*:
-//!    runs of interesting lines at most [`BLOCK_GAP`] lines apart.
+//!    runs of interesting lines at most [`BLOCK_GAP`] lines apart, with the few lines
+//!    after a run that may continue its last message (wrapped by a terminal or a forum).
 //! 3. Each block is cleaned (control sequences neutralised, secrets masked), matched
 //!    against every scenario's signals (also across a line a copy wrapped and through
 //!    markdown emphasis: [`views`]), scored (noisy-OR of signal weights) and turned
