@@ -108,7 +108,7 @@ const EXTRACTORS: &[Extractor] = &[
     ex(
         "action",
         &["authorized to perform"],
-        r"(?i)authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9*]+)",
+        r"(?i)authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)",
     ),
     ex("action", &["api: "], r"API: ([a-z0-9-]+:[A-Za-z0-9]+)"),
     ex(
@@ -151,7 +151,7 @@ const EXTRACTORS: &[Extractor] = &[
     ex(
         "principal",
         &["user: arn:"],
-        r"(?i)User: (arn:aws[\w-]*:(?:iam|sts)::[^\s,;]+?) (?:is not|is un)",
+        r"(?i)User: (arn:aws[\w-]*:(?:iam|sts)::[^\s,;]+?)\s+(?:is not|is un)",
     ),
     ex(
         "principal",
@@ -161,7 +161,7 @@ const EXTRACTORS: &[Extractor] = &[
     ex(
         "resource",
         &["on resource:"],
-        r"(?i)on resource:? (\S+?)(?:\.?\s|\.?$|\.?\)|\.?'|\.?\x22)",
+        r"(?i)on resource:?\s+(?:\xE2\x94\x82\s*)?[\x22'`]?([A-Za-z0-9*/]\S*?)(?:\.?\s|\.?$|\.?\)|\.?'|\.?\x22|\.?`)",
     ),
     ex(
         "role_arn",
@@ -643,6 +643,32 @@ mod tests {
         assert_eq!(facts.get("service"), None, "{facts:?}");
         assert_eq!(facts.get("request_id"), None, "{facts:?}");
         assert_eq!(facts["http_status"], "429");
+    }
+
+    #[test]
+    fn a_denial_wrapped_across_lines_keeps_its_facts() {
+        // Whitespace the wrap turned into a line break (and the space a terminal keeps at
+        // the end of the line) still separates the message's words.
+        let text = "User: arn:aws:sts::111122223333:assumed-role/Admin/bob \nis not authorized to perform: \nbedrock-agentcore:InvokeAgentRuntime on resource: \narn:aws:bedrock-agentcore:us-west-2:444455556666:runtime/MyAgent because no resource-based policy allows it\n";
+        let facts = extract(text);
+        assert_eq!(
+            facts["principal"],
+            "arn:aws:sts::111122223333:assumed-role/Admin/bob"
+        );
+        assert_eq!(facts["action"], "bedrock-agentcore:InvokeAgentRuntime");
+        assert_eq!(
+            facts["resource"],
+            "arn:aws:bedrock-agentcore:us-west-2:444455556666:runtime/MyAgent"
+        );
+        // Quoted, the quotes are not part of it.
+        let quoted = "is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::assets/app.zip\" because no identity-based policy allows it";
+        assert_eq!(extract(quoted)["resource"], "arn:aws:s3:::assets/app.zip");
+        // Terraform boxes its diagnostics: the wrapped line starts with the box's rule.
+        let boxed = "│ User: arn:aws:iam::111122223333:user/ci is not authorized to perform: s3:GetObject on resource:\n│ arn:aws:s3:::state-bucket/terraform.tfstate because no identity-based policy allows it\n";
+        assert_eq!(
+            extract(boxed)["resource"],
+            "arn:aws:s3:::state-bucket/terraform.tfstate"
+        );
     }
 
     #[test]
