@@ -161,7 +161,7 @@ const EXTRACTORS: &[Extractor] = &[
     ex(
         "resource",
         &["on resource:"],
-        r"(?i)on resource:?\s+(?:\xE2\x94\x82\s*)?[\x22'`]?([A-Za-z0-9*/]\S*?)(?:\.?\s|\.?$|\.?\)|\.?'|\.?\x22|\.?`)",
+        r"(?i)on resource:?\s+(?:\xE2\x94\x82\s*)?[\x22'`]?([A-Za-z0-9*/][^\s\\]*?)(?:\.?\s|\.?$|\.?\)|\.?'|\.?\x22|\.?`|\\)",
     ),
     ex(
         "role_arn",
@@ -659,6 +659,12 @@ mod tests {
         assert_eq!(
             facts["resource"],
             "arn:aws:bedrock-agentcore:us-west-2:444455556666:runtime/MyAgent"
+        );
+        // Printed with escapes (Go's `%q`, JSON): `\n` ends it.
+        let escaped = r"AccessDenied: User: arn:aws:sts::111122223333:assumed-role/grafana/i-0abc is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/grafana-role\n\tstatus code: 403";
+        assert_eq!(
+            extract(escaped)["resource"],
+            "arn:aws:iam::111122223333:role/grafana-role"
         );
         // Quoted, the quotes are not part of it.
         let quoted = "is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::assets/app.zip\" because no identity-based policy allows it";
