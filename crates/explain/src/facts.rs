@@ -393,12 +393,72 @@ const JAVA_V2_SERVICE_EXCEPTIONS: &[&str] = &[
     "SdkService",
 ];
 
-/// Whether an exception class is an SDK's own, shared by every error of a service or of
-/// the SDK (the .NET SDK's and Java 1.x's `Amazon<Service>Exception`, Java 2.x's
-/// `<Service>Exception`, `…ServiceException`, .NET's `HttpErrorResponseException`),
+/// Exceptions of languages, their libraries and frameworks that wrap or follow an AWS
+/// error in a trace: shaped like an error code, never AWS's.
+const LANGUAGE_EXCEPTIONS: &[&str] = &[
+    // Python and its HTTP stack (botocore's `ClientError` wraps the code in parentheses)
+    "AttributeError",
+    "CalledProcessError",
+    "ClientError",
+    "ConnectTimeoutError",
+    "ConnectionError",
+    "KeyError",
+    "MaxRetryError",
+    "NewConnectionError",
+    "OSError",
+    "PermissionError",
+    "ReadTimeoutError",
+    "RuntimeError",
+    "TimeoutError",
+    "TypeError",
+    "ValueError",
+    // Java, Spring and JVM data tools
+    "BeanCreationException",
+    "BeanInstantiationException",
+    "CompletionException",
+    "ConnectException",
+    "ExecutionException",
+    "IllegalArgumentException",
+    "IllegalStateException",
+    "InvocationTargetException",
+    "IOException",
+    "KubernetesClientException",
+    "NullPointerException",
+    "PrestoException",
+    "PrivilegedActionException",
+    "RuntimeException",
+    "SocketException",
+    "SocketTimeoutException",
+    "SparkException",
+    "UncheckedIOException",
+    "UnknownHostException",
+    // .NET
+    "AggregateException",
+    "ArgumentException",
+    "HttpRequestException",
+    "InvalidOperationException",
+    "OperationCanceledException",
+    "TaskCanceledException",
+    "WebException",
+    // Ruby and JavaScript
+    "ArgumentError",
+    "NoMethodError",
+    "RangeError",
+    "StandardError",
+    // tools that wrap the error they met
+    "AirflowException",
+    "ServerlessError",
+    "UnknownError",
+];
+
+/// Whether a code-shaped name is not AWS's error code: an exception of the language or a
+/// framework ([`LANGUAGE_EXCEPTIONS`]), or an SDK's own class, shared by every error of a
+/// service or of the SDK (the .NET SDK's and Java 1.x's `Amazon<Service>Exception`, Java
+/// 2.x's `<Service>Exception`, `…ServiceException`, .NET's `HttpErrorResponseException`),
 /// rather than one named after AWS's error code (Java 1.x's `AccessDeniedException`).
-fn is_sdk_exception_class(name: &str) -> bool {
-    name.ends_with("ServiceException")
+fn names_no_aws_code(name: &str) -> bool {
+    LANGUAGE_EXCEPTIONS.contains(&name)
+        || name.ends_with("ServiceException")
         || name == "HttpErrorResponseException"
         || (name.starts_with("Amazon") && name.ends_with("Exception"))
         || name
@@ -452,12 +512,13 @@ pub fn extract(text: &str) -> Facts {
                 break;
             }
             if extractor.fact == "error_code"
-                && (names_powershell_category(before) || is_sdk_exception_class(value))
+                && (names_powershell_category(before) || names_no_aws_code(value))
             {
                 // `+ CategoryInfo : InvalidOperation: (…) [Invoke-RestMethod]`:
-                // PowerShell's error category, not AWS's code; nor is an SDK's own class
-                // for every error of a service (`AmazonDynamoDBException`, `StsException`)
-                // or for an HTTP answer (`HttpErrorResponseException`). The code may come
+                // PowerShell's error category, not AWS's code; nor is a language's
+                // exception (`TypeError`, `CompletionException`) or an SDK's own class for
+                // every error of a service (`AmazonDynamoDBException`, `StsException`) or
+                // for an HTTP answer (`HttpErrorResponseException`). The code may come
                 // later.
                 continue;
             }
@@ -687,6 +748,10 @@ mod tests {
 
     #[test]
     fn an_sdks_own_classes_and_hosts_are_not_facts_of_the_error() {
+        let wrapped = "java.util.concurrent.CompletionException: software.amazon.awssdk.services.s3.model.S3Exception: Access Denied\nCaused by: AccessDeniedException: User: bob is not authorized";
+        assert_eq!(extract(wrapped)["error_code"], "AccessDeniedException");
+        let python = "TypeError: expected string or bytes-like object";
+        assert_eq!(extract(python).get("error_code"), None);
         let dotnet = "Amazon.DynamoDBv2.AmazonDynamoDBException: The request signature we calculated does not match\n ---> Amazon.Runtime.Internal.HttpErrorResponseException: Exception of type 'Amazon.Runtime.Internal.HttpErrorResponseException' was thrown.";
         assert_eq!(extract(dotnet).get("error_code"), None);
         let browser = "Error: InvalidIdentityPoolConfigurationException: Missing credentials in config\n    at constructor.extractError (https://sdk.amazonaws.com/js/aws-sdk-2.1.min.js:7:3180)";
