@@ -365,6 +365,21 @@ fn compiled() -> &'static [OnceLock<Option<Regex>>] {
 /// `undefined`, Go `<nil>` reads as `nil` here).
 const ABSENT: &[&str] = &["null", "None", "undefined", "nil"];
 
+/// Service names as the SDKs' clients spell them (Java's `(Service:
+/// AWSSecurityTokenService; …)`, .NET's namespaces), lower-cased, with the signing name
+/// AWS uses for the service.
+const CLIENT_NAMES: &[(&str, &str)] = &[
+    ("securitytokenservice", "sts"),
+    ("identitymanagement", "iam"),
+    ("dynamodbv2", "dynamodb"),
+    ("simplesystemsmanagement", "ssm"),
+    ("cognitoidentityprovider", "cognito-idp"),
+    ("cognitoidentity", "cognito-identity"),
+    ("elasticloadbalancingv2", "elasticloadbalancing"),
+    ("resourcegroupstaggingapi", "tag"),
+    ("stepfunctions", "states"),
+];
+
 /// Hosts under `amazonaws.com` that are not a service's endpoint.
 const NOT_SERVICES: &[&str] = &["sdk"];
 
@@ -589,6 +604,9 @@ fn derive(facts: &mut Facts) {
     }
     if let Some(service) = facts.get_mut("service") {
         *service = service.trim().to_ascii_lowercase().replace(' ', "");
+        if let Some((_, signing)) = CLIENT_NAMES.iter().find(|(client, _)| client == service) {
+            *service = (*signing).to_owned();
+        }
     }
     if let (Some(signed), Some(server)) = (
         facts
@@ -736,6 +754,15 @@ mod tests {
             extract(boxed)["resource"],
             "arn:aws:s3:::state-bucket/terraform.tfstate"
         );
+    }
+
+    #[test]
+    fn a_clients_service_name_becomes_the_signing_name() {
+        let java = "com.amazonaws.services.securitytoken.model.AWSSecurityTokenServiceException: Access denied (Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: 1)";
+        assert_eq!(extract(java)["service"], "sts");
+        let dynamo =
+            "(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: AccessDeniedException)";
+        assert_eq!(extract(dynamo)["service"], "dynamodb");
     }
 
     #[test]
