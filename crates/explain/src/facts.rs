@@ -383,7 +383,9 @@ const CLIENT_NAMES: &[(&str, &str)] = &[
 /// Hosts under `amazonaws.com` that are not a service's endpoint.
 const NOT_SERVICES: &[&str] = &["sdk"];
 
-/// Services whose SDK for Java 2.x names its base exception `<Service>Exception`.
+/// What the SDK for Java 2.x puts before `Exception` in its shared exceptions: a
+/// service's name (`StsException`, every error of STS) or the SDK's own (`SdkException`,
+/// `SdkClientException`; `…ServiceException` is caught by its suffix).
 const JAVA_V2_SERVICE_EXCEPTIONS: &[&str] = &[
     "Aws",
     "CloudWatch",
@@ -405,7 +407,6 @@ const JAVA_V2_SERVICE_EXCEPTIONS: &[&str] = &[
     "Sts",
     "Sdk",
     "SdkClient",
-    "SdkService",
 ];
 
 /// Exceptions of languages, their libraries and frameworks that wrap or follow an AWS
@@ -489,6 +490,41 @@ fn names_powershell_category(before: &[u8]) -> bool {
         .is_some_and(|label| label.trim_ascii_end().ends_with(b"CategoryInfo"))
 }
 
+/// What to do with a value an extractor matched.
+enum Verdict {
+    Take,
+    /// Not this fact's value, but a later match may be.
+    NextMatch,
+    /// The text gives no value for this fact.
+    NoValue,
+}
+
+/// Whether `value`, matched for `fact` after the text `before`, is the fact's value.
+fn judge(fact: &str, value: &str, before: &[u8]) -> Verdict {
+    if ABSENT.contains(&value) {
+        // `(Service: null; Status Code: 429; Error Code: null; …)`: Java and others print
+        // an absent value as a word; it is no value.
+        return Verdict::NoValue;
+    }
+    match fact {
+        // `WebIdentityToken: the credential provider was not enabled` is a line of the
+        // Rust SDK's chain dump, not an error code.
+        "error_code" if PROVIDER_NAMES.contains(&value) => Verdict::NoValue,
+        // `+ CategoryInfo : InvalidOperation: (…) [Invoke-RestMethod]`: PowerShell's error
+        // category, not AWS's code; nor is a language's exception (`TypeError`,
+        // `CompletionException`) or an SDK's own class for every error of a service
+        // (`AmazonDynamoDBException`, `StsException`) or for an HTTP answer
+        // (`HttpErrorResponseException`). The code may come later.
+        "error_code" if names_powershell_category(before) || names_no_aws_code(value) => {
+            Verdict::NextMatch
+        }
+        // `https://sdk.amazonaws.com/js/aws-sdk-2.1.min.js` in a browser's stack: the SDK's
+        // download host, not a service endpoint.
+        "service" if NOT_SERVICES.contains(&value) => Verdict::NextMatch,
+        _ => Verdict::Take,
+    }
+}
+
 /// Needles are written in lower case (a test checks), so no per-call lowering.
 fn contains_any(haystack_lower: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| haystack_lower.contains(n))
@@ -516,36 +552,16 @@ pub fn extract(text: &str) -> Facts {
             let before = &text.as_bytes()[..value.start()];
             let value = String::from_utf8_lossy(value.as_bytes());
             let value = value.trim_end_matches(['.', ',', ';', ':']);
-            if ABSENT.contains(&value) {
-                // `(Service: null; Status Code: 429; Error Code: null; …)`: Java and
-                // others print an absent value as a word; it is no value.
-                break;
+            match judge(extractor.fact, value, before) {
+                Verdict::Take => {
+                    if !value.is_empty() {
+                        facts.insert(extractor.fact.to_owned(), value.to_owned());
+                    }
+                    break;
+                }
+                Verdict::NextMatch => continue,
+                Verdict::NoValue => break,
             }
-            if extractor.fact == "error_code" && PROVIDER_NAMES.contains(&value) {
-                // `WebIdentityToken: the credential provider was not enabled` is a line
-                // of the Rust SDK's chain dump, not an error code.
-                break;
-            }
-            if extractor.fact == "error_code"
-                && (names_powershell_category(before) || names_no_aws_code(value))
-            {
-                // `+ CategoryInfo : InvalidOperation: (…) [Invoke-RestMethod]`:
-                // PowerShell's error category, not AWS's code; nor is a language's
-                // exception (`TypeError`, `CompletionException`) or an SDK's own class for
-                // every error of a service (`AmazonDynamoDBException`, `StsException`) or
-                // for an HTTP answer (`HttpErrorResponseException`). The code may come
-                // later.
-                continue;
-            }
-            if extractor.fact == "service" && NOT_SERVICES.contains(&value) {
-                // `https://sdk.amazonaws.com/js/aws-sdk-2.1.min.js` in a browser's stack:
-                // the SDK's download host, not a service endpoint.
-                continue;
-            }
-            if !value.is_empty() {
-                facts.insert(extractor.fact.to_owned(), value.to_owned());
-            }
-            break;
         }
     }
     if let Some(sdk) = SDK_FINGERPRINTS
