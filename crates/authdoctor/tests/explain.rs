@@ -100,6 +100,38 @@ fn text_without_auth_error_exits_1_with_no_findings() {
     assert_eq!(json_of(&output)["findings"], serde_json::json!([]));
 }
 
+/// A credential call that never reached AWS is no refusal: exit 1 with no finding, and
+/// the human view says which request failed and how, with a command to test the path.
+#[test]
+fn a_request_aws_never_answered_is_told_as_a_network_failure() {
+    let text = "Error: validating provider credentials: retrieving caller identity from STS: operation error STS: GetCallerIdentity, exceeded maximum number of attempts, 25, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://sts.us-east-1.amazonaws.com/\": read tcp 10.0.0.1:40716->52.94.1.2:443: read: connection reset by peer";
+    let json = authdoctor()
+        .args(["explain", "--format", "json", "--text", text])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json.status.code(), Some(1));
+    let doc = json_of(&json);
+    assert_eq!(doc["findings"], serde_json::json!([]));
+    assert_eq!(
+        doc["observations"][0],
+        serde_json::json!({"line": 1, "kind": "api-unanswered", "host": "sts.us-east-1.amazonaws.com", "outcome": "reset"})
+    );
+    authdoctor()
+        .args(["explain", "--text", text])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("No AWS authorization or credential error found")
+                .and(predicate::str::contains("Requests that never reached AWS"))
+                .and(predicate::str::contains(
+                    "request to sts.us-east-1.amazonaws.com → reset",
+                ))
+                .and(predicate::str::contains(
+                    "https://sts.us-east-1.amazonaws.com/",
+                )),
+        );
+}
+
 #[test]
 fn reads_stdin_and_files() {
     authdoctor()

@@ -24,6 +24,11 @@ pub enum Observation {
         #[serde(skip_serializing_if = "Option::is_none")]
         after_ms: Option<u64>,
     },
+    /// A request to an AWS API endpoint (not the metadata service) that AWS never
+    /// answered: the name did not resolve, the connection failed or was reset, TLS
+    /// failed, or a proxy answered instead. `host` as the text names it
+    /// (`sts.us-east-1.amazonaws.com`).
+    ApiUnanswered { host: String, outcome: Outcome },
     /// An error answer of an AWS API.
     ApiError {
         code: String,
@@ -306,9 +311,29 @@ pub enum Outcome {
     Slow,
     /// A provider had credentials, but an earlier one of the chain won.
     Shadowed,
+    /// The host name did not resolve (DNS).
+    NameNotResolved,
+    /// The TLS handshake failed: the server's certificate was not trusted, or the CA
+    /// bundle could not be read.
+    TlsFailed,
 }
 
 impl Outcome {
+    /// The ways a request can end without an answer from the service it was sent to:
+    /// the outcomes of [`Observation::ApiUnanswered`].
+    pub const UNANSWERED: [Outcome; 10] = [
+        Outcome::NameNotResolved,
+        Outcome::TlsFailed,
+        Outcome::ConnectTimeout,
+        Outcome::ReadTimeout,
+        Outcome::Timeout,
+        Outcome::Refused,
+        Outcome::Reset,
+        Outcome::Unreachable,
+        Outcome::Proxy,
+        Outcome::NoAnswer,
+    ];
+
     /// The name used in JSON and in the rules of scenario files.
     pub fn name(self) -> String {
         match self {
@@ -334,6 +359,8 @@ impl Outcome {
             Outcome::NoAnswer => "no-answer",
             Outcome::Slow => "slow",
             Outcome::Shadowed => "shadowed",
+            Outcome::NameNotResolved => "name-not-resolved",
+            Outcome::TlsFailed => "tls-failed",
         }
     }
 
@@ -426,6 +453,10 @@ impl Observation {
                     o == "in-step" && seconds.abs() <= CLOCK_IN_STEP_SECONDS
                 })
             }
+            (Observation::ApiUnanswered { host, outcome }, ObservationKind::ApiUnanswered) => {
+                any(&rule.code, &|c| names_service(host, c))
+                    && any(&rule.outcome, &|o| outcome.matches(o))
+            }
             (Observation::ApiError { code, .. }, ObservationKind::ApiError) => {
                 any(&rule.code, &|c| c.eq_ignore_ascii_case(code))
             }
@@ -474,6 +505,9 @@ impl Observation {
                     None => format!("{method} {path} → {outcome}"),
                 }
             }
+            Observation::ApiUnanswered { host, outcome } => {
+                format!("request to {host} → {outcome} (no answer from AWS)")
+            }
             Observation::ApiError { code, operation } => match operation {
                 Some(op) => format!("{op} → {code}"),
                 None => format!("API error {code}"),
@@ -504,6 +538,14 @@ impl Observation {
             },
         }
     }
+}
+
+/// Whether an API host is the endpoint of `service` as rules name it: its first labels
+/// (`sts` for `sts.us-east-1.amazonaws.com`, `portal.sso` for the SSO portal).
+fn names_service(host: &str, service: &str) -> bool {
+    host.len() > service.len()
+        && host.as_bytes()[service.len()] == b'.'
+        && host[..service.len()].eq_ignore_ascii_case(service)
 }
 
 /// Whether a setting's value class fits a rule's pattern: the class itself, or `>N` /
@@ -574,6 +616,9 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
                     .is_ok()
         }
         ObservationKind::HostClock => matches!(pattern, "in-step" | "drifting" | "skewed"),
+        ObservationKind::ApiUnanswered => {
+            pattern == "any-timeout" || Outcome::UNANSWERED.iter().any(|o| o.word() == pattern)
+        }
         ObservationKind::ImdsExchange | ObservationKind::ProviderAttempt => {
             if let Some(class) = pattern.strip_prefix("status-") {
                 return class.len() == 3

@@ -23,7 +23,10 @@ fn every_outcome_pattern_of_every_rule_is_known() {
             }
             if matches!(
                 rule.kind,
-                ObservationKind::ApiError | ObservationKind::Credentials | ObservationKind::Setting
+                ObservationKind::ApiError
+                    | ObservationKind::ApiUnanswered
+                    | ObservationKind::Credentials
+                    | ObservationKind::Setting
             ) && rule.code.is_empty()
             {
                 unknown.push(format!(
@@ -127,6 +130,7 @@ fn every_rule_requires_real_names_and_sets_only_the_fields_its_kind_reads() {
             let reads_code = matches!(
                 rule.kind,
                 ObservationKind::ApiError
+                    | ObservationKind::ApiUnanswered
                     | ObservationKind::ProviderAttempt
                     | ObservationKind::Credentials
                     | ObservationKind::Setting

@@ -37,7 +37,7 @@ use std::sync::OnceLock;
 
 use authdoctor_diagnosis::engine::{self, Clue, RuleRef, Scored};
 pub use authdoctor_diagnosis::{Explained, Report, SourceLine};
-use authdoctor_diagnosis::{LocatedObservation, Role, ScenarioId, TextEvidence};
+use authdoctor_diagnosis::{LocatedObservation, Observation, Role, ScenarioId, TextEvidence};
 use authdoctor_kb::{Candidate, Finding, ObservationKind, knowledge_base};
 
 use crate::index::{Index, NeedleUse};
@@ -950,7 +950,7 @@ fn analyse_block(
     let seen_all = if exchanges_mentioned {
         readers::read_with(&cleaned, reader)
     } else {
-        Vec::new()
+        readers::read_unanswered_api(&cleaned)
     };
     for seen in seen_all {
         let span = Span {
@@ -1143,7 +1143,17 @@ fn analyse_block(
                 .any(|l| markers::tells_failure(l) && !markers::is_trace_line(l))
     });
     markers.append(&mut subject_markers);
-    if outcome.explained.is_empty() && !markers.is_empty() {
+    // A request AWS never answered (DNS, a reset, TLS) with no AWS error in the block
+    // is a network failure: nothing was refused, so no unknown authorization error.
+    let only_unanswered = outcome
+        .observations
+        .iter()
+        .any(|o| matches!(o.observation, Observation::ApiUnanswered { .. }))
+        && !outcome
+            .observations
+            .iter()
+            .any(|o| matches!(o.observation, Observation::ApiError { .. }));
+    if outcome.explained.is_empty() && !markers.is_empty() && !only_unanswered {
         markers.sort();
         markers.dedup_by_key(|s| (s.line, s.start));
         let marker_evidence: Vec<Located> = markers

@@ -73,6 +73,45 @@ pub fn may_tell_outcome(line: &[u8]) -> bool {
     .any(|needle| contains_ignore_case(line, needle.as_bytes()))
 }
 
+/// Words of a failed request (with an AWS endpoint's host on the same line, a request
+/// AWS never answered): checked on the bytes before any pattern is compiled.
+const UNANSWERED_NEEDLES: &[&str] = &[
+    "timeout",
+    "timed out",
+    "refused",
+    "reset",
+    "unreachable",
+    "no route",
+    "no such host",
+    "getaddrinfo",
+    "resolve",
+    "name or service",
+    "name resolution",
+    "nodename",
+    "ssl",
+    "certificate",
+    "x509",
+    "tls",
+    "send failed",
+    "send request failed",
+    "could not connect",
+    "unable to execute http request",
+    "deadline exceeded",
+    "error sending request",
+    "error trying to connect",
+    "dispatch failure",
+    "proxy",
+];
+
+/// Whether a line may tell of a request to an AWS API that got no answer: it names an
+/// AWS endpoint and a word of failure.
+pub fn may_tell_unanswered_api(line: &[u8]) -> bool {
+    contains_ignore_case(line, b"amazonaws.com")
+        && UNANSWERED_NEEDLES
+            .iter()
+            .any(|needle| contains_ignore_case(line, needle.as_bytes()))
+}
+
 /// Whether a line may hold a request's signing time.
 pub fn names_signing_time(line: &[u8]) -> bool {
     contains_ignore_case(line, b"x-amz-date")
@@ -127,6 +166,12 @@ struct Patterns {
     reset: Regex,
     unreachable: Regex,
     proxy: Regex,
+    /// An AWS API endpoint's host name (never the metadata service's).
+    api_host: Regex,
+    name_not_resolved: Regex,
+    tls_failed: Regex,
+    /// An SDK's words for a request to an AWS API that got no answer, whatever the cause.
+    api_no_answer: Regex,
     put: Regex,
     api_error: Regex,
     request_line: Regex,
@@ -202,6 +247,16 @@ fn patterns() -> &'static Patterns {
                 // credentials via: env" does not. A proxy's name in the answer (its error
                 // page's footer or its `Server` header) betrays it as well.
                 r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b|You will not be permitted access until your credentials can be verified",
+            ),
+            api_host: re(r"(?i)\b((?:[a-z0-9-]+\.)+amazonaws\.com(?:\.cn)?)\b"),
+            name_not_resolved: re(
+                r"(?i)no such host|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|Name or service not known|Temporary failure in name resolution|nodename nor servname|UnknownHostException|Could not resolve host|NameResolutionError|failed to lookup address|\bdns error\b|\blookup [a-z0-9.-]+(?: on [0-9a-f.:\[\]]+)?: (?:i/o timeout|server misbehaving)",
+            ),
+            tls_failed: re(
+                r"(?i)SSL validation failed|certificate verify (?:failed|error)|CERTIFICATE_VERIFY_FAILED|x509: certificate|SSLHandshakeException|PKIX path building failed|unable to get local issuer certificate|SSL certificate problem|self[- ]signed certificate in certificate chain|tls: handshake failure|WRONG_VERSION_NUMBER",
+            ),
+            api_no_answer: re(
+                r"(?i)request send failed|send request failed|Could not connect to the endpoint URL|Unable to execute HTTP request|error sending request for url|error trying to connect|dispatch failure",
             ),
             put: re(r"\bPUT\b"),
             // An HTTP request line as debug dumps and `curl -v` print it.
@@ -388,6 +443,66 @@ fn is_timeout_setting(line: &str, end: usize) -> bool {
         .unwrap_or("")
         .to_ascii_lowercase();
     lower.starts_with("settings") || lower.starts_with("config")
+}
+
+/// A request to an AWS API endpoint that AWS never answered, told on this line: the
+/// host it names and how the request ended, with the span of the words that say so. A
+/// line naming the metadata service is the IMDS reader's; one with an HTTP status got
+/// an answer.
+fn unanswered_api_on(line: &str) -> Option<(Observation, usize, usize)> {
+    if !may_tell_unanswered_api(line.as_bytes()) || is_stack_frame(line) {
+        return None;
+    }
+    let p = patterns();
+    if p.imds.is_match(line) {
+        return None;
+    }
+    let host = p
+        .api_host
+        .captures(line)?
+        .get(1)?
+        .as_str()
+        .to_ascii_lowercase();
+    let told = outcome_on(line);
+    if told.is_some_and(|(outcome, _, _)| !Outcome::UNANSWERED.contains(&outcome)) {
+        return None;
+    }
+    // A bare "timeout" near an endpoint is as often a setting in prose ("with a timeout
+    // of 5 s") as an event; "timed out" and "deadline exceeded" are events.
+    let told = told.filter(|&(outcome, start, end)| {
+        outcome != Outcome::Timeout || !line[start..end].eq_ignore_ascii_case("timeout")
+    });
+    let (outcome, start, end) = if let Some(m) = p.name_not_resolved.find(line) {
+        (Outcome::NameNotResolved, m.start(), m.end())
+    } else if let Some(m) = p.tls_failed.find(line) {
+        (Outcome::TlsFailed, m.start(), m.end())
+    } else if let Some(told) = told {
+        told
+    } else {
+        let m = p.api_no_answer.find(line)?;
+        (Outcome::NoAnswer, m.start(), m.end())
+    };
+    Some((Observation::ApiUnanswered { host, outcome }, start, end))
+}
+
+/// The requests to AWS APIs that AWS never answered, in a block the other readers skip
+/// (it names no metadata service, dump or clock).
+pub fn read_unanswered_api(raw_lines: &[&str]) -> Vec<Seen> {
+    raw_lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| may_tell_unanswered_api(l.as_bytes()))
+        .filter_map(|(li, raw)| {
+            let (from, to) = program_text(raw);
+            let (observation, start, end) = unanswered_api_on(&raw[from..to])?;
+            Some(Seen {
+                observation,
+                line: li,
+                start: start + from,
+                end: end + from,
+            })
+        })
+        .collect()
 }
 
 impl Seen {
@@ -920,6 +1035,17 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
                 value: seconds,
                 lines_left: DUMP_LINES,
             });
+        }
+        if let Some((observation, start, end)) = unanswered_api_on(line) {
+            // An API's failure is no outcome of a metadata request seen before it.
+            pending = None;
+            out.push(Seen {
+                observation,
+                line: li,
+                start,
+                end,
+            });
+            continue;
         }
         // A dump of requests and responses: pair each response with its request; a
         // request that the next request follows without a response was not answered.
@@ -1603,5 +1729,86 @@ mod tests {
     #[test]
     fn healthy_answers_are_not_observations_of_failure() {
         assert!(one("GET http://169.254.169.254/latest/meta-data/ status code 200").is_empty());
+    }
+
+    #[test]
+    fn requests_to_aws_apis_that_aws_never_answered() {
+        let unanswered = |text: &str| {
+            let lines: Vec<&str> = text.lines().collect();
+            let by_reader: Vec<String> = read(&lines)
+                .into_iter()
+                .map(|s| s.observation.describe())
+                .collect();
+            // The same, whether or not the block also needs the metadata readers.
+            let alone: Vec<String> = read_unanswered_api(&lines)
+                .into_iter()
+                .map(|s| s.observation.describe())
+                .collect();
+            assert_eq!(by_reader, alone, "{text}");
+            by_reader
+        };
+        let via = |host: &str, outcome: &str| {
+            vec![format!(
+                "request to {host} → {outcome} (no answer from AWS)"
+            )]
+        };
+        // Go v2 (the Terraform provider), a DNS lookup that timed out and a reset.
+        assert_eq!(
+            unanswered(
+                "operation error STS: AssumeRoleWithWebIdentity, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://sts.us-east-1.amazonaws.com/\": dial tcp: lookup sts.us-east-1.amazonaws.com: i/o timeout"
+            ),
+            via("sts.us-east-1.amazonaws.com", "name-not-resolved")
+        );
+        assert_eq!(
+            unanswered(
+                "operation error STS: GetCallerIdentity, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://sts.eu-west-1.amazonaws.com/\": read tcp 10.1.2.3:40716->52.94.1.2:443: read: connection reset by peer"
+            ),
+            via("sts.eu-west-1.amazonaws.com", "reset")
+        );
+        // Go v1: the failure's own line is the `caused by:` one.
+        assert_eq!(
+            unanswered(
+                "RequestError: send request failed\ncaused by: Post https://sts.amazonaws.com/: dial tcp 52.94.1.2:443: i/o timeout"
+            ),
+            via("sts.amazonaws.com", "connect-timeout")
+        );
+        // botocore, the JS SDK, the Java SDK, and a CA bundle the client could not read.
+        assert_eq!(
+            unanswered(
+                "botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL: \"https://oidc.us-east-1.amazonaws.com/token\""
+            ),
+            via("oidc.us-east-1.amazonaws.com", "no-answer")
+        );
+        assert_eq!(
+            unanswered("Error: getaddrinfo ENOTFOUND portal.sso.eu-west-1.amazonaws.com"),
+            via("portal.sso.eu-west-1.amazonaws.com", "name-not-resolved")
+        );
+        assert_eq!(
+            unanswered(
+                "SdkClientException: Unable to execute HTTP request: Connect to sts.amazonaws.com:443 [sts.amazonaws.com/52.94.1.2] failed: connect timed out"
+            ),
+            via("sts.amazonaws.com", "connect-timeout")
+        );
+        assert_eq!(
+            unanswered(
+                "SSL validation failed for https://sts.ap-northeast-1.amazonaws.com/ [Errno 2] No such file or directory"
+            ),
+            via("sts.ap-northeast-1.amazonaws.com", "tls-failed")
+        );
+        // An answer is an answer, whatever else the line says; the metadata service is
+        // the other readers' business; an endpoint named with no failure is no event.
+        assert!(
+            unanswered(
+                "operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 400, RequestID: 1a2b, request send failed, InvalidIdentityToken: https://sts.amazonaws.com"
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            one(
+                "Get \"http://169.254.169.254/latest/meta-data/iam/security-credentials/\": dial tcp 169.254.169.254:80: i/o timeout (sts.amazonaws.com next)"
+            ),
+            ["GET /latest/meta-data/iam/security-credentials/ → connect-timeout"]
+        );
+        assert!(unanswered("Calling https://sts.amazonaws.com/ with a timeout of 5 s").is_empty());
     }
 }

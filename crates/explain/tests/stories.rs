@@ -154,3 +154,40 @@ fn the_same_refusal_is_counted_and_another_action_is_another_problem() {
         .expect("the GetObject finding");
     assert_eq!(get.occurrences, 2);
 }
+
+/// A credential call AWS never answered (a name that did not resolve, a reset) is a
+/// network failure: nothing was refused, so no scenario that names the call (web
+/// identity, SSO) and no unknown authorization error is reported; what happened is
+/// still told. An answer with a real refusal after such a failure is still reported.
+#[test]
+fn a_call_aws_never_answered_is_no_refusal() {
+    let lookup = "Error: failed to refresh cached credentials, operation error STS: AssumeRoleWithWebIdentity, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://sts.us-east-1.amazonaws.com/\": dial tcp: lookup sts.us-east-1.amazonaws.com: i/o timeout";
+    let reset = "WebIdentityErr: failed to retrieve credentials\ncaused by: RequestError: send request failed\ncaused by: Post \"https://sts.us-east-1.amazonaws.com/\": read tcp 10.0.3.7:48714->52.94.1.2:443: read: connection reset by peer";
+    let sso = "Error when retrieving token from sso: Could not connect to the endpoint URL: \"https://oidc.eu-west-1.amazonaws.com/token\" (SSO OIDC CreateToken)";
+    for text in [lookup, reset, sso] {
+        let report = explain_text(text);
+        assert!(
+            report.findings().next().is_none(),
+            "{text}\n{:#?}",
+            report.explained
+        );
+        assert!(
+            report.observations.iter().any(|o| matches!(
+                o.observation,
+                authdoctor_diagnosis::Observation::ApiUnanswered { .. }
+            )),
+            "{text}"
+        );
+    }
+    // A retry that failed in the network, then STS's own refusal of the token.
+    let refused = format!(
+        "{lookup}\nError: operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 400, RequestID: 5c1e, InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE"
+    );
+    let report = explain_text(&refused);
+    assert_eq!(
+        report.findings().next().map(|f| f.scenario.as_str()),
+        Some("web-identity-token-invalid"),
+        "{:#?}",
+        report.explained
+    );
+}

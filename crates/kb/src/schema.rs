@@ -182,6 +182,9 @@ pub struct ObservationRule {
 #[serde(rename_all = "kebab-case")]
 pub enum ObservationKind {
     ImdsExchange,
+    /// A request to an AWS API that AWS never answered: `code` names the service by its
+    /// host's first labels (`sts`, `oidc`, `portal.sso`), `outcome` how it ended.
+    ApiUnanswered,
     ApiError,
     ProviderAttempt,
     ClockOffset,

@@ -26,7 +26,7 @@ mod finding;
 mod text;
 
 use anstyle::{AnsiColor, Effects, Style};
-use authdoctor_diagnosis::{Explained, LocatedObservation};
+use authdoctor_diagnosis::{Explained, LocatedObservation, Observation};
 use authdoctor_kb::{Finding, Scenario, Shell};
 pub use authdoctor_redact::Redacted;
 use serde::Serialize;
@@ -131,6 +131,45 @@ pub fn human_story(observations: &[LocatedObservation], options: &Options) -> Re
             o.observation.describe()
         ));
     }
+    out.push('\n');
+    Redacted::keeping_style(&out)
+}
+
+/// For text in which nothing was refused: the requests AWS never answered, if any, and
+/// what that means. Empty when there are none.
+pub fn human_unanswered(observations: &[LocatedObservation], options: &Options) -> Redacted {
+    let unanswered: Vec<&LocatedObservation> = observations
+        .iter()
+        .filter(|o| matches!(o.observation, Observation::ApiUnanswered { .. }))
+        .collect();
+    let Some(first_host) = unanswered.iter().find_map(|o| match &o.observation {
+        Observation::ApiUnanswered { host, .. } => Some(host.as_str()),
+        _ => None,
+    }) else {
+        return Redacted::new("");
+    };
+    let painter = Painter {
+        color: options.color,
+    };
+    let mut out = format!(
+        "\n{}\n",
+        painter.paint(BOLD, "Requests that never reached AWS")
+    );
+    for o in &unanswered {
+        out.push_str(&format!(
+            "  line {:>5}  {}\n",
+            o.line,
+            o.observation.describe()
+        ));
+    }
+    let text = format!(
+        "No credential or permission was judged: the network between this host and AWS \
+         failed (name resolution, a firewall or security group, a proxy, TLS inspection or \
+         a CA bundle the client cannot read). Any HTTP status from `curl -sS -o /dev/null \
+         -w '%{{http_code}}' https://{first_host}/` on the same host means the endpoint is \
+         reachable; from a private subnet the service needs a VPC endpoint or a route out."
+    );
+    out.push_str(&wrap(&text, options.width.max(40), "  "));
     out.push('\n');
     Redacted::keeping_style(&out)
 }

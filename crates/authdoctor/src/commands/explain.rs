@@ -171,6 +171,8 @@ fn print(
                     stdout,
                     "No AWS authorization or credential error found in the input."
                 )?;
+                let unanswered = authdoctor_report::human_unanswered(observations, &options(&None));
+                write!(stdout, "{unanswered}")?;
             } else {
                 let story = authdoctor_report::human_story(observations, &options(&None));
                 write!(stdout, "{story}")?;
@@ -192,6 +194,8 @@ fn print(
                     stdout,
                     "No AWS authorization or credential error found in the input."
                 )?;
+                let unanswered = authdoctor_report::human_unanswered(observations, &options(&None));
+                write!(stdout, "{unanswered}")?;
             }
             for (origin, item) in explained {
                 write!(
