@@ -160,7 +160,7 @@ struct Patterns {
     read_failed: Regex,
     timeout: Regex,
     /// A request that got no answer, without a word on why (reqwest's and hyper's
-    /// wording when the cause is dropped).
+    /// wording when the cause is dropped, the Go SDKs' when a copy cut it off).
     no_answer: Regex,
     refused: Regex,
     reset: Regex,
@@ -230,7 +230,9 @@ fn patterns() -> &'static Patterns {
             ),
             read_failed: re(r"(?i)\bread(?: tcp [!-~]+)?: (?:connection timed out|i/o timeout)"),
             timeout: re(r"(?i)timed? ?out\b|deadline exceeded|\btimeout\b"),
-            no_answer: re(r"(?i)error sending request for url|error trying to connect"),
+            no_answer: re(
+                r"(?i)error sending request for url|error trying to connect|request send failed|send request failed",
+            ),
             refused: re(r"(?i)connection ?refused|\bECONNREFUSED\b|actively refused"),
             reset: re(r"(?i)reset by peer|\bECONNRESET\b|connection reset|connection was reset"),
             // With the connection failures that do not say how (.NET's and PowerShell's
