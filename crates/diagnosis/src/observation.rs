@@ -334,6 +334,17 @@ impl Outcome {
         Outcome::NoAnswer,
     ];
 
+    /// The other outcomes that have a name of their own (not a status): an answer that
+    /// was no valid document, and what a credential provider concluded.
+    pub const ANSWERED_OR_CONCLUDED: [Outcome; 6] = [
+        Outcome::Malformed,
+        Outcome::NotFound,
+        Outcome::Expired,
+        Outcome::Failed,
+        Outcome::Slow,
+        Outcome::Shadowed,
+    ];
+
     /// The name used in JSON and in the rules of scenario files.
     pub fn name(self) -> String {
         match self {
@@ -626,24 +637,10 @@ pub fn is_outcome_pattern(kind: ObservationKind, pattern: &str) -> bool {
                     && class.chars().all(|c| c.is_ascii_digit() || c == 'x');
             }
             pattern == "any-timeout"
-                || [
-                    Outcome::ConnectTimeout,
-                    Outcome::ReadTimeout,
-                    Outcome::Timeout,
-                    Outcome::Refused,
-                    Outcome::Reset,
-                    Outcome::Unreachable,
-                    Outcome::Proxy,
-                    Outcome::Malformed,
-                    Outcome::NotFound,
-                    Outcome::Expired,
-                    Outcome::Failed,
-                    Outcome::NoAnswer,
-                    Outcome::Slow,
-                    Outcome::Shadowed,
-                ]
-                .iter()
-                .any(|o| o.word() == pattern)
+                || Outcome::UNANSWERED
+                    .iter()
+                    .chain(&Outcome::ANSWERED_OR_CONCLUDED)
+                    .any(|o| o.word() == pattern)
         }
     }
 }
