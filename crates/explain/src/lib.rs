@@ -116,6 +116,11 @@ pub fn explain_reader<R: Read>(reader: R) -> io::Result<Report> {
             } else if lines < date_window_ends && readers::names_a_date(bytes) {
                 answer_line = true;
             }
+            // A request to an AWS API that got no answer tells the story's end even
+            // where no other word of the line is a clue.
+            if readers::may_tell_unanswered_api(bytes) {
+                answer_line = true;
+            }
             // The answer to a dumped request, however far the dump put it (a request
             // still in the open block has not been read yet).
             if (awaits_answer && readers::may_be_status_line(bytes))
@@ -625,10 +630,42 @@ impl Collector {
         }
     }
 
+    /// An error no scenario explains, next to a request to an AWS API that AWS never
+    /// answered and with no answer from AWS around it (`getting credentials: exec: aws
+    /// failed` after `SSL validation failed for https://sts…`), is that network
+    /// failure's consequence, not a refusal of its own.
+    fn drop_unknown_beside_unanswered(&mut self) {
+        let near = |line: usize, kind: fn(&Observation) -> bool| {
+            self.observations
+                .iter()
+                .any(|o| kind(&o.observation) && o.line.abs_diff(line) <= readers::DUMP_LINES)
+        };
+        for (i, explained) in self.found.iter().enumerate() {
+            if explained.finding.scenario != authdoctor_kb::UNKNOWN {
+                continue;
+            }
+            let lines: Vec<usize> = explained
+                .finding
+                .evidence
+                .iter()
+                .filter_map(|e| e.as_text().map(|t| t.line))
+                .collect();
+            let beside = !lines.is_empty()
+                && lines.iter().all(|&line| {
+                    near(line, |o| matches!(o, Observation::ApiUnanswered { .. }))
+                        && !near(line, |o| matches!(o, Observation::ApiError { .. }))
+                });
+            if beside {
+                self.absorbed.insert(i);
+            }
+        }
+    }
+
     fn finish(mut self, lines: usize) -> Report {
         self.judge_stories();
         self.drop_recovered();
         self.drop_unknown_in_known_dumps();
+        self.drop_unknown_beside_unanswered();
         let absorbed = std::mem::take(&mut self.absorbed);
         let mut index = 0;
         self.found.retain(|_| {

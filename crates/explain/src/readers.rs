@@ -104,9 +104,10 @@ const UNANSWERED_NEEDLES: &[&str] = &[
 ];
 
 /// Whether a line may tell of a request to an AWS API that got no answer: it names an
-/// AWS endpoint and a word of failure.
+/// AWS endpoint (host names are printed in lower case) and a word of failure. Asked of
+/// every line of the input, so the host is looked for first, with a vectorised search.
 pub fn may_tell_unanswered_api(line: &[u8]) -> bool {
-    contains_ignore_case(line, b"amazonaws.com")
+    memchr::memmem::find(line, b"amazonaws.com").is_some()
         && UNANSWERED_NEEDLES
             .iter()
             .any(|needle| contains_ignore_case(line, needle.as_bytes()))

@@ -179,6 +179,15 @@ fn a_call_aws_never_answered_is_no_refusal() {
             "{text}"
         );
     }
+    // A credential helper's failure reported apart from the request AWS never answered
+    // (a kubeconfig's `exec` of the CLI, whose TLS setup failed) is that failure.
+    let helper = "SSL validation failed for https://sts.eu-west-1.amazonaws.com/ [Errno 2] No such file or directory\n\nE1130 09:12:01.004 proxy.go:147] Error while proxying request: getting credentials: exec: executable aws failed with exit code 255";
+    let report = explain_text(helper);
+    assert!(
+        report.findings().next().is_none(),
+        "{:#?}",
+        report.explained
+    );
     // A retry that failed in the network, then STS's own refusal of the token.
     let refused = format!(
         "{lookup}\nError: operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 400, RequestID: 5c1e, InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE"
