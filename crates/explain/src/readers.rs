@@ -107,7 +107,9 @@ const UNANSWERED_NEEDLES: &[&str] = &[
 /// AWS endpoint (host names are printed in lower case) and a word of failure. Asked of
 /// every line of the input, so the host is looked for first, with a vectorised search.
 pub fn may_tell_unanswered_api(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b"amazonaws.com").is_some()
+    static HOST: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"amazonaws.com"));
+    HOST.find(line).is_some()
         && UNANSWERED_NEEDLES
             .iter()
             .any(|needle| contains_ignore_case(line, needle.as_bytes()))
