@@ -138,14 +138,14 @@ pub fn human_story(observations: &[LocatedObservation], options: &Options) -> Re
 /// For text in which nothing was refused: the requests AWS never answered, if any, and
 /// what that means. Empty when there are none.
 pub fn human_unanswered(observations: &[LocatedObservation], options: &Options) -> Redacted {
-    let unanswered: Vec<&LocatedObservation> = observations
+    let unanswered: Vec<(&LocatedObservation, &str)> = observations
         .iter()
-        .filter(|o| matches!(o.observation, Observation::ApiUnanswered { .. }))
+        .filter_map(|o| match &o.observation {
+            Observation::ApiUnanswered { host, .. } => Some((o, host.as_str())),
+            _ => None,
+        })
         .collect();
-    let Some(first_host) = unanswered.iter().find_map(|o| match &o.observation {
-        Observation::ApiUnanswered { host, .. } => Some(host.as_str()),
-        _ => None,
-    }) else {
+    let Some(&(_, first_host)) = unanswered.first() else {
         return Redacted::new("");
     };
     let painter = Painter {
@@ -155,7 +155,7 @@ pub fn human_unanswered(observations: &[LocatedObservation], options: &Options) 
         "\n{}\n",
         painter.paint(BOLD, "Requests that never reached AWS")
     );
-    for o in &unanswered {
+    for (o, _) in &unanswered {
         out.push_str(&format!(
             "  line {:>5}  {}\n",
             o.line,
