@@ -164,7 +164,9 @@ fn a_call_aws_never_answered_is_no_refusal() {
     let lookup = "Error: failed to refresh cached credentials, operation error STS: AssumeRoleWithWebIdentity, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://sts.us-east-1.amazonaws.com/\": dial tcp: lookup sts.us-east-1.amazonaws.com: i/o timeout";
     let reset = "WebIdentityErr: failed to retrieve credentials\ncaused by: RequestError: send request failed\ncaused by: Post \"https://sts.us-east-1.amazonaws.com/\": read tcp 10.0.3.7:48714->52.94.1.2:443: read: connection reset by peer";
     let sso = "Error when retrieving token from sso: Could not connect to the endpoint URL: \"https://oidc.eu-west-1.amazonaws.com/token\" (SSO OIDC CreateToken)";
-    for text in [lookup, reset, sso] {
+    // The JavaScript SDK v2 wraps its provider's failed STS call as missing credentials.
+    let wrapped = r#"{"level":"error","msg":"fetch failed","err":{"message":"Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1","errno":"ENOTFOUND","code":"CredentialsError","syscall":"getaddrinfo","hostname":"sts.eu-central-1.amazonaws.com","originalError":{"message":"getaddrinfo ENOTFOUND sts.eu-central-1.amazonaws.com","code":"NetworkingError"}}}"#;
+    for text in [lookup, reset, sso, wrapped] {
         let report = explain_text(text);
         assert!(
             report.findings().next().is_none(),
