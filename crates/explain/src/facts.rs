@@ -238,9 +238,9 @@ const EXTRACTORS: &[Extractor] = &[
         &["profile"],
         // Only grammatical positions: `--profile X`, `AWS_PROFILE=X`, `[profile X]`,
         // `profile (X)` (botocore), `profile: [X]` (JS), `profile=X` (JS v3's SSO
-        // errors), `profile 'X'` / `"X"`, and Go's `shared config profile, X`. Never
+        // errors), `profile 'X'` / `"X"` / Ruby's `` `X' ``, and Go's `shared config profile, X`. Never
         // prose such as "Profile: the provider …".
-        r#"(?i)(?:--profile[ =]|AWS_PROFILE=|\bprofile=|\[profile |profile \(|profile: \[|profile ['"]|config profile, )([A-Za-z0-9_.@+-]{1,64})"#,
+        r#"(?i)(?:--profile[ =]|AWS_PROFILE=|\bprofile=|\[profile |profile \(|profile: \[|profile [`'"]|config profile, )([A-Za-z0-9_.@+-]{1,64})"#,
     ),
     ex(
         "bucket",
@@ -724,6 +724,10 @@ mod tests {
                 Some("staging"),
             ),
             ("AWS_PROFILE=ci aws sts get-caller-identity", Some("ci")),
+            (
+                "Aws::Errors::NoSuchProfileError error=\"Profile `reports' not found in /home/app/.aws/credentials\"",
+                Some("reports"),
+            ),
             ("Profile: the credential provider was not enabled", None),
         ] {
             assert_eq!(fact(text, "profile").as_deref(), want, "{text}");
