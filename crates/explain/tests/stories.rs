@@ -155,6 +155,60 @@ fn the_same_refusal_is_counted_and_another_action_is_another_problem() {
     assert_eq!(get.occurrences, 2);
 }
 
+/// S3 refuses with the IAM wording but names Block Public Access as the reason: a bucket
+/// or account setting decided, so no policy layer is blamed for a missing Allow.
+#[test]
+fn a_block_public_access_refusal_is_no_missing_allow() {
+    let text = "An error occurred (AccessDenied) when calling the PutBucketAcl operation: User: arn:aws:iam::111122223333:user/site-deployer is not authorized to perform: s3:PutBucketAcl on resource: \"arn:aws:s3:::example-site-assets\" because public access control lists (ACLs) are blocked by the BlockPublicAcls block public access setting.";
+    let report = explain_text(text);
+    assert!(
+        report
+            .findings()
+            .all(|f| f.scenario != "access-denied-missing-allow"),
+        "{:#?}",
+        report.explained
+    );
+    // The same refusal with an IAM reason stays a missing Allow.
+    let iam = text.replace(
+        "public access control lists (ACLs) are blocked by the BlockPublicAcls block public access setting",
+        "no identity-based policy allows the s3:PutBucketAcl action",
+    );
+    let report = explain_text(&iam);
+    assert_eq!(
+        report.findings().next().map(|f| f.scenario.as_str()),
+        Some("access-denied-missing-allow")
+    );
+}
+
+/// EC2 files more than unknown keys under `AuthFailure`: an address of another account,
+/// a resource the caller may not use, a dotted sub-code. None of them is a key problem;
+/// the credentials refusal itself still is.
+#[test]
+fn auth_failures_about_resources_are_no_bad_keys() {
+    for text in [
+        "Error associating EIP: AuthFailure: The address '203.0.113.10' does not belong to you.\n\tstatus code: 400, request id: 0d7c4b1e-9f2a-4c3d-8e5f-6a7b8c9d0e1f",
+        "Error creating NAT gateway: AuthFailure: You do not have permission to access the specified resource.\n\tstatus code: 400",
+        "botocore.exceptions.ClientError: An error occurred (AuthFailure.ServiceLinke",
+    ] {
+        let report = explain_text(text);
+        assert!(
+            report
+                .findings()
+                .all(|f| f.scenario != "invalid-client-token"),
+            "{text}\n{:#?}",
+            report.explained
+        );
+    }
+    let keys = "An error occurred (AuthFailure) when calling the DescribeInstances operation: AWS was not able to validate the provided access credentials";
+    assert_eq!(
+        explain_text(keys)
+            .findings()
+            .next()
+            .map(|f| f.scenario.as_str()),
+        Some("invalid-client-token")
+    );
+}
+
 /// A credential call AWS never answered (a name that did not resolve, a reset) is a
 /// network failure: nothing was refused, so no scenario that names the call (web
 /// identity, SSO) and no unknown authorization error is reported; what happened is
