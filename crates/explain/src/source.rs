@@ -4,7 +4,8 @@
 //! with terminal escapes. [`LineReader`] streams it in fixed-size reads and yields
 //! [`Line`]s of at most [`MAX_LINE_BYTES`] bytes: a longer physical line is cut into
 //! pieces that keep their line number and character offset, so evidence columns stay
-//! right and memory stays bounded whatever the input.
+//! right and memory stays bounded whatever the input. Text saved as UTF-16 (what Windows
+//! PowerShell 5.1's `>` and `Out-File` write) is transcoded to UTF-8 as it streams.
 
 use std::io::{self, Read};
 
@@ -30,7 +31,7 @@ pub enum Scanned {
 
 /// Splits a byte stream into [`Line`]s; `\n`, `\r\n` and a lone `\r` all end a line.
 pub struct LineReader<R> {
-    reader: R,
+    reader: Transcoded<R>,
     buffer: Vec<u8>,
     start: usize,
     end: usize,
@@ -45,7 +46,7 @@ pub struct LineReader<R> {
 impl<R: Read> LineReader<R> {
     pub fn new(reader: R) -> Self {
         LineReader {
-            reader,
+            reader: Transcoded::new(reader),
             // Grows on demand up to twice the longest piece: explaining one short
             // message should not zero a large buffer.
             buffer: vec![0; 8 * 1024],
@@ -160,6 +161,179 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+/// The byte stream as UTF-8: UTF-16 (with a byte-order mark, or without one when the
+/// first characters are ASCII with a zero byte beside each) is transcoded as it streams,
+/// a UTF-8 byte-order mark is dropped, and anything else passes through untouched.
+struct Transcoded<R> {
+    inner: R,
+    mode: Mode,
+    /// Bytes read while sniffing (UTF-8 mode) or transcoded output (UTF-16 mode) not yet
+    /// handed out, from `pending_at`.
+    pending: Vec<u8>,
+    pending_at: usize,
+    /// UTF-16 mode: raw input not yet decoded (an odd byte, a high surrogate's two).
+    raw: Vec<u8>,
+    eof: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Sniff,
+    Utf8,
+    Utf16 { big_endian: bool },
+}
+
+/// How many bytes are looked at to recognise UTF-16 without a byte-order mark.
+const SNIFF_BYTES: usize = 64;
+/// Raw bytes transcoded per read in UTF-16 mode.
+const UTF16_CHUNK: usize = 16 * 1024;
+
+impl<R: Read> Transcoded<R> {
+    fn new(inner: R) -> Self {
+        Transcoded {
+            inner,
+            mode: Mode::Sniff,
+            pending: Vec::new(),
+            pending_at: 0,
+            raw: Vec::new(),
+            eof: false,
+        }
+    }
+
+    fn sniff(&mut self) -> io::Result<()> {
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        let mut chunk = [0u8; SNIFF_BYTES];
+        while head.len() < SNIFF_BYTES {
+            match self.inner.read(&mut chunk[..SNIFF_BYTES - head.len()]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let (mode, skip) = match head.as_slice() {
+            [0xEF, 0xBB, 0xBF, ..] => (Mode::Utf8, 3),
+            [0xFF, 0xFE, ..] => (Mode::Utf16 { big_endian: false }, 2),
+            [0xFE, 0xFF, ..] => (Mode::Utf16 { big_endian: true }, 2),
+            _ => match zero_half(&head) {
+                Some(big_endian) => (Mode::Utf16 { big_endian }, 0),
+                None => (Mode::Utf8, 0),
+            },
+        };
+        self.mode = mode;
+        head.drain(..skip);
+        match mode {
+            Mode::Utf16 { .. } => self.raw = head,
+            _ => self.pending = head,
+        }
+        Ok(())
+    }
+
+    /// Decodes the next chunk of UTF-16 into `pending`; false at the end of input.
+    fn transcode(&mut self, big_endian: bool) -> io::Result<bool> {
+        while !self.eof && self.raw.len() < UTF16_CHUNK {
+            let have = self.raw.len();
+            self.raw.resize(UTF16_CHUNK, 0);
+            match self.inner.read(&mut self.raw[have..]) {
+                Ok(n) => {
+                    self.raw.truncate(have + n);
+                    self.eof = n == 0;
+                    if n > 0 {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.raw.truncate(have),
+                Err(e) => {
+                    self.raw.truncate(have);
+                    return Err(e);
+                }
+            }
+        }
+        let mut units: Vec<u16> = self
+            .raw
+            .chunks_exact(2)
+            .map(|pair| {
+                let bytes = [pair[0], pair[1]];
+                if big_endian {
+                    u16::from_be_bytes(bytes)
+                } else {
+                    u16::from_le_bytes(bytes)
+                }
+            })
+            .collect();
+        let mut used = units.len() * 2;
+        // A high surrogate at the end waits for its partner in the next read.
+        if !self.eof && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+            units.pop();
+            used -= 2;
+        }
+        self.raw.drain(..used);
+        if self.eof && !self.raw.is_empty() {
+            // An odd byte at the very end cannot be a character.
+            self.raw.clear();
+            units.push(0xFFFD);
+        }
+        self.pending.clear();
+        self.pending_at = 0;
+        for decoded in char::decode_utf16(units) {
+            let c = decoded.unwrap_or(char::REPLACEMENT_CHARACTER);
+            let mut utf8 = [0u8; 4];
+            self.pending
+                .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
+        Ok(!self.pending.is_empty() || !self.eof || !self.raw.is_empty())
+    }
+}
+
+/// `Some(big_endian)` when the head looks like ASCII text in UTF-16 without a byte-order
+/// mark: a zero byte beside every character, and never two zero bytes in a pair.
+fn zero_half(head: &[u8]) -> Option<bool> {
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).collect();
+    if pairs.len() < 4 {
+        return None;
+    }
+    let ascii = |b: u8| b != 0 && b < 0x80;
+    if pairs.iter().all(|p| ascii(p[0]) && p[1] == 0) {
+        Some(false)
+    } else if pairs.iter().all(|p| p[0] == 0 && ascii(p[1])) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+impl<R: Read> Read for Transcoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.mode == Mode::Sniff {
+            self.sniff()?;
+        }
+        loop {
+            if self.pending_at < self.pending.len() {
+                let n = buf.len().min(self.pending.len() - self.pending_at);
+                buf[..n].copy_from_slice(&self.pending[self.pending_at..self.pending_at + n]);
+                self.pending_at += n;
+                return Ok(n);
+            }
+            match self.mode {
+                Mode::Utf16 { big_endian } => {
+                    if !self.transcode(big_endian)? {
+                        return Ok(0);
+                    }
+                }
+                _ => {
+                    if self.eof {
+                        return Ok(0);
+                    }
+                    return self.inner.read(buf);
+                }
+            }
+        }
+    }
+}
+
 fn decode(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -207,6 +381,63 @@ mod tests {
                 (4, "d".to_owned())
             ]
         );
+    }
+
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let units = bom.then_some(0xFEFF).into_iter().chain(text.encode_utf16());
+        for unit in units {
+            let bytes = if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            };
+            out.extend_from_slice(&bytes);
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_files_read_as_the_text_they_hold() {
+        // Windows PowerShell 5.1's `aws … 2>&1 > err.txt`: UTF-16LE with a byte-order mark.
+        let text = "Unable to locate credentials. You can configure credentials by running \"aws configure\".\r\nnext line 😀 é\r\n";
+        for (big_endian, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+            let got: Vec<String> = lines(&utf16(text, big_endian, bom))
+                .into_iter()
+                .map(|l| l.text)
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
+                    "next line 😀 é"
+                ],
+                "big_endian={big_endian} bom={bom}"
+            );
+        }
+    }
+
+    #[test]
+    fn utf16_streams_across_reads_and_keeps_surrogate_pairs() {
+        // Long enough for many transcoding chunks, with a pair straddling each boundary.
+        let text = format!("{}\n", "a😀".repeat(3 * UTF16_CHUNK));
+        let got = lines(&utf16(&text, false, true));
+        let joined: String = got.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(joined, text.trim_end());
+        // An odd byte at the end is one replacement character, not a lost line.
+        let mut odd = utf16("ok\nend", false, true);
+        odd.push(b'x');
+        let got: Vec<String> = lines(&odd).into_iter().map(|l| l.text).collect();
+        assert_eq!(got, vec!["ok".to_owned(), "end\u{fffd}".to_owned()]);
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_dropped_and_plain_text_passes_untouched() {
+        let got = lines(b"\xEF\xBB\xBFfirst\nsecond");
+        assert_eq!(got[0].text, "first");
+        // A zero byte here and there is binary noise, not UTF-16.
+        let got = lines(b"ab\x00cd\nef");
+        assert_eq!(got[0].text, "ab\u{0}cd");
     }
 
     #[test]
