@@ -47,6 +47,29 @@ fn text_that_starts_with_a_dash_is_text() {
     assert_eq!(json_of(&output)["findings"][0]["scenario"], "expired-token");
 }
 
+/// What Windows PowerShell 5.1 saves with `aws … 2>&1 > err.txt`: UTF-16LE with a
+/// byte-order mark, CRLF line ends. The finding and its evidence read as the text.
+#[test]
+fn a_file_saved_by_windows_powershell_is_read_as_its_text() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("err.txt");
+    let text = format!("aws : \r\n{EXPIRED}\r\n");
+    let utf16: Vec<u8> = std::iter::once(0xFEFF_u16)
+        .chain(text.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(&path, utf16).unwrap_or_else(|e| panic!("{e}"));
+    let output = authdoctor()
+        .args(["explain", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(0));
+    let report = json_of(&output);
+    assert_eq!(report["findings"][0]["scenario"], "expired-token");
+    assert_eq!(report["findings"][0]["evidence"][0]["line"], 2);
+}
+
 #[test]
 fn recognised_error_exits_0_with_contract_json() {
     let output = authdoctor()

@@ -19,6 +19,53 @@ fn authdoctor() -> Command {
     c
 }
 
+/// A policy saved by Windows PowerShell 5.1 (`Out-File`, `>`) is UTF-16 with a
+/// byte-order mark: read as its text. Bytes that are no text stay a one-line error.
+#[test]
+fn policy_files_in_utf16_are_read_and_non_text_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let utf16: Vec<u8> = std::iter::once(0xFEFF_u16)
+        .chain(policy.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let path = dir.path().join("identity.json");
+    std::fs::write(&path, utf16).expect("write");
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--identity"])
+        .arg(&path)
+        .args([
+            "--action",
+            "s3:GetObject",
+            "--principal",
+            "arn:aws:iam::111122223333:user/reader",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["decision"], "Allow");
+    assert_eq!(v["deciding"][0]["statement"], "Read");
+
+    let binary = dir.path().join("binary.json");
+    std::fs::write(&binary, b"{\"Version\": \"\xff\"}").expect("write");
+    let out = authdoctor()
+        .args(["simulate", "--identity"])
+        .arg(&binary)
+        .args(["--action", "s3:GetObject"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not text"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
 #[test]
 fn examples_give_their_expected_decision_and_scenario() {
     for name in [

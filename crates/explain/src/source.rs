@@ -161,6 +161,15 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+/// A whole document (a policy, a case, a decoded message) as text, its encoding read as
+/// [`LineReader`] reads it (UTF-16, a UTF-8 byte-order mark); `None` when the bytes are
+/// not text in any of them.
+pub fn document_text(bytes: &[u8]) -> Option<String> {
+    let mut utf8 = Vec::with_capacity(bytes.len());
+    Transcoded::new(bytes).read_to_end(&mut utf8).ok()?;
+    String::from_utf8(utf8).ok()
+}
+
 /// The byte stream as UTF-8: UTF-16 (with a byte-order mark, or without one when the
 /// first characters are ASCII with a zero byte beside each) is transcoded as it streams,
 /// a UTF-8 byte-order mark is dropped, and anything else passes through untouched.
@@ -438,6 +447,20 @@ mod tests {
         // A zero byte here and there is binary noise, not UTF-16.
         let got = lines(b"ab\x00cd\nef");
         assert_eq!(got[0].text, "ab\u{0}cd");
+    }
+
+    #[test]
+    fn documents_read_in_any_of_the_encodings_lines_are() {
+        let json = r#"{"Version": "2012-10-17", "Statement": []}"#;
+        for bytes in [
+            json.as_bytes().to_vec(),
+            [b"\xEF\xBB\xBF".as_slice(), json.as_bytes()].concat(),
+            utf16(json, false, true),
+            utf16(json, true, true),
+        ] {
+            assert_eq!(document_text(&bytes).as_deref(), Some(json));
+        }
+        assert_eq!(document_text(b"{\"a\": \"\xff\"}"), None);
     }
 
     #[test]

@@ -72,7 +72,8 @@ fn read_input(args: &Args) -> anyhow::Result<(String, String)> {
     }
     Ok((
         origin.clone(),
-        String::from_utf8(buf).with_context(|| format!("{origin} is not UTF-8 text"))?,
+        authdoctor_explain::source::document_text(&buf)
+            .with_context(|| format!("{origin} is not text (UTF-8 or UTF-16)"))?,
     ))
 }
 

@@ -96,7 +96,8 @@ fn read_capped(path: &Path) -> anyhow::Result<String> {
             MAX_DOCUMENT_BYTES / 1024
         );
     }
-    String::from_utf8(buf).with_context(|| format!("{} is not UTF-8 text", path.display()))
+    authdoctor_explain::source::document_text(&buf)
+        .with_context(|| format!("{} is not text (UTF-8 or UTF-16)", path.display()))
 }
 
 fn from_flags(args: &Flags) -> anyhow::Result<Loaded> {
