@@ -160,22 +160,14 @@ fn the_same_refusal_is_counted_and_another_action_is_another_problem() {
 #[test]
 fn a_block_public_access_refusal_is_no_missing_allow() {
     let text = "An error occurred (AccessDenied) when calling the PutBucketAcl operation: User: arn:aws:iam::111122223333:user/site-deployer is not authorized to perform: s3:PutBucketAcl on resource: \"arn:aws:s3:::example-site-assets\" because public access control lists (ACLs) are blocked by the BlockPublicAcls block public access setting.";
-    let report = explain_text(text);
-    assert!(
-        report
-            .findings()
-            .all(|f| f.scenario != "access-denied-missing-allow"),
-        "{:#?}",
-        report.explained
-    );
+    assert_not_named(text, "access-denied-missing-allow");
     // The same refusal with an IAM reason stays a missing Allow.
     let iam = text.replace(
         "public access control lists (ACLs) are blocked by the BlockPublicAcls block public access setting",
         "no identity-based policy allows the s3:PutBucketAcl action",
     );
-    let report = explain_text(&iam);
     assert_eq!(
-        report.findings().next().map(|f| f.scenario.as_str()),
+        first_scenario(&iam).as_deref(),
         Some("access-denied-missing-allow")
     );
 }
@@ -190,23 +182,31 @@ fn auth_failures_about_resources_are_no_bad_keys() {
         "Error creating NAT gateway: AuthFailure: You do not have permission to access the specified resource.\n\tstatus code: 400",
         "botocore.exceptions.ClientError: An error occurred (AuthFailure.ServiceLinke",
     ] {
-        let report = explain_text(text);
-        assert!(
-            report
-                .findings()
-                .all(|f| f.scenario != "invalid-client-token"),
-            "{text}\n{:#?}",
-            report.explained
-        );
+        assert_not_named(text, "invalid-client-token");
     }
     let keys = "An error occurred (AuthFailure) when calling the DescribeInstances operation: AWS was not able to validate the provided access credentials";
     assert_eq!(
-        explain_text(keys)
-            .findings()
-            .next()
-            .map(|f| f.scenario.as_str()),
+        first_scenario(keys).as_deref(),
         Some("invalid-client-token")
     );
+}
+
+/// Fails when a finding for `text` names `scenario`.
+fn assert_not_named(text: &str, scenario: &str) {
+    let report = explain_text(text);
+    assert!(
+        report.findings().all(|f| f.scenario != scenario),
+        "{text}\n{:#?}",
+        report.explained
+    );
+}
+
+/// The scenario of the first finding for `text`.
+fn first_scenario(text: &str) -> Option<String> {
+    explain_text(text)
+        .findings()
+        .next()
+        .map(|f| f.scenario.as_str().to_owned())
 }
 
 /// A credential call AWS never answered (a name that did not resolve, a reset) is a
