@@ -238,8 +238,8 @@ const EXTRACTORS: &[Extractor] = &[
         &["profile"],
         // Only grammatical positions: `--profile X`, `AWS_PROFILE=X`, `[profile X]`,
         // `profile (X)` (botocore), `profile: [X]` (JS), `profile=X` (JS v3's SSO
-        // errors), `profile 'X'` / `"X"` / Ruby's `` `X' ``, and Go's `shared config profile, X`. Never
-        // prose such as "Profile: the provider …".
+        // errors), `profile 'X'` / `"X"` / Ruby's `` `X' ``, and Go's `shared config
+        // profile, X`. Never prose such as "Profile: the provider …".
         r#"(?i)(?:--profile[ =]|AWS_PROFILE=|\bprofile=|\[profile |profile \(|profile: \[|profile [`'"]|config profile, )([A-Za-z0-9_.@+-]{1,64})"#,
     ),
     ex(

@@ -144,19 +144,19 @@ impl<R: Read> LineReader<R> {
             let grown = (self.buffer.len() * 2).min(2 * MAX_LINE_BYTES + 1);
             self.buffer.resize(grown, 0);
         }
-        loop {
-            match self.reader.read(&mut self.buffer[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
+        let n = read_retrying(&mut self.reader, &mut self.buffer[self.end..])?;
+        self.end += n;
+        self.eof = n == 0;
+        Ok(())
+    }
+}
+
+/// One `read`, retried when a signal interrupted it.
+fn read_retrying(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            done => return done,
         }
     }
 }
@@ -211,19 +211,11 @@ impl<R: Read> Transcoded<R> {
 
     fn sniff(&mut self) -> io::Result<()> {
         let mut head = Vec::with_capacity(SNIFF_BYTES);
-        let mut chunk = [0u8; SNIFF_BYTES];
-        while head.len() < SNIFF_BYTES {
-            match self.inner.read(&mut chunk[..SNIFF_BYTES - head.len()]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => head.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        let (mode, skip) = match head.as_slice() {
+        (&mut self.inner)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)?;
+        self.eof = head.len() < SNIFF_BYTES;
+        let (mode, bom) = match head.as_slice() {
             [0xEF, 0xBB, 0xBF, ..] => (Mode::Utf8, 3),
             [0xFF, 0xFE, ..] => (Mode::Utf16 { big_endian: false }, 2),
             [0xFE, 0xFF, ..] => (Mode::Utf16 { big_endian: true }, 2),
@@ -233,7 +225,7 @@ impl<R: Read> Transcoded<R> {
             },
         };
         self.mode = mode;
-        head.drain(..skip);
+        head.drain(..bom);
         match mode {
             Mode::Utf16 { .. } => self.raw = head,
             _ => self.pending = head,
@@ -241,73 +233,58 @@ impl<R: Read> Transcoded<R> {
         Ok(())
     }
 
-    /// Decodes the next chunk of UTF-16 into `pending`; false at the end of input.
+    /// Reads and decodes the next chunk of UTF-16 into `pending` (which may stay empty
+    /// while input remains); false once everything is decoded.
     fn transcode(&mut self, big_endian: bool) -> io::Result<bool> {
-        while !self.eof && self.raw.len() < UTF16_CHUNK {
+        if !self.eof {
             let have = self.raw.len();
-            self.raw.resize(UTF16_CHUNK, 0);
-            match self.inner.read(&mut self.raw[have..]) {
-                Ok(n) => {
-                    self.raw.truncate(have + n);
-                    self.eof = n == 0;
-                    if n > 0 {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.raw.truncate(have),
-                Err(e) => {
-                    self.raw.truncate(have);
-                    return Err(e);
-                }
+            self.raw.resize(have.max(UTF16_CHUNK), 0);
+            let read = read_retrying(&mut self.inner, &mut self.raw[have..]);
+            self.raw.truncate(have + read.as_ref().map_or(0, |n| *n));
+            self.eof = read? == 0;
+        }
+        let unit = |pair: &[u8]| {
+            let bytes = [pair[0], pair[1]];
+            if big_endian {
+                u16::from_be_bytes(bytes)
+            } else {
+                u16::from_le_bytes(bytes)
             }
-        }
-        let mut units: Vec<u16> = self
-            .raw
-            .chunks_exact(2)
-            .map(|pair| {
-                let bytes = [pair[0], pair[1]];
-                if big_endian {
-                    u16::from_be_bytes(bytes)
-                } else {
-                    u16::from_le_bytes(bytes)
-                }
-            })
-            .collect();
-        let mut used = units.len() * 2;
+        };
+        let mut used = self.raw.len() & !1;
         // A high surrogate at the end waits for its partner in the next read.
-        if !self.eof && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
-            units.pop();
+        if !self.eof && used >= 2 && (0xD800..0xDC00).contains(&unit(&self.raw[used - 2..used])) {
             used -= 2;
-        }
-        self.raw.drain(..used);
-        if self.eof && !self.raw.is_empty() {
-            // An odd byte at the very end cannot be a character.
-            self.raw.clear();
-            units.push(0xFFFD);
         }
         self.pending.clear();
         self.pending_at = 0;
-        for decoded in char::decode_utf16(units) {
+        for decoded in char::decode_utf16(self.raw[..used].chunks_exact(2).map(unit)) {
             let c = decoded.unwrap_or(char::REPLACEMENT_CHARACTER);
             let mut utf8 = [0u8; 4];
             self.pending
                 .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
         }
-        Ok(!self.pending.is_empty() || !self.eof || !self.raw.is_empty())
+        self.raw.drain(..used);
+        if self.eof && !self.raw.is_empty() {
+            // An odd byte at the very end cannot be a character.
+            self.raw.clear();
+            self.pending.extend_from_slice("\u{FFFD}".as_bytes());
+        }
+        Ok(!self.eof || !self.pending.is_empty())
     }
 }
 
 /// `Some(big_endian)` when the head looks like ASCII text in UTF-16 without a byte-order
 /// mark: a zero byte beside every character, and never two zero bytes in a pair.
 fn zero_half(head: &[u8]) -> Option<bool> {
-    let pairs: Vec<&[u8]> = head.chunks_exact(2).collect();
-    if pairs.len() < 4 {
+    if head.len() < 8 {
         return None;
     }
     let ascii = |b: u8| b != 0 && b < 0x80;
-    if pairs.iter().all(|p| ascii(p[0]) && p[1] == 0) {
+    let mut pairs = head.chunks_exact(2);
+    if pairs.clone().all(|p| ascii(p[0]) && p[1] == 0) {
         Some(false)
-    } else if pairs.iter().all(|p| p[0] == 0 && ascii(p[1])) {
+    } else if pairs.all(|p| p[0] == 0 && ascii(p[1])) {
         Some(true)
     } else {
         None
@@ -332,12 +309,8 @@ impl<R: Read> Read for Transcoded<R> {
                         return Ok(0);
                     }
                 }
-                _ => {
-                    if self.eof {
-                        return Ok(0);
-                    }
-                    return self.inner.read(buf);
-                }
+                _ if self.eof => return Ok(0),
+                _ => return self.inner.read(buf),
             }
         }
     }
