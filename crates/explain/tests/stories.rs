@@ -191,6 +191,24 @@ fn auth_failures_about_resources_are_no_bad_keys() {
     );
 }
 
+/// A Deny statement in the caller's own policies is no missing Allow: adding an Allow
+/// cannot fix it, and the catalogue has no scenario for it, so the refusal is reported
+/// as an unknown authorization error. The implicit deny in the same words stays one.
+#[test]
+fn an_explicit_deny_in_an_identity_policy_is_no_missing_allow() {
+    let text = "An error occurred (AccessDeniedException) when calling the InvokeModel operation: User: arn:aws:sts::111122223333:assumed-role/NotebookRole/analyst is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:eu-west-1::foundation-model/example-model-v1 with an explicit deny in an identity-based policy";
+    assert_not_named(text, "access-denied-missing-allow");
+    assert_eq!(first_scenario(text).as_deref(), Some("unknown"));
+    let implicit = text.replace(
+        "with an explicit deny in an identity-based policy",
+        "because no identity-based policy allows the bedrock:InvokeModel action",
+    );
+    assert_eq!(
+        first_scenario(&implicit).as_deref(),
+        Some("access-denied-missing-allow")
+    );
+}
+
 /// Fails when a finding for `text` names `scenario`.
 fn assert_not_named(text: &str, scenario: &str) {
     let report = explain_text(text);
