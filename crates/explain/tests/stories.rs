@@ -209,6 +209,20 @@ fn an_explicit_deny_in_an_identity_policy_is_no_missing_allow() {
     );
 }
 
+/// STS refusing the session itself (a duration the role does not allow, STS switched
+/// off in the region) is a credential failure that no scenario explains: reported as
+/// unknown, not as no auth error at all, and not as a refused role assumption.
+#[test]
+fn sts_refusing_the_session_is_an_unknown_credential_error() {
+    for text in [
+        "An error occurred (ValidationError) when calling the AssumeRole operation: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        "Error: failed to assume role: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        "An error occurred (RegionDisabledException) when calling the GetCallerIdentity operation: STS is not activated in this region for account:111122223333. Your account administrator can activate STS in this region using the IAM Console.",
+    ] {
+        assert_eq!(first_scenario(text).as_deref(), Some("unknown"), "{text}");
+    }
+}
+
 /// Fails when a finding for `text` names `scenario`.
 fn assert_not_named(text: &str, scenario: &str) {
     let report = explain_text(text);
