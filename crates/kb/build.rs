@@ -1,5 +1,6 @@
-//! Reads `scenarios/*.toml` and `placeholders.toml`, checks them against the schema in
-//! `src/schema.rs` (unknown keys are errors), and embeds them as one postcard document
+//! Reads `scenarios/*.toml`, `placeholders.toml` and `outside.toml`, checks them
+//! against the schema in `src/schema.rs` (unknown keys are errors), and embeds them as
+//! one postcard document
 //! (a compact binary serde form), so the binary pays no TOML or JSON parsing at
 //! start-up and a typo fails the build with the file, line and column.
 
@@ -115,11 +116,32 @@ fn main() {
     ids += "];\n";
     fs::write(Path::new(&out_dir).join("ids.rs"), ids).expect("write ids.rs");
 
+    println!("cargo:rerun-if-changed=outside.toml");
+    let outside: Outside = read_toml(&root.join("outside.toml"));
+    for (i, cause) in outside.causes.iter().enumerate() {
+        let at = format!("outside.toml: cause `{}`", cause.name);
+        assert!(
+            outside.causes[..i].iter().all(|c| c.name != cause.name),
+            "{at} is listed twice"
+        );
+        assert!(
+            !cause.title.trim().is_empty() && !cause.root_cause.trim().is_empty(),
+            "{at} needs a title and a root cause"
+        );
+        assert!(!cause.steps.is_empty(), "{at} needs steps");
+        assert!(
+            !cause.phrases.is_empty() && cause.phrases.iter().all(|p| p.trim().len() >= 8),
+            "{at} needs phrases of at least eight characters"
+        );
+        assert!(!cause.examples.is_empty(), "{at} needs an example");
+    }
+
     let base = schema::KnowledgeBaseData {
         scenarios,
         placeholders,
         catalogue: catalogue.sections,
         checks: checks.checks,
+        outside: outside.causes,
     };
     let bytes = postcard::to_allocvec(&base).expect("serialise knowledge base");
     fs::write(Path::new(&out_dir).join("kb.postcard"), bytes).expect("write kb.postcard");
@@ -129,6 +151,12 @@ fn main() {
 #[serde(deny_unknown_fields)]
 struct Catalogue {
     sections: Vec<schema::Section>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Outside {
+    causes: Vec<schema::OutsideCause>,
 }
 
 #[derive(serde::Deserialize)]

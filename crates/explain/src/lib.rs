@@ -1214,6 +1214,11 @@ fn analyse_block(
         let lines = finding_lines(&marker_evidence);
         let facts = facts::extract(&fact_text(&cleaned, &lines, &BTreeSet::new()));
         let mut finding = Finding::unknown(evidence, facts, 0.5);
+        // A known cause the catalogue does not list still gets its own story.
+        if let Some(cause) = authdoctor_kb::knowledge_base().outside_cause(cleaned.iter().copied())
+        {
+            finding = finding.told_as(cause);
+        }
         let candidates: Vec<(ScenarioId, f64)> = scored
             .iter()
             .filter(|s| s.score >= engine::CANDIDATE_FLOOR)

@@ -53,6 +53,42 @@ fn every_example_is_explained_as_its_own_scenario() {
     );
 }
 
+/// A cause outside the catalogue keeps the contract's id `unknown` and tells its own
+/// story: every example of `outside.toml` is explained as `unknown` with that cause's
+/// title and steps, not as a catalogue scenario and not as no auth error at all.
+#[test]
+fn every_outside_cause_example_is_an_unknown_told_as_that_cause() {
+    let causes = knowledge_base().outside_causes();
+    assert!(!causes.is_empty(), "outside.toml lists no cause");
+    for cause in causes {
+        for (i, example) in cause.examples.iter().enumerate() {
+            let label = format!("outside cause {} example {}", cause.name, i + 1);
+            let report = authdoctor_explain::explain_text(&example.log);
+            let top = report
+                .findings()
+                .next()
+                .unwrap_or_else(|| panic!("{label}: no finding"));
+            assert_eq!(top.scenario, "unknown", "{label}");
+            assert_eq!(top.title, cause.title, "{label}");
+            assert_eq!(top.fix.steps, cause.steps, "{label}");
+            assert!(
+                cause
+                    .references
+                    .iter()
+                    .all(|r| top.references.contains(&r.url)),
+                "{label}: references"
+            );
+        }
+    }
+    // A refusal no cause describes keeps the generic story.
+    let other = authdoctor_explain::explain_text(
+        "An error occurred (AccessDenied) when calling the GetObject operation: User: arn:aws:iam::111122223333:user/reader is not authorized to perform: s3:GetObject with an explicit deny",
+    );
+    let top = other.findings().next().expect("an unknown finding");
+    assert_eq!(top.scenario, "unknown");
+    assert!(causes.iter().all(|c| c.title != top.title), "{}", top.title);
+}
+
 #[test]
 fn every_scenario_has_examples() {
     for scenario in knowledge_base().scenarios() {

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::{Deserialize, Serialize};
 
 pub use schema::{
-    Category, CheckSpec, Example, Fix, FixCommand, ObservationKind, ObservationRule, Placeholder,
-    Precedence, Reference, Scenario, Section, Signal,
+    Category, CheckSpec, Example, Fix, FixCommand, ObservationKind, ObservationRule, OutsideCause,
+    Placeholder, Precedence, Reference, Scenario, Section, Signal,
 };
 
 /// The id used when the text is an authorization or credential error that no scenario explains.
@@ -49,6 +49,8 @@ pub struct KnowledgeBase {
     /// of findings for the same scenario (`simulate --cases`) fills each distinct fix
     /// once instead of once per finding.
     filled_fixes: Mutex<HashMap<FixKey, Arc<FindingFix>>>,
+    /// Causes outside the catalogue (`outside.toml`), in file order.
+    outside: Vec<OutsideCause>,
 }
 
 /// A filled fix's key: the scenario's position and the values (or absence) of the
@@ -90,6 +92,7 @@ pub fn knowledge_base() -> &'static KnowledgeBase {
             placeholder_patterns,
             fix_placeholders,
             filled_fixes: Mutex::new(HashMap::new()),
+            outside: data.outside,
         }
     })
 }
@@ -150,6 +153,27 @@ impl KnowledgeBase {
         // ALL is in catalogue order, and so are the loaded scenarios.
         let at = ScenarioId::ALL.iter().position(|x| *x == id).unwrap_or(0);
         &self.scenarios[at]
+    }
+
+    /// The causes outside the catalogue that `unknown` findings can name.
+    pub fn outside_causes(&self) -> &[OutsideCause] {
+        &self.outside
+    }
+
+    /// The first cause outside the catalogue one of whose phrases occurs in `lines`
+    /// (ASCII case-insensitively).
+    pub fn outside_cause<'l>(
+        &self,
+        lines: impl IntoIterator<Item = &'l str> + Clone,
+    ) -> Option<&OutsideCause> {
+        self.outside.iter().find(|cause| {
+            lines.clone().into_iter().any(|line| {
+                cause
+                    .phrases
+                    .iter()
+                    .any(|phrase| contains_ignoring_ascii_case(line, phrase))
+            })
+        })
     }
 
     pub fn placeholders(&self) -> &BTreeMap<String, Placeholder> {
@@ -294,6 +318,11 @@ pub fn placeholders_in(template: &str) -> Vec<&str> {
         rest = &rest[start + 1..];
     }
     names
+}
+
+fn contains_ignoring_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 fn round_confidence(c: f64) -> f64 {
@@ -511,6 +540,17 @@ fn one() -> usize {
 }
 
 impl Finding {
+    /// An `unknown` finding told as `cause`, a known cause outside the catalogue: its
+    /// title, root cause, steps and references replace the generic ones; the id stays
+    /// `unknown`.
+    pub fn told_as(mut self, cause: &OutsideCause) -> Finding {
+        self.title = cause.title.clone();
+        self.root_cause = cause.root_cause.trim().to_owned();
+        self.fix.steps = cause.steps.clone();
+        self.references = cause.references.iter().map(|r| r.url.clone()).collect();
+        self
+    }
+
     /// A finding for an authorization or credential error that no scenario explains.
     pub fn unknown(evidence: Vec<Evidence>, facts: Facts, confidence: f64) -> Finding {
         Finding {

@@ -14,6 +14,7 @@ pub struct KnowledgeBaseData {
     pub placeholders: BTreeMap<String, Placeholder>,
     pub catalogue: Vec<Section>,
     pub checks: Vec<CheckSpec>,
+    pub outside: Vec<OutsideCause>,
 }
 
 /// A section of the catalogue (`catalogue.toml`): listings follow this order.
@@ -31,6 +32,25 @@ pub struct CheckSpec {
     pub id: String,
     /// What the check looks at, in a few words.
     pub about: String,
+}
+
+/// A cause the catalogue does not list (`outside.toml`): its findings keep the id
+/// `unknown`, as the contract requires, but say what happened and what to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutsideCause {
+    /// Short stable name, for tests and messages.
+    pub name: String,
+    pub title: String,
+    /// Phrases of which one must occur (ASCII case-insensitively) in the error's text.
+    pub phrases: Vec<String>,
+    pub root_cause: String,
+    pub steps: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Texts that must be explained as `unknown` with this cause's title.
+    #[serde(default)]
+    pub examples: Vec<Example>,
 }
 
 /// One diagnosis: how to recognise it, why it happens, and how to fix it.

@@ -769,6 +769,20 @@ fn references_are_aws_documentation_pages() {
             }
         }
     }
+    // Causes outside the catalogue cite AWS documentation too.
+    for cause in knowledge_base().outside_causes() {
+        if cause.references.is_empty() {
+            failures.push(format!("outside.toml: `{}` cites nothing", cause.name));
+        }
+        for r in &cause.references {
+            if !r.url.starts_with(REFERENCE_SITES[0]) || r.title.trim().is_empty() {
+                failures.push(format!(
+                    "outside.toml: `{}` reference `{}` needs a title and an AWS documentation URL",
+                    cause.name, r.url
+                ));
+            }
+        }
+    }
     report("references", &failures);
 }
 
