@@ -258,6 +258,30 @@ fn stdin_gzip_and_the_human_tables() {
     );
 }
 
+/// A refusal no scenario explains stays `unknown`, and one whose message names a known
+/// cause outside the catalogue (a Deny in the caller's own policies) tells that cause.
+#[test]
+fn an_identity_policy_deny_is_an_unknown_that_tells_its_cause() {
+    let record = r#"{"Records":[{"eventTime":"2026-11-21T09:40:00Z","eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","awsRegion":"eu-west-1","sourceIPAddress":"10.0.0.5","userAgent":"Boto3/1.35.0","errorCode":"AccessDenied","errorMessage":"User: arn:aws:sts::111122223333:assumed-role/NotebookRole/analyst is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:eu-west-1::foundation-model/example-model-v1 with an explicit deny in an identity-based policy","eventID":"e2","recipientAccountId":"111122223333","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/NotebookRole/analyst","accountId":"111122223333"}}]}"#;
+    let output = authdoctor()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(record)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = doc["findings"].as_array().expect("findings");
+    let denial = findings
+        .iter()
+        .find(|f| f["facts"]["action"] == "bedrock:InvokeModel")
+        .unwrap_or_else(|| panic!("no finding for the denial in {doc:#}"));
+    assert_eq!(denial["scenario"], "unknown");
+    assert_eq!(
+        denial["title"],
+        "A Deny statement in the caller's own identity-based policies matched"
+    );
+}
+
 #[test]
 fn athena_and_lake_print_sql_with_partition_predicates() {
     let output = authdoctor()

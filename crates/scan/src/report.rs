@@ -326,6 +326,14 @@ fn failure_findings(failures: &[FailureGroup]) -> Vec<Finding> {
                 account: &group.account,
             });
             let mut finding = classify::finding(&group.scenario, confidence, facts);
+            // An unknown refusal whose message names a known cause outside the catalogue
+            // tells that cause, as `explain` does.
+            if finding.scenario == authdoctor_kb::UNKNOWN
+                && let Some(cause) = authdoctor_kb::knowledge_base()
+                    .outside_cause([group.example_message.as_str()])
+            {
+                finding = finding.told_as(cause);
+            }
             finding.occurrences = group.count as usize;
             finding.notes.push(format!(
                 "CloudTrail: {} refused call(s) of {}:{} by {} between {} and {} (example event {}).",
