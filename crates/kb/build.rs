@@ -1,8 +1,7 @@
 //! Reads `scenarios/*.toml`, `placeholders.toml` and `outside.toml`, checks them
 //! against the schema in `src/schema.rs` (unknown keys are errors), and embeds them as
-//! one postcard document
-//! (a compact binary serde form), so the binary pays no TOML or JSON parsing at
-//! start-up and a typo fails the build with the file, line and column.
+//! one postcard document (a compact binary serde form), so the binary pays no TOML or
+//! JSON parsing at start-up and a typo fails the build with the file, line and column.
 
 use std::collections::BTreeMap;
 use std::fs;
