@@ -29,6 +29,9 @@ pub enum NeedleUse {
     Anchor { scenario: usize, signal: usize },
     /// A generic marker of authorization and credential errors.
     Marker { marker: usize },
+    /// A phrase of cause `cause` outside the catalogue (`outside.toml`): an
+    /// authorization or credential error that an `unknown` finding tells as that cause.
+    Outside { cause: usize },
     /// Half of a metadata exchange (an address, a path): the readers look at the line.
     Reader,
 }
@@ -124,6 +127,11 @@ impl Index {
                 marker.case_sensitive,
             );
         }
+        for (ci, cause) in kb.outside_causes().iter().enumerate() {
+            for phrase in &cause.phrases {
+                add(phrase, NeedleUse::Outside { cause: ci }, false);
+            }
+        }
         for text in crate::readers::IMDS_NEEDLES
             .iter()
             .chain(crate::readers::CLOCK_NEEDLES)
@@ -132,7 +140,7 @@ impl Index {
         }
         for needle in &mut needles {
             needle.opens = needle.uses.iter().any(|(usage, _)| match *usage {
-                NeedleUse::Marker { .. } | NeedleUse::Reader => true,
+                NeedleUse::Marker { .. } | NeedleUse::Outside { .. } | NeedleUse::Reader => true,
                 NeedleUse::Literal { scenario, signal }
                 | NeedleUse::Anchor { scenario, signal } => {
                     scenarios[scenario].signals[signal].weight >= OPENING_WEIGHT

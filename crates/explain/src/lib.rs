@@ -901,6 +901,8 @@ fn analyse_block(
     // Whether any line names the metadata service: only then do the readers look for
     // the exchanges of a story (the common single API error costs no reader work).
     let mut exchanges_mentioned = reader.is_open();
+    // The first cause outside the catalogue the block names, for an `unknown` finding.
+    let mut outside: Option<usize> = None;
     for (li, text) in cleaned.iter().enumerate() {
         for (usage, start, end) in index.uses_in(text) {
             let span = Span {
@@ -923,6 +925,10 @@ fn analyse_block(
                     } else {
                         markers.push(span);
                     }
+                }
+                NeedleUse::Outside { cause } => {
+                    markers.push(span);
+                    outside.get_or_insert(cause);
                 }
                 NeedleUse::Reader => exchanges_mentioned = true,
             }
@@ -950,7 +956,7 @@ fn analyse_block(
                 NeedleUse::Anchor { scenario, signal } => {
                     anchored.insert((scenario, signal));
                 }
-                NeedleUse::Marker { .. } | NeedleUse::Reader => {}
+                NeedleUse::Marker { .. } | NeedleUse::Outside { .. } | NeedleUse::Reader => {}
             }
         }
         for (scenario, signal) in anchored {
@@ -1215,8 +1221,7 @@ fn analyse_block(
         let facts = facts::extract(&fact_text(&cleaned, &lines, &BTreeSet::new()));
         let mut finding = Finding::unknown(evidence, facts, 0.5);
         // A known cause the catalogue does not list still gets its own story.
-        if let Some(cause) = authdoctor_kb::knowledge_base().outside_cause(cleaned.iter().copied())
-        {
+        if let Some(cause) = outside.and_then(|c| knowledge_base().outside_causes().get(c)) {
             finding = finding.told_as(cause);
         }
         let candidates: Vec<(ScenarioId, f64)> = scored

@@ -52,10 +52,6 @@ pub const AUTH_MARKERS: &[Marker] = &[
     exact("CredentialsLoadingError"),
     exact("InvalidGrantException"),
     exact("InvalidIdentityToken"),
-    // STS refusing the session asked for: a duration over the role's maximum (or the
-    // one hour of role chaining), STS not activated in the region.
-    exact("DurationSeconds exceeds"),
-    exact("RegionDisabledException"),
     // A decoded authorization message.
     exact("explicitDeny"),
     any_case("not authorized to perform"),

@@ -160,19 +160,15 @@ impl KnowledgeBase {
         &self.outside
     }
 
-    /// The first cause outside the catalogue one of whose phrases occurs in `lines`
-    /// (ASCII case-insensitively).
-    pub fn outside_cause<'l>(
-        &self,
-        lines: impl IntoIterator<Item = &'l str> + Clone,
-    ) -> Option<&OutsideCause> {
+    /// The first cause outside the catalogue one of whose phrases occurs in `text`
+    /// (ASCII case-insensitively). `explain` finds the phrases with its own index; this
+    /// serves callers that hold one message (`scan`).
+    pub fn outside_cause(&self, text: &str) -> Option<&OutsideCause> {
         self.outside.iter().find(|cause| {
-            lines.clone().into_iter().any(|line| {
-                cause
-                    .phrases
-                    .iter()
-                    .any(|phrase| contains_ignoring_ascii_case(line, phrase))
-            })
+            cause
+                .phrases
+                .iter()
+                .any(|phrase| contains_ignoring_ascii_case(text, phrase))
         })
     }
 

@@ -330,7 +330,7 @@ fn failure_findings(failures: &[FailureGroup]) -> Vec<Finding> {
             // tells that cause, as `explain` does.
             if finding.scenario == authdoctor_kb::UNKNOWN
                 && let Some(cause) = authdoctor_kb::knowledge_base()
-                    .outside_cause([group.example_message.as_str()])
+                    .outside_cause(&group.example_message)
             {
                 finding = finding.told_as(cause);
             }
