@@ -123,6 +123,11 @@ fn main() {
             outside.causes[..i].iter().all(|c| c.name != cause.name),
             "{at} is listed twice"
         );
+        // A finding told as a cause is known by its title (`KnowledgeBase::told_cause`).
+        assert!(
+            outside.causes[..i].iter().all(|c| c.title != cause.title),
+            "{at} has the title of another cause"
+        );
         assert!(
             !cause.title.trim().is_empty() && !cause.root_cause.trim().is_empty(),
             "{at} needs a title and a root cause"
@@ -133,6 +138,12 @@ fn main() {
             "{at} needs phrases of at least eight characters"
         );
         assert!(!cause.examples.is_empty(), "{at} needs an example");
+        for symptom in &cause.explains {
+            assert!(
+                listed.contains(&symptom.as_str()),
+                "{at}: `{symptom}` is not a scenario id"
+            );
+        }
     }
 
     let base = schema::KnowledgeBaseData {

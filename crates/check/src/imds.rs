@@ -766,6 +766,9 @@ impl Ctx<'_> {
         let doc: CredentialsDocument = match serde_json::from_slice(&r.body) {
             Ok(d) => d,
             Err(_) => {
+                probe
+                    .observed
+                    .push(verdict::unparsable(e, CheckId::ImdsCredentials));
                 return base(
                     Status::Fail,
                     format!(

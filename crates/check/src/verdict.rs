@@ -56,6 +56,19 @@ pub(crate) fn exchange(e: &Exchange, proxy: bool, rows: &[CheckId]) -> Observed 
 
 /// An exchange that was answered, but later than the SDKs wait (`slow`).
 pub(crate) fn slow(e: &Exchange) -> Observation {
+    answered_as(e, Outcome::Slow)
+}
+
+/// An exchange that was answered, but whose body SDKs cannot parse (`unparsable`).
+pub(crate) fn unparsable(e: &Exchange, row: CheckId) -> Observed {
+    Observed {
+        rows: vec![row],
+        observation: answered_as(e, Outcome::Unparsable),
+    }
+}
+
+/// The observation of an answered exchange, with what the answer amounted to.
+fn answered_as(e: &Exchange, outcome: Outcome) -> Observation {
     let Observed { observation, .. } = exchange(e, false, &[]);
     match observation {
         Observation::ImdsExchange {
@@ -66,7 +79,7 @@ pub(crate) fn slow(e: &Exchange) -> Observation {
         } => Observation::ImdsExchange {
             method,
             path,
-            outcome: Outcome::Slow,
+            outcome,
             after_ms,
         },
         other => other,
@@ -100,6 +113,8 @@ pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<CheckId>)> {
     let observations: Vec<Observation> = observed.iter().map(|o| o.observation.clone()).collect();
     engine::judge(&observations)
         .into_iter()
+        // A reading a counter damped below a candidate's floor is ruled out.
+        .filter(|s| s.score >= engine::CANDIDATE_FLOOR)
         .map(|s| {
             let mut rows: Vec<CheckId> = s
                 .evidence
@@ -117,7 +132,10 @@ pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<CheckId>)> {
 /// The scenario the engine finds best supported by the facts one check observed, if
 /// any rule of any scenario file matches them.
 pub(crate) fn scenario_of(observations: &[Observation]) -> Option<ScenarioId> {
-    engine::judge(observations).first().map(|s| s.scenario)
+    engine::judge(observations)
+        .into_iter()
+        .find(|s| s.score >= engine::CANDIDATE_FLOOR)
+        .map(|s| s.scenario)
 }
 
 /// Gives each failing or warning check that names no scenario yet the best verdict its
@@ -335,6 +353,20 @@ mod tests {
                     after_ms: Some(1400),
                 }],
                 Some("imds-throttled"),
+            ),
+            // imds.credentials: an answer SDKs cannot parse is no scenario of the
+            // catalogue; it is no proof of a missing source either.
+            (
+                vec![
+                    provider("chain", Outcome::NotFound),
+                    Observation::ImdsExchange {
+                        method: Method::Get,
+                        path: "/latest/meta-data/iam/security-credentials/app-role".to_owned(),
+                        outcome: Outcome::Unparsable,
+                        after_ms: Some(3),
+                    },
+                ],
+                None,
             ),
         ];
         let mut wrong = Vec::new();

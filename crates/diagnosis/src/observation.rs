@@ -297,6 +297,10 @@ pub enum Outcome {
     Proxy,
     /// Something answered, but not with valid HTTP or a valid document.
     Malformed,
+    /// An HTTP answer came, but its body could not be parsed as the document asked for
+    /// (cut short, empty where a document belongs, not JSON): the SDK says it could not
+    /// read it, not that it reported a failure.
+    Unparsable,
     /// A provider found nothing to use.
     NotFound,
     /// The credentials were past their expiry.
@@ -336,8 +340,9 @@ impl Outcome {
 
     /// The other outcomes that have a name of their own (not a status): an answer that
     /// was no valid document, and what a credential provider concluded.
-    pub const ANSWERED_OR_CONCLUDED: [Outcome; 6] = [
+    pub const ANSWERED_OR_CONCLUDED: [Outcome; 7] = [
         Outcome::Malformed,
+        Outcome::Unparsable,
         Outcome::NotFound,
         Outcome::Expired,
         Outcome::Failed,
@@ -364,6 +369,7 @@ impl Outcome {
             Outcome::Unreachable => "unreachable",
             Outcome::Proxy => "proxy",
             Outcome::Malformed => "malformed",
+            Outcome::Unparsable => "unparsable",
             Outcome::NotFound => "not-found",
             Outcome::Expired => "expired",
             Outcome::Failed => "failed",

@@ -414,10 +414,15 @@ impl Collector {
         }
         let line = first_line(&item.finding);
         let in_story = |cause: &Explained| {
-            let Some(id) = ScenarioId::parse(&cause.finding.scenario) else {
-                return false;
-            };
             let at = first_line(&cause.finding);
+            let Some(id) = ScenarioId::parse(&cause.finding.scenario) else {
+                // A cause outside the catalogue, told first.
+                return knowledge_base()
+                    .told_cause(&cause.finding)
+                    .is_some_and(|c| c.explains.iter().any(|s| s == symptom.as_str()))
+                    && at <= line
+                    && line - at <= STORY_LINES;
+            };
             // A `story` cause counts only when seen on a line before the symptom's.
             // ... and only on evidence of its own (not an incidental clue).
             let placed = match knowledge_base().scenario(id).precedence {
@@ -1220,8 +1225,18 @@ fn analyse_block(
         let lines = finding_lines(&marker_evidence);
         let facts = facts::extract(&fact_text(&cleaned, &lines, &BTreeSet::new()));
         let mut finding = Finding::unknown(evidence, facts, 0.5);
-        // A known cause the catalogue does not list still gets its own story.
-        if let Some(cause) = outside.and_then(|c| knowledge_base().outside_causes().get(c)) {
+        // A known cause the catalogue does not list still gets its own story: named by
+        // its words, or by what a reader saw happen.
+        let causes = knowledge_base().outside_causes();
+        let told = outside.and_then(|c| causes.get(c)).or_else(|| {
+            causes.iter().find(|cause| {
+                outcome.observations.iter().any(|o| {
+                    matches!(&o.observation, Observation::ImdsExchange { outcome, .. }
+                        if cause.imds_outcomes.iter().any(|name| outcome.matches(name)))
+                })
+            })
+        });
+        if let Some(cause) = told {
             finding = finding.told_as(cause);
         }
         let candidates: Vec<(ScenarioId, f64)> = scored

@@ -39,6 +39,8 @@ pub const IMDS_NEEDLES: &[&str] = &[
     // name them in front of the provider's own message.
     "instanceprofilecredentialsprovider",
     "ec2credentialsutils",
+    // The JavaScript SDK v2's metadata client, in the stack of its errors.
+    "metadata_service.js",
 ];
 
 /// Lines holding one of these may carry half of a clock reading: a request's signing
@@ -169,6 +171,8 @@ struct Patterns {
     reset: Regex,
     unreachable: Regex,
     proxy: Regex,
+    /// An answer whose body the client could not read as the document it asked for.
+    unparsable: Regex,
     /// An AWS API endpoint's host name (never the metadata service's).
     api_host: Regex,
     name_not_resolved: Regex,
@@ -252,6 +256,14 @@ fn patterns() -> &'static Patterns {
                 // credentials via: env" does not. A proxy's name in the answer (its error
                 // page's footer or its `Server` header) betrays it as well.
                 r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b|You will not be permitted access until your credentials can be verified",
+            ),
+            // botocore's debug line for a credentials answer it could not load
+            // (`Metadata service returned invalid json response with status code of
+            // 200 …`, or `empty response`), the PHP SDK's `Invalid JSON response,
+            // retries exhausted`, the Go SDK v2's `failed to decode <role> EC2 IMDS role
+            // credentials`.
+            unparsable: re(
+                r"(?i)returned (?:invalid json|empty) response\b|\bInvalid JSON response, retries exhausted|failed to decode [!-~]{1,128} EC2 IMDS role credentials",
             ),
             api_host: re(r"(?i)\b((?:[a-z0-9-]+\.)+amazonaws\.com(?:\.cn)?)\b"),
             name_not_resolved: re(
@@ -365,6 +377,9 @@ fn outcome_on(line: &str) -> Option<(Outcome, usize, usize)> {
     let p = patterns();
     if let Some(m) = p.proxy.find(line) {
         return Some((Outcome::Proxy, m.start(), m.end()));
+    }
+    if let Some(m) = p.unparsable.find(line) {
+        return Some((Outcome::Unparsable, m.start(), m.end()));
     }
     // A 200 counts only as an HTTP status line or access-log entry
     // (`"GET /latest/meta-data/… HTTP/1.1" 200 24`): an answer that came, which rules
@@ -691,7 +706,29 @@ const JS_V2_OBJECT_LINES: usize = 6;
 /// network error code. The client falls back to token-less GETs only when its token
 /// request timed out or was refused as IMDSv1-only (403, 404, 405), so a 401 on a GET
 /// tells of a token request that timed out first.
-fn js_v2_imds_on(line: &str, li: usize, state: &mut ReaderState, out: &mut Vec<Seen>) -> bool {
+fn js_v2_imds_on(
+    line: &str,
+    previous: Option<&str>,
+    li: usize,
+    state: &mut ReaderState,
+    out: &mut Vec<Seen>,
+) -> bool {
+    // The client's own `JSON.parse` of the credentials answer threw (a `SyntaxError`
+    // printed as a `CredentialsError`): the body came, and it was no JSON.
+    if let Some(at) = line.find("metadata_service.js")
+        && previous.is_some_and(|p| p.trim_start().starts_with("at JSON.parse"))
+    {
+        state.js_v2_request = None;
+        out.push(Seen::exchange(
+            Method::Get,
+            CREDENTIALS_PATH.to_owned(),
+            Outcome::Unparsable,
+            li,
+            at,
+            at + "metadata_service.js".len(),
+        ));
+        return true;
+    }
     if line.contains("EC2 Metadata token request returned") {
         state.js_v2_request = Some(Pending {
             value: JsV2Request::Token,
@@ -1024,7 +1061,8 @@ pub fn read_with(raw_lines: &[&str], state: &mut ReaderState) -> Vec<Seen> {
             out.push(seen);
             continue;
         }
-        if js_v2_imds_on(line, li, state, &mut out) {
+        let previous = li.checked_sub(1).map(|p| lines[p]);
+        if js_v2_imds_on(line, previous, li, state, &mut out) {
             pending = None;
             continue;
         }
@@ -1327,6 +1365,41 @@ mod tests {
                 "PUT /latest/api/token → read-timeout",
                 "GET /latest/meta-data/iam/security-credentials/ → status-401"
             ]
+        );
+    }
+
+    /// An answer that came but could not be read is no status and no timeout: botocore,
+    /// the PHP SDK, the Go SDK v2 and the JavaScript SDK v2 each say so in their words.
+    #[test]
+    fn credentials_answers_the_client_could_not_parse() {
+        assert_eq!(
+            one(
+                "DEBUG - Metadata service returned invalid json response with status code of 200 for url: http://169.254.169.254/latest/meta-data/iam/security-credentials/web-role"
+            ),
+            ["GET /latest/meta-data/iam/security-credentials/web-role → unparsable"]
+        );
+        assert_eq!(
+            one(
+                "Error retrieving credentials from the instance profile metadata service. (Invalid JSON response, retries exhausted)"
+            ),
+            ["GET (metadata service) → unparsable"]
+        );
+        assert_eq!(
+            one(
+                "failed to refresh cached credentials, failed to decode web-role EC2 IMDS role credentials, unexpected EOF"
+            ),
+            ["GET (metadata service) → unparsable"]
+        );
+        assert_eq!(
+            one(
+                "SyntaxError [CredentialsError]: Missing credentials in config\n    at JSON.parse (<anonymous>)\n    at /srv/app/node_modules/aws-sdk/lib/metadata_service.js:208:34"
+            ),
+            ["GET /latest/meta-data/iam/security-credentials/ → unparsable"]
+        );
+        // JSON.parse elsewhere (the app's own config) is not the metadata client's.
+        assert!(
+            one("SyntaxError: Unexpected token\n    at JSON.parse (<anonymous>)\n    at /srv/app/config.js:12:9")
+                .is_empty()
         );
     }
 

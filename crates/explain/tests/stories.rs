@@ -288,3 +288,39 @@ fn a_call_aws_never_answered_is_no_refusal() {
         report.explained
     );
 }
+
+/// A credentials answer the SDK could not parse, and, blocks later, the chain's last
+/// words: one finding, told as that cause (outside the catalogue, so `unknown`), with the
+/// chain's message folded in as what the client finally said; never "no credentials".
+#[test]
+fn an_unreadable_credentials_answer_explains_the_empty_chain_after_it() {
+    let mut log = String::from(
+        "2026-05-11 07:02:13,101 - botocore.credentials - DEBUG - Looking for credentials via: iam-role\n\
+         2026-05-11 07:02:13,140 - botocore.utils - DEBUG - Metadata service returned invalid json response with status code of 200 for url: http://169.254.169.254/latest/meta-data/iam/security-credentials/etl-worker\n\
+         2026-05-11 07:02:13,141 - botocore.utils - DEBUG - Max number of attempts exceeded (1) when attempting to retrieve data from metadata service.\n",
+    );
+    for i in 0..12 {
+        log.push_str(&format!(
+            "2026-05-11 07:02:13,{:03} - botocore.hooks - DEBUG - Event choose-service-name: calling handler <function handle_service_name_alias at 0x7f3a>\n",
+            200 + i
+        ));
+    }
+    log.push_str("botocore.exceptions.NoCredentialsError: Unable to locate credentials\n");
+    let report = explain_text(&log);
+    let findings: Vec<_> = report.findings().collect();
+    assert_eq!(findings.len(), 1, "{:#?}", report.explained);
+    let top = findings[0];
+    assert_eq!(top.scenario, "unknown");
+    assert_eq!(
+        top.title,
+        "The metadata service's credentials answer could not be read"
+    );
+    assert!(
+        top.evidence
+            .iter()
+            .filter_map(|e| e.as_text())
+            .any(|t| t.text.contains("Unable to locate credentials")),
+        "the chain's message is kept as what the client said: {:#?}",
+        top.evidence
+    );
+}

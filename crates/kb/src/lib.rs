@@ -172,6 +172,17 @@ impl KnowledgeBase {
         })
     }
 
+    /// The cause outside the catalogue an `unknown` finding was told as
+    /// ([`Finding::told_as`]), known by its title (each cause has its own).
+    pub fn told_cause(&self, finding: &Finding) -> Option<&OutsideCause> {
+        if finding.scenario != UNKNOWN {
+            return None;
+        }
+        self.outside
+            .iter()
+            .find(|cause| cause.title == finding.title)
+    }
+
     pub fn placeholders(&self) -> &BTreeMap<String, Placeholder> {
         &self.placeholders
     }

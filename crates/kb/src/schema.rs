@@ -44,6 +44,14 @@ pub struct OutsideCause {
     pub title: String,
     /// Phrases of which one must occur (ASCII case-insensitively) in the error's text.
     pub phrases: Vec<String>,
+    /// Or: outcomes of a metadata exchange (`unparsable`) that tell this cause when a
+    /// reader saw one in the story, whatever its words.
+    #[serde(default)]
+    pub imds_outcomes: Vec<String>,
+    /// Symptom scenarios this cause explains when it is seen first in the same story,
+    /// as a scenario's `explains`: the symptom's finding is folded into this one.
+    #[serde(default)]
+    pub explains: Vec<String>,
     pub root_cause: String,
     pub steps: Vec<String>,
     #[serde(default)]
@@ -146,7 +154,8 @@ pub struct ObservationRule {
     pub path: Vec<String>,
     /// `status-401`, `status-4xx`, `connect-timeout`, `read-timeout`, `timeout` (in
     /// no known phase), `any-timeout`,
-    /// `refused`, `reset`, `unreachable`, `proxy`, `malformed`, `not-found` (provider
+    /// `refused`, `reset`, `unreachable`, `proxy`, `malformed`, `unparsable` (an
+    /// answer whose body the client could not parse), `not-found` (provider
     /// attempts), `expired`, `failed` (in no known way); for `policy-decision`:
     /// `allow`, `explicit-deny`, `implicit-deny`, `deny` (either); for `clock-offset`: `in-step`
     /// (within two minutes of AWS's clock) or `skewed` (beyond the five minutes SigV4
