@@ -249,13 +249,14 @@ fn patterns() -> &'static Patterns {
             // EINVAL, an address this host's network cannot reach at all (a task on
             // Fargate dialling the EC2 metadata address).
             unreachable: re(
-                r"(?i)no route to host|new connection: \[Errno 13\] Permission denied|connect: permission denied|\bconnect EACCES\b|\bconnect EINVAL\b|Invalid argument - connect\(2\)|network ?is ?unreachable|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
+                r"(?i)no route to host|new connection: \[Errno 13\] Permission denied|connect: permission denied|\bconnect EACCES\b|\bconnect EINVAL\b|Invalid argument - connect\(2\)|network ?is ?unreachable|socket operation was attempted to an unreachable (?:network|host)|\bE(?:HOST|NET)UNREACH\b|\bEHOSTDOWN\b|host ?is ?(?:unreachable|down)|connect error: Invalid argument|unable to contact EC2 metadata service\.|\b(?:Host|Network)Unreachable\b|unable to connect to the remote server|couldn't connect to server|\bcurl\b[ -~\t]*\bexit (?:status|code):? 7\b",
             ),
             proxy: re(
                 // A Via header carries a protocol version ("Via: 1.1 squid"); "looking for
                 // credentials via: env" does not. A proxy's name in the answer (its error
-                // page's footer or its `Server` header) betrays it as well.
-                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b|You will not be permitted access until your credentials can be verified",
+                // page's footer or its `Server` header) betrays it as well, as does the
+                // sentence of Squid's access-denied page.
+                r"(?i)\bVia['\x22]?\s*:\s*['\x22]?(?:HTTP/)?\d\.\d\b|\bsquid\b|X-Squid|Proxy-Authenticate|ERR_ACCESS_DENIED|ERR_CONNECT_FAIL|requested URL could not be retrieved|Access control configuration prevents your request from being allowed|\bproxy error\b|\btinyproxy\b|\bprivoxy\b|\bzscaler\b|You will not be permitted access until your credentials can be verified",
             ),
             // botocore's debug line for a credentials answer it could not load
             // (`Metadata service returned invalid json response with status code of
@@ -1400,6 +1401,24 @@ mod tests {
         assert!(
             one("SyntaxError: Unexpected token\n    at JSON.parse (<anonymous>)\n    at /srv/app/config.js:12:9")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_squid_refusal_and_a_windows_unreachable_network() {
+        // Squid's access-denied page, printed below a failed metadata request.
+        assert_eq!(
+            one(
+                "Failed to fetch EC2 instance ID from \"http://169.254.169.254/latest/meta-data/instance-id\"\n\nAccess control configuration prevents your request from being allowed at this time."
+            ),
+            ["GET /latest/meta-data/instance-id → proxy"]
+        );
+        // Winsock's WSAENETUNREACH, on the ECS task credentials endpoint.
+        assert_eq!(
+            one(
+                "caused by: Get http://169.254.170.2/v2/credentials/0f1e: dial tcp 169.254.170.2:80: connectex: A socket operation was attempted to an unreachable network."
+            ),
+            ["GET /v2/credentials → unreachable"]
         );
     }
 

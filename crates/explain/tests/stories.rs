@@ -324,3 +324,23 @@ fn an_unreadable_credentials_answer_explains_the_empty_chain_after_it() {
         top.evidence
     );
 }
+
+/// EC2's AuthFailure is read as keys it does not know, and names a far-off clock as the
+/// candidate that `clock.skew` separates (users have fixed it by syncing time).
+#[test]
+fn an_ec2_auth_failure_names_a_far_off_clock_as_a_candidate() {
+    let report = explain_text(
+        "Error: creating Security Group (web): AuthFailure: AWS was not able to validate the provided access credentials\n\tstatus code: 401, request id: 5f1c2b7e-0a4d-4c61-9d2e-7b3f6a1c8e90\n",
+    );
+    let top = report.findings().next().expect("a finding");
+    assert_eq!(
+        top.scenario, "invalid-client-token",
+        "{:#?}",
+        report.explained
+    );
+    assert!(
+        top.candidates.iter().any(|c| c.scenario == "clock-skew"),
+        "{:?}",
+        top.candidates
+    );
+}
