@@ -130,7 +130,8 @@ pub(crate) fn decide(observed: &[Observed]) -> Vec<(ScenarioId, Vec<CheckId>)> {
 }
 
 /// The scenario the engine finds best supported by the facts one check observed, if
-/// any rule of any scenario file matches them.
+/// the rules of the scenario files give one at least a candidate's score (a counter can
+/// rule out what a rule suggested).
 pub(crate) fn scenario_of(observations: &[Observation]) -> Option<ScenarioId> {
     engine::judge(observations)
         .into_iter()
