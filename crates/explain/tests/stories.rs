@@ -344,3 +344,21 @@ fn an_ec2_auth_failure_names_a_far_off_clock_as_a_candidate() {
         top.candidates
     );
 }
+
+/// A launch EC2 refused in its bare words is a missing Allow first, and names iam:PassRole
+/// (an instance profile's role) as the candidate the text cannot rule out.
+#[test]
+fn a_bare_launch_refusal_names_passrole_as_a_candidate() {
+    let report = explain_text(
+        "==> amazon-ebs: Error launching source instance: UnauthorizedOperation: You are not authorized to perform this operation.\n",
+    );
+    let top = report.findings().next().expect("a finding");
+    assert_eq!(top.scenario, "access-denied-missing-allow");
+    assert!(
+        top.candidates
+            .iter()
+            .any(|c| c.scenario == "passrole-denied"),
+        "{:?}",
+        top.candidates
+    );
+}
