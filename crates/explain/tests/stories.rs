@@ -325,40 +325,36 @@ fn an_unreadable_credentials_answer_explains_the_empty_chain_after_it() {
     );
 }
 
-/// EC2's AuthFailure is read as keys it does not know, and names a far-off clock as the
-/// candidate that `clock.skew` separates (users have fixed it by syncing time).
-#[test]
-fn an_ec2_auth_failure_names_a_far_off_clock_as_a_candidate() {
-    let report = explain_text(
-        "Error: creating Security Group (web): AuthFailure: AWS was not able to validate the provided access credentials\n\tstatus code: 401, request id: 5f1c2b7e-0a4d-4c61-9d2e-7b3f6a1c8e90\n",
-    );
+/// The first finding of `text` names `first`, and `candidate` among its candidates.
+fn assert_first_with_candidate(text: &str, first: &str, candidate: &str) {
+    let report = explain_text(text);
     let top = report.findings().next().expect("a finding");
-    assert_eq!(
-        top.scenario, "invalid-client-token",
-        "{:#?}",
-        report.explained
-    );
+    assert_eq!(top.scenario, first, "{:#?}", report.explained);
     assert!(
-        top.candidates.iter().any(|c| c.scenario == "clock-skew"),
-        "{:?}",
+        top.candidates.iter().any(|c| c.scenario == candidate),
+        "{candidate} not among {:?}",
         top.candidates
     );
 }
 
+/// EC2's AuthFailure is read as keys it does not know, and names a far-off clock as the
+/// candidate that `clock.skew` separates (users have fixed it by syncing time).
+#[test]
+fn an_ec2_auth_failure_names_a_far_off_clock_as_a_candidate() {
+    assert_first_with_candidate(
+        "Error: creating Security Group (web): AuthFailure: AWS was not able to validate the provided access credentials\n\tstatus code: 401, request id: 5f1c2b7e-0a4d-4c61-9d2e-7b3f6a1c8e90\n",
+        "invalid-client-token",
+        "clock-skew",
+    );
+}
+
 /// A launch EC2 refused in its bare words is a missing Allow first, and names iam:PassRole
-/// (an instance profile's role) as the candidate the text cannot rule out.
+/// (an instance profile's role) as a candidate.
 #[test]
 fn a_bare_launch_refusal_names_passrole_as_a_candidate() {
-    let report = explain_text(
+    assert_first_with_candidate(
         "==> amazon-ebs: Error launching source instance: UnauthorizedOperation: You are not authorized to perform this operation.\n",
-    );
-    let top = report.findings().next().expect("a finding");
-    assert_eq!(top.scenario, "access-denied-missing-allow");
-    assert!(
-        top.candidates
-            .iter()
-            .any(|c| c.scenario == "passrole-denied"),
-        "{:?}",
-        top.candidates
+        "access-denied-missing-allow",
+        "passrole-denied",
     );
 }
