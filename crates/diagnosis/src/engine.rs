@@ -474,7 +474,7 @@ mod tests {
             },
             Clue {
                 scenario: none,
-                rule: RuleRef::Signal(0),
+                rule: signal_named(none, "sdk-message"),
                 at: 9usize,
             },
         ];
@@ -519,7 +519,7 @@ mod tests {
             },
             Clue {
                 scenario: none,
-                rule: RuleRef::Signal(0),
+                rule: signal_named(none, "sdk-message"),
                 at: 2usize,
             },
         ];
@@ -579,7 +579,7 @@ mod tests {
         let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
         let clues = [Clue {
             scenario: none,
-            rule: RuleRef::Signal(0),
+            rule: signal_named(none, "sdk-message"),
             at: 1usize,
         }];
         let scored = apply_precedence(score(&clues), |a, b| a < b);
