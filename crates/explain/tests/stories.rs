@@ -166,10 +166,7 @@ fn a_block_public_access_refusal_is_no_missing_allow() {
         "public access control lists (ACLs) are blocked by the BlockPublicAcls block public access setting",
         "no identity-based policy allows the s3:PutBucketAcl action",
     );
-    assert_eq!(
-        first_scenario(&iam).as_deref(),
-        Some("access-denied-missing-allow")
-    );
+    assert_first(&iam, "access-denied-missing-allow");
 }
 
 /// EC2 files more than unknown keys under `AuthFailure`: an address of another account,
@@ -185,10 +182,7 @@ fn auth_failures_about_resources_are_no_bad_keys() {
         assert_not_named(text, "invalid-client-token");
     }
     let keys = "An error occurred (AuthFailure) when calling the DescribeInstances operation: AWS was not able to validate the provided access credentials";
-    assert_eq!(
-        first_scenario(keys).as_deref(),
-        Some("invalid-client-token")
-    );
+    assert_first(keys, "invalid-client-token");
 }
 
 /// A Deny statement in the caller's own policies is no missing Allow: adding an Allow
@@ -198,15 +192,12 @@ fn auth_failures_about_resources_are_no_bad_keys() {
 fn an_explicit_deny_in_an_identity_policy_is_no_missing_allow() {
     let text = "An error occurred (AccessDeniedException) when calling the InvokeModel operation: User: arn:aws:sts::111122223333:assumed-role/NotebookRole/analyst is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:eu-west-1::foundation-model/example-model-v1 with an explicit deny in an identity-based policy";
     assert_not_named(text, "access-denied-missing-allow");
-    assert_eq!(first_scenario(text).as_deref(), Some("unknown"));
+    assert_first(text, "unknown");
     let implicit = text.replace(
         "with an explicit deny in an identity-based policy",
         "because no identity-based policy allows the bedrock:InvokeModel action",
     );
-    assert_eq!(
-        first_scenario(&implicit).as_deref(),
-        Some("access-denied-missing-allow")
-    );
+    assert_first(&implicit, "access-denied-missing-allow");
 }
 
 /// STS refusing the session itself (a duration the role does not allow, STS switched
@@ -219,7 +210,7 @@ fn sts_refusing_the_session_is_an_unknown_credential_error() {
         "Error: failed to assume role: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         "An error occurred (RegionDisabledException) when calling the GetCallerIdentity operation: STS is not activated in this region for account:111122223333. Your account administrator can activate STS in this region using the IAM Console.",
     ] {
-        assert_eq!(first_scenario(text).as_deref(), Some("unknown"), "{text}");
+        assert_first(text, "unknown");
     }
 }
 
@@ -233,12 +224,11 @@ fn assert_not_named(text: &str, scenario: &str) {
     );
 }
 
-/// The scenario of the first finding for `text`.
-fn first_scenario(text: &str) -> Option<String> {
-    explain_text(text)
-        .findings()
-        .next()
-        .map(|f| f.scenario.as_str().to_owned())
+/// Fails unless the first finding for `text` names `scenario`.
+fn assert_first(text: &str, scenario: &str) {
+    let report = explain_text(text);
+    let first = report.findings().next().map(|f| f.scenario.as_str());
+    assert_eq!(first, Some(scenario), "{text}\n{:#?}", report.explained);
 }
 
 /// A credential call AWS never answered (a name that did not resolve, a reset) is a

@@ -173,14 +173,10 @@ impl KnowledgeBase {
     }
 
     /// The cause outside the catalogue an `unknown` finding was told as
-    /// ([`Finding::told_as`]), known by its title (each cause has its own).
+    /// ([`Finding::told_as`]).
     pub fn told_cause(&self, finding: &Finding) -> Option<&OutsideCause> {
-        if finding.scenario != UNKNOWN {
-            return None;
-        }
-        self.outside
-            .iter()
-            .find(|cause| cause.title == finding.title)
+        let name = finding.outside_cause.as_deref()?;
+        self.outside.iter().find(|cause| cause.name == name)
     }
 
     pub fn placeholders(&self) -> &BTreeMap<String, Placeholder> {
@@ -211,6 +207,7 @@ impl KnowledgeBase {
             candidates: Vec::new(),
             separated_by: Vec::new(),
             notes: Vec::new(),
+            outside_cause: None,
             occurrences: 1,
             references: scenario.references.iter().map(|r| r.url.clone()).collect(),
         })
@@ -540,6 +537,10 @@ pub struct Finding {
     pub occurrences: usize,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// The name (in `outside.toml`) of the cause outside the catalogue this `unknown`
+    /// finding was told as ([`Finding::told_as`]). Not part of the JSON.
+    #[serde(skip)]
+    pub outside_cause: Option<String>,
 }
 
 fn one() -> usize {
@@ -555,6 +556,7 @@ impl Finding {
         self.root_cause = cause.root_cause.trim().to_owned();
         self.fix.steps = cause.steps.clone();
         self.references = cause.references.iter().map(|r| r.url.clone()).collect();
+        self.outside_cause = Some(cause.name.clone());
         self
     }
 
@@ -585,6 +587,7 @@ impl Finding {
             candidates: Vec::new(),
             separated_by: Vec::new(),
             notes: Vec::new(),
+            outside_cause: None,
             occurrences: 1,
             references: Vec::new(),
         }
