@@ -519,3 +519,57 @@ fn cases_file_bad_line_late_fails_before_printing_and_order_is_kept() {
         assert_eq!(err.lines().count(), 1, "{format}: {err}");
     }
 }
+
+/// Results longer than `simulate` holds in memory (32 MiB) make it read the file again;
+/// a pipe can be read only once, so its cases are kept aside first: every case of a
+/// long piped input is printed, in order, and a bad last line still fails the run
+/// before anything is printed.
+#[test]
+fn cases_from_a_pipe_with_long_results_are_all_printed() {
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/launch-requires-imdsv2.json")).unwrap(),
+    )
+    .unwrap();
+    // About 6.7 KB of JSON each: 42 MB of results in all.
+    let count = 6_000;
+    let mut cases = String::new();
+    for n in 0..count {
+        let mut case = example.clone();
+        case["name"] = Value::from(format!("case-{n}"));
+        cases.push_str(&format!("{case}\n"));
+    }
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--cases", "/dev/stdin"])
+        .write_stdin(cases.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.len() > 32 * 1024 * 1024, "{}", out.stdout.len());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = stdout
+        .lines()
+        .map(|l| {
+            let start = l.find(r#""name":""#).unwrap() + 8;
+            &l[start..start + l[start..].find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(names.len(), count, "cases printed");
+    assert!(
+        names
+            .iter()
+            .enumerate()
+            .all(|(n, name)| *name == format!("case-{n}")),
+        "out of order"
+    );
+
+    cases.push_str(r#"{"name": "bad", "request": {"action": 3}}"#);
+    let out = authdoctor()
+        .args(["--format", "json", "simulate", "--cases", "/dev/stdin"])
+        .write_stdin(cases)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "printed before failing");
+    assert!(err.contains(&format!("/dev/stdin:{}:", count + 1)), "{err}");
+}

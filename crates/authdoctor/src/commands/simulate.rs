@@ -381,13 +381,13 @@ struct BatchOutput {
 /// bounded: the reader waits while the workers are busy and results wait only for the
 /// batches before them.
 fn cases_in_parallel(
-    path: &Path,
+    input: &CasesInput<'_>,
     skip: usize,
     work: Work<'_>,
     mut each: impl FnMut(BatchOutput) -> anyhow::Result<Flow>,
 ) -> anyhow::Result<()> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let path = input.path;
+    let file = input.open()?;
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 8);
@@ -579,15 +579,60 @@ fn run_batch(
 /// before the rest of it is evaluated, and memory stays bounded whatever its length.
 const HELD_OUTPUT: usize = 32 * 1024 * 1024;
 
+/// The `--cases` file, to be read more than once when its results are long (see
+/// [`HELD_OUTPUT`]): a regular file is opened again for each pass; anything else (a
+/// pipe, `/dev/stdin`) can be read only once, so it is first copied into an unnamed
+/// temporary file, which the system removes when it is closed.
+struct CasesInput<'a> {
+    path: &'a Path,
+    spooled: Option<std::fs::File>,
+}
+
+impl CasesInput<'_> {
+    fn new(path: &Path) -> anyhow::Result<CasesInput<'_>> {
+        let cannot_read = || format!("cannot read {}", path.display());
+        let metadata = std::fs::metadata(path).with_context(cannot_read)?;
+        if metadata.is_file() {
+            return Ok(CasesInput {
+                path,
+                spooled: None,
+            });
+        }
+        let mut source = std::fs::File::open(path).with_context(cannot_read)?;
+        let mut spool = tempfile::tempfile()
+            .context("cannot create a temporary file to hold the cases read from a pipe")?;
+        std::io::copy(&mut source, &mut spool).with_context(cannot_read)?;
+        Ok(CasesInput {
+            path,
+            spooled: Some(spool),
+        })
+    }
+
+    /// The file, read from its start.
+    fn open(&self) -> anyhow::Result<std::fs::File> {
+        let cannot_read = || format!("cannot read {}", self.path.display());
+        match &self.spooled {
+            None => std::fs::File::open(self.path).with_context(cannot_read),
+            Some(spool) => {
+                // A clone shares the offset with the spool: passes run one after another.
+                let mut file = spool.try_clone().with_context(cannot_read)?;
+                std::io::Seek::rewind(&mut file).with_context(cannot_read)?;
+                Ok(file)
+            }
+        }
+    }
+}
+
 /// `--cases`: one result line per case.
 fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
+    let input = CasesInput::new(path)?;
     let mut all_allowed = true;
     // The batches' output as it came (not copied into one buffer), and its length.
     let mut held: Vec<Vec<u8>> = Vec::new();
     let mut held_bytes = 0;
     // The last line evaluated into `held`, when it filled up before the end.
     let mut stopped_after = None;
-    cases_in_parallel(path, 0, Work::Evaluate(output), |batch| {
+    cases_in_parallel(&input, 0, Work::Evaluate(output), |batch| {
         all_allowed &= batch.all_allowed;
         held_bytes += batch.text.len();
         held.push(batch.text);
@@ -598,14 +643,14 @@ fn run_cases(path: &Path, output: &Output) -> anyhow::Result<Outcome> {
         Ok(Flow::Continue)
     })?;
     if let Some(evaluated) = stopped_after {
-        cases_in_parallel(path, evaluated, Work::Check, |_| Ok(Flow::Continue))?;
+        cases_in_parallel(&input, evaluated, Work::Check, |_| Ok(Flow::Continue))?;
     }
     let mut stdout = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
     for text in held {
         stdout.write_all(&text)?;
     }
     if let Some(evaluated) = stopped_after {
-        cases_in_parallel(path, evaluated, Work::Evaluate(output), |batch| {
+        cases_in_parallel(&input, evaluated, Work::Evaluate(output), |batch| {
             all_allowed &= batch.all_allowed;
             stdout.write_all(&batch.text)?;
             Ok(Flow::Continue)
