@@ -268,12 +268,28 @@ impl KnowledgeBase {
     }
 
     fn placeholder_accepts(&self, name: &str, placeholder: &Placeholder, value: &str) -> bool {
-        let Some(cell) = self.placeholder_patterns.get(name) else {
+        if placeholder.max_length.is_some_and(|max| value.len() > max) {
             return false;
-        };
-        cell.get_or_init(|| regex::Regex::new(&format!("^(?:{})$", placeholder.pattern)).ok())
-            .as_ref()
+        }
+        self.placeholder_regex(name)
             .is_some_and(|re| re.is_match(value))
+    }
+
+    /// The compiled `pattern` of placeholder `name`, anchored at both ends; `None` for
+    /// an unknown name or a pattern that does not compile (the knowledge-base tests
+    /// prove every pattern compiles). Compiled on first use, with ASCII classes only:
+    /// facts are ASCII, and Unicode tables make compiling slow.
+    pub fn placeholder_regex(&self, name: &str) -> Option<&regex::Regex> {
+        let placeholder = self.placeholders.get(name)?;
+        self.placeholder_patterns
+            .get(name)?
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&format!("^(?:{})$", placeholder.pattern))
+                    .unicode(false)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Replaces each `{name}` in `template` with the fact of that name when it has the

@@ -330,4 +330,8 @@ pub struct Placeholder {
     /// A fact is only substituted when it matches this regex in full: user text never
     /// reaches a command line unless it has the shape of the value it stands for.
     pub pattern: String,
+    /// The longest fact substituted, in bytes (long bounds live here rather than in
+    /// the pattern, see `placeholders.toml`).
+    #[serde(default)]
+    pub max_length: Option<usize>,
 }

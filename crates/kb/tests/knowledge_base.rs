@@ -229,6 +229,42 @@ fn brace_names(command: &str) -> Vec<&str> {
     names
 }
 
+/// The numbers in a pattern's counted repetitions (`{8,17}` gives 8 and 17).
+fn counted_repetition_bounds(pattern: &str) -> impl Iterator<Item = usize> + '_ {
+    pattern
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(inside, _)| inside))
+        .flat_map(|inside| inside.split(','))
+        .filter_map(|n| n.trim().parse().ok())
+}
+
+/// A fact longer than its placeholder's `max_length` is not put into a command, while
+/// the same shape at a sane length is.
+#[test]
+fn a_fact_longer_than_its_placeholder_allows_is_not_filled_in() {
+    let kb = knowledge_base();
+    let resource = |name: &str| {
+        let mut facts = authdoctor_kb::Facts::new();
+        facts.insert(
+            "resource".into(),
+            format!("arn:aws:s3:::app-config-bucket/{name}"),
+        );
+        kb.fill("aws s3 ls {resource}", &facts)
+    };
+    assert_eq!(
+        resource("config.json"),
+        "aws s3 ls arn:aws:s3:::app-config-bucket/config.json"
+    );
+    let max = kb.placeholders()["resource"]
+        .max_length
+        .expect("resource has a max_length");
+    assert_eq!(
+        resource(&"a".repeat(max)),
+        format!("aws s3 ls {}", kb.placeholders()["resource"].display)
+    );
+}
+
 #[test]
 fn every_placeholder_is_defined_and_every_pattern_compiles() {
     let kb = knowledge_base();
@@ -240,9 +276,21 @@ fn every_placeholder_is_defined_and_every_pattern_compiles() {
                 "crates/kb/placeholders.toml: [{name}] must be lower_snake_case"
             ));
         }
-        if let Err(e) = regex::Regex::new(&format!("^(?:{})$", p.pattern)) {
+        if kb.placeholder_regex(name).is_none() {
+            let error = regex::RegexBuilder::new(&p.pattern)
+                .unicode(false)
+                .build()
+                .err()
+                .map_or_else(String::new, |e| e.to_string());
             failures.push(format!(
-                "crates/kb/placeholders.toml: [{name}] pattern does not compile: {e}"
+                "crates/kb/placeholders.toml: [{name}] pattern does not compile with ASCII \
+                 classes: {error}"
+            ));
+        }
+        if let Some(bound) = counted_repetition_bounds(&p.pattern).find(|b| *b > 128) {
+            failures.push(format!(
+                "crates/kb/placeholders.toml: [{name}] pattern repeats up to {bound} times: \
+                 write `+` and put the bound in max_length (each count is a compiled state)"
             ));
         }
         if p.display.trim().is_empty() || p.description.trim().is_empty() {
