@@ -421,7 +421,17 @@ fn cases_in_parallel(
                     if window.stopped() {
                         continue;
                     }
-                    let result = run_batch(path, batch.lines, batch.error, work, &mut documents);
+                    // A bug that panics must end the run with an error, not leave the
+                    // batch's result missing and the others waiting for it forever.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_batch(path, batch.lines, batch.error, work, &mut documents)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "internal error while evaluating {} (a bug: please report it)",
+                            path.display()
+                        ))
+                    });
                     // Fails only once the results are no longer wanted (a stop).
                     let _ = done_tx.send((batch.seq, result));
                 }
