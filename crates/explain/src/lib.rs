@@ -1403,9 +1403,10 @@ fn source_lines(
         .collect()
 }
 
-/// Where a signal's regex matched: its group `at` when it has one (a pattern that must
-/// look at the character before the evidence, such as a status code not preceded by
-/// `:` as a line number is, underlines only the evidence), else the whole match.
+/// Where a signal's regex matched: its group `at` when it has one and the alternative
+/// that matched sets it (a pattern that must look at the character before the evidence,
+/// such as a status code not preceded by `:` as a line number is, underlines only the
+/// evidence), else the whole match.
 fn evidence_match(re: &regex_automata::meta::Regex, line: &[u8]) -> Option<regex_automata::Span> {
     let at = re
         .group_info()
@@ -1415,6 +1416,7 @@ fn evidence_match(re: &regex_automata::meta::Regex, line: &[u8]) -> Option<regex
             let mut caps = re.create_captures();
             re.captures(line, &mut caps);
             caps.get_group(group)
+                .or_else(|| caps.get_match().map(|m| m.span()))
         }
         None => re.find(line).map(|m| m.span()),
     }
