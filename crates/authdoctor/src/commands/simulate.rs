@@ -41,7 +41,7 @@ pub struct Flags {
     /// A case file: the policies of every layer and the request, as in the examples/ folder
     #[arg(long, value_name = "FILE", conflicts_with = "cases")]
     case: Option<PathBuf>,
-    /// Many cases, one JSON document per line; prints one result line each
+    /// Many cases, one JSON document per line (`/dev/stdin` reads a pipe); prints one result line each
     #[arg(long, value_name = "FILE.jsonl")]
     cases: Option<PathBuf>,
     /// Identity-based policy file (repeatable)
