@@ -3,6 +3,7 @@
 //! change what an earlier one suggested (only the token answer was lost).
 
 use authdoctor_explain::explain_text;
+use authdoctor_kb::Finding;
 
 /// One Go SDK v1-style request dump; `at` is the clock second it was logged at.
 fn dump(at: u32, method: &str, path: &str) -> String {
@@ -224,11 +225,19 @@ fn assert_not_named(text: &str, scenario: &str) {
     );
 }
 
-/// Fails unless the first finding for `text` names `scenario`.
-fn assert_first(text: &str, scenario: &str) {
+/// The first finding for `text`; fails unless it names `scenario`.
+fn assert_first(text: &str, scenario: &str) -> Finding {
     let report = explain_text(text);
-    let first = report.findings().next().map(|f| f.scenario.as_str());
-    assert_eq!(first, Some(scenario), "{text}\n{:#?}", report.explained);
+    let first = report.findings().next();
+    assert_eq!(
+        first.map(|f| f.scenario.as_str()),
+        Some(scenario),
+        "{text}\n{:#?}",
+        report.explained
+    );
+    first
+        .cloned()
+        .unwrap_or_else(|| unreachable!("asserted above"))
 }
 
 /// A credential call AWS never answered (a name that did not resolve, a reset) is a
@@ -317,9 +326,7 @@ fn an_unreadable_credentials_answer_explains_the_empty_chain_after_it() {
 
 /// The first finding of `text` names `first`, and `candidate` among its candidates.
 fn assert_first_with_candidate(text: &str, first: &str, candidate: &str) {
-    let report = explain_text(text);
-    let top = report.findings().next().expect("a finding");
-    assert_eq!(top.scenario, first, "{:#?}", report.explained);
+    let top = assert_first(text, first);
     assert!(
         top.candidates.iter().any(|c| c.scenario == candidate),
         "{candidate} not among {:?}",
