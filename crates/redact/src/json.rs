@@ -297,15 +297,39 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// The first byte of `bytes` that JSON needs escaped. Most strings need none, and the
+/// knowledge base's prose is long: eight bytes are tested at a time (a `"`, a `\` or a
+/// byte below 0x20 among them), and only a group that has one is looked at byte by byte.
+fn first_needing_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // A high bit for each zero byte of `w` (exact for the first; a later one may be a
+    // false alarm, which the byte-by-byte look settles).
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut groups = bytes.chunks_exact(8);
+    for (n, group) in (&mut groups).enumerate() {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(group).unwrap_or_default());
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        if below_space | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
+            != 0
+            && let Some(i) = group.iter().position(|&b| NEEDS_ESCAPE[b as usize])
+        {
+            return Some(n * 8 + i);
+        }
+    }
+    let rest = groups.remainder();
+    let rest_start = bytes.len() - rest.len();
+    rest.iter()
+        .position(|&b| NEEDS_ESCAPE[b as usize])
+        .map(|i| rest_start + i)
+}
+
 /// Appends `s` escaped exactly as serde_json escapes it: `"`, `\`, and control
 /// characters (`\n`, `\t`, … or `\u00XX`, lower-case hex).
 fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
-    while let Some(offset) = bytes[start..]
-        .iter()
-        .position(|&b| NEEDS_ESCAPE[b as usize])
-    {
+    while let Some(offset) = first_needing_escape(&bytes[start..]) {
         let i = start + offset;
         out.extend_from_slice(&bytes[start..i]);
         let b = bytes[i];
@@ -1128,5 +1152,30 @@ mod tests {
         let doc: std::collections::BTreeMap<u32, &str> = [(7, "seven")].into();
         let line = JsonCleaner::new().line(&doc).unwrap();
         assert_eq!(line.as_str(), r#"{"7":"seven"}"#);
+    }
+
+    #[test]
+    fn escaping_is_serde_jsons_at_every_position_of_a_group() {
+        // Each byte that needs escaping (and some that do not: DEL, `/`, UTF-8) at every
+        // offset of a string longer than a few groups, so each lands in every lane of
+        // the eight-byte test and in the tail after the last whole group.
+        let specials = ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', '/', 'é', ' '];
+        for special in specials {
+            for len in [0, 1, 7, 8, 9, 17, 31] {
+                for at in 0..len.max(1) {
+                    let text: String = (0..len)
+                        .map(|i| if i == at { special } else { 'a' })
+                        .collect();
+                    let mut out = Vec::new();
+                    escape_into(&mut out, &text);
+                    let expected = serde_json::to_string(&text).unwrap();
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        expected[1..expected.len() - 1],
+                        "{text:?}"
+                    );
+                }
+            }
+        }
     }
 }
