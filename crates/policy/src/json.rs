@@ -131,52 +131,6 @@ pub fn parse<'a>(text: &'a str, arena: &'a Bump) -> Result<Value<'a>, PolicyErro
     Ok(value)
 }
 
-/// Bytes that end the plain run of a string: the closing quote, an escape, or a raw
-/// control character (an error, reported by the escaping path).
-static ENDS_PLAIN_STRING: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
-
-/// The first byte of `bytes` that ends a plain string (`"`, `\\` or a control
-/// character, as [`ENDS_PLAIN_STRING`]), eight bytes at a time: strings are most of a
-/// case's text.
-fn plain_string_end(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // A byte's high bit is set where it is zero (`"` and `\\` after the xor) or
-        // below 0x20; bits above the first such byte may be wrong, the first is not.
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x))
-            & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| ENDS_PLAIN_STRING[usize::from(b)])
-        .map(|p| at + p)
-}
-
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -298,7 +252,7 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<&'a str, PolicyError> {
         let first = self.pos + 1;
         let rest = self.bytes.get(first..).unwrap_or_default();
-        let end = first + plain_string_end(rest).unwrap_or(rest.len());
+        let end = first + authdoctor_redact::first_json_escape(rest).unwrap_or(rest.len());
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
             return Ok(&self.text[first..end]);
@@ -489,36 +443,6 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The word-at-a-time scan finds the same byte as the table.
-    #[test]
-    fn plain_string_end_agrees_with_the_table() {
-        let reference = |b: &[u8]| b.iter().position(|&c| ENDS_PLAIN_STRING[usize::from(c)]);
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = (next() % 40) as usize;
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| match next() % 8 {
-                    0 => [b'"', b'\\', 0x1f, 0x00, 0x20, 0x21, 0x7f, 0x80][(next() % 8) as usize],
-                    _ => (next() % 256) as u8,
-                })
-                .collect();
-            assert_eq!(plain_string_end(&bytes), reference(&bytes), "{bytes:?}");
-        }
-        for b in 0..=255u8 {
-            for at in 0..16 {
-                let mut bytes = vec![b'a'; 16];
-                bytes[at] = b;
-                assert_eq!(plain_string_end(&bytes), reference(&bytes), "{b} at {at}");
-            }
-        }
-    }
 
     #[test]
     fn spans_point_at_values() {

@@ -55,7 +55,7 @@ mod json;
 mod text;
 mod view;
 
-pub use json::JsonCleaner;
+pub use json::{JsonCleaner, first_json_escape};
 pub use text::Redacted;
 
 /// Neutralises control sequences, then masks secrets. See the crate docs.
