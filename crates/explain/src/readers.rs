@@ -341,6 +341,61 @@ pub fn is_stack_frame(line: &str) -> bool {
         || is_unindented_frame(t)
         || t == DOTNET_AWAIT_SEPARATOR
         || (line.starts_with([' ', '\t']) && is_dotted_call(t))
+        || is_qualified_call(t)
+}
+
+/// `Namespace.Type.Method(Type name, …)` at the start of a line, as copies of ASP.NET's
+/// developer exception page give its frames once the page's indent is lost: a method
+/// qualified by a namespace and a type, whose parameters are declarations (a type and
+/// a name each). A value's printed form (`ConnectTimeoutError(<…>, 'Connection to …')`)
+/// passes values, not declarations, and keeps its events.
+fn is_qualified_call(t: &str) -> bool {
+    let Some(open) = t.find('(') else {
+        return false;
+    };
+    let Some(close) = t.rfind(')') else {
+        return false;
+    };
+    let rest = &t[close + 1..];
+    is_dotted_call(t)
+        && t[..open].matches('.').count() >= 2
+        && (rest.is_empty() || rest.starts_with(" in "))
+        && close > open
+        && declarations(&t[open + 1..close])
+}
+
+/// Whether a parameter list is empty or declares each parameter as `Type name` (the
+/// type may be generic: `Func<Task<T>> task`, `Dictionary<string, int> map`).
+fn declarations(list: &str) -> bool {
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut parts = Vec::new();
+    for (i, c) in list.char_indices() {
+        match c {
+            '<' | '[' => depth += 1,
+            '>' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&list[start..]);
+    let word = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.<>[],`+? ".contains(&b))
+    };
+    list.trim().is_empty()
+        || parts.iter().all(|p| {
+            let p = p.trim();
+            p.rsplit_once(' ').is_some_and(|(ty, name)| {
+                word(ty.trim())
+                    && !name.is_empty()
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+        })
 }
 
 /// What .NET prints between the frames before and after an `await`.
@@ -1688,6 +1743,20 @@ mod tests {
             "    Amazon.Util.EC2InstanceMetadata.GetItems(string relativeOrAbsolutePath, int tries) in EC2InstanceMetadata.cs"
         ));
         assert!(!is_stack_frame("    Then I called it again (twice)."));
+        // Copies of that page often lose its indent; a value's printed form is no frame.
+        assert!(is_stack_frame(
+            "System.Net.Http.HttpClient.HandleFinishSendAsyncError(Exception e, CancellationTokenSource cts)"
+        ));
+        assert!(is_stack_frame(
+            "Amazon.Util.AWSSDKUtils.DownloadStringContent(Uri uri, TimeSpan timeout, IWebProxy proxy) in AWSSDKUtils.cs"
+        ));
+        assert!(is_stack_frame(
+            "Orders.Api.Cache.Load(Dictionary<string, int> sizes, Func<Task<T>> task)"
+        ));
+        assert!(!is_stack_frame(
+            "urllib3.exceptions.ConnectTimeoutError(<urllib3.connection.HTTPConnection object at 0x7f>, 'Connection to 169.254.169.254 timed out. (connect timeout=1)')"
+        ));
+        assert!(!is_stack_frame("os.path.join(base, name)"));
         // `emitRequestTimeout` names a function, not a timeout that happened.
         let frames = "Error: TimeoutError\n    at ClientRequest.<anonymous> (/app/node_modules/@aws-sdk/credential-provider-imds/dist/cjs/remoteProvider/httpRequest.js:17:20)\n    at Socket.emitRequestTimeout (node:_http_client:812:9)";
         assert!(one(frames).is_empty(), "{:?}", one(frames));
