@@ -297,7 +297,7 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
-/// The first byte of `bytes` that JSON needs escaped: a `"`, a `\\` or a control
+/// The first byte of `bytes` that JSON needs escaped: a `"`, a `\` or a control
 /// character (below 0x20), which also ends an unescaped string when JSON is read. Most
 /// strings hold none, and they are most of a document: eight bytes are tested at a time.
 #[inline]
@@ -308,7 +308,7 @@ pub fn first_json_escape(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     for group in &mut groups {
         let x = u64::from_le_bytes(<[u8; 8]>::try_from(group).unwrap_or_default());
-        // A byte's high bit is set where it is zero (`"` and `\\` after the xor) or
+        // A byte's high bit is set where it is zero (`"` and `\` after the xor) or
         // below 0x20; bits above the first such byte may be wrong, the first is not.
         let quote = x ^ (ONES * u64::from(b'"'));
         let backslash = x ^ (ONES * u64::from(b'\\'));
