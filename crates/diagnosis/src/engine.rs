@@ -147,9 +147,10 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
             .iter()
             .filter_map(|(r, _)| r.rule(scenario).map(|v| v.name))
             .collect();
-        let mut miss = 1.0;
-        // Negative clues of one name and label are one fact in several wordings (the
-        // two headlines of one chain-exhausted error): the strongest counts, once.
+        // Clues of one name and label are one fact in several wordings (the two
+        // headlines of one chain-exhausted error, an exception and the frame that threw
+        // it): the strongest counts, once, for and against alike.
+        let mut strongest: BTreeMap<(&str, &str), f64> = BTreeMap::new();
         let mut damps: BTreeMap<(&str, &str), f64> = BTreeMap::new();
         let mut evidence: Vec<(f64, RuleRef, L)> = Vec::new();
         // Whether a counter against this reading (not merely for another one) applied.
@@ -164,7 +165,11 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
                 continue;
             }
             if view.weight >= 0.0 {
-                miss *= 1.0 - view.weight.min(1.0);
+                let weight = view.weight.min(1.0);
+                strongest
+                    .entry((view.name, view.label))
+                    .and_modify(|w| *w = f64::max(*w, weight))
+                    .or_insert(weight);
                 evidence.push((view.weight, rule, at));
             } else {
                 countered |= !view.soft;
@@ -178,6 +183,7 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
         if evidence.is_empty() {
             continue;
         }
+        let miss: f64 = strongest.values().map(|w| 1.0 - w).product();
         let damp: f64 = damps.values().product();
         // Context alone, which only a soft counter (one for another reading) lowered,
         // rules nothing out; a counter against this reading does.

@@ -338,3 +338,24 @@ fn an_error_page_after_a_request_is_its_answer() {
         );
     }
 }
+
+#[test]
+fn one_fact_in_two_wordings_counts_once() {
+    // S3's terse refusal as botocore words it, and as an SDK's `Code: Message` words it:
+    // two signals of one name and label, so the finding is as sure as with either
+    // alone, and both are still shown as evidence.
+    let sentence =
+        "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied";
+    let body = "S3 upload failed: AccessDenied: Access Denied";
+    let confidence = |text: &str| {
+        let report = explain_text(text);
+        let top = report.findings().next().cloned();
+        top.map(|f| (f.scenario, f.confidence, f.evidence.len()))
+    };
+    let (alone_id, alone, _) = confidence(sentence).unwrap_or_default();
+    let (both_id, both, evidence) = confidence(&format!("{sentence}\n{body}")).unwrap_or_default();
+    assert_eq!(alone_id, "access-denied-resource-policy");
+    assert_eq!(both_id, alone_id);
+    assert_eq!(both, alone, "the second wording added confidence");
+    assert!(evidence >= 2, "both wordings are evidence ({evidence})");
+}
