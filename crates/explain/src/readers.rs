@@ -128,9 +128,29 @@ pub fn names_a_date(line: &[u8]) -> bool {
     contains_ignore_case(line, b" gmt")
 }
 
+/// Whether `needle` occurs in `line`, ASCII case ignored. Some callers test every line
+/// of the input: the needle's first byte, in either case, is found with `memchr2`, and
+/// only those places are compared.
 fn contains_ignore_case(line: &[u8], needle: &[u8]) -> bool {
-    line.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let Some(last_start) = line.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while from <= last_start {
+        let Some(offset) = memchr::memchr2(lower, upper, &line[from..=last_start]) else {
+            return false;
+        };
+        let at = from + offset;
+        if line[at + 1..at + needle.len()].eq_ignore_ascii_case(rest) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// What the JS SDK v3 corrects by itself: an error it shows without
@@ -1401,6 +1421,20 @@ fn collector_clock(line: &str, (start, end): (usize, usize)) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The memchr search finds exactly what comparing every window finds, also
+        /// where the first byte repeats and at both ends of the line.
+        #[test]
+        fn contains_ignore_case_agrees_with_every_window(
+            line in proptest::collection::vec(proptest::sample::select(b"xX-aAmMzZ dDgGtT e".to_vec()), 0..40),
+            needle in proptest::sample::select(vec![&b"x-amz-date"[..], b" gmt", b"xx", b"x", b""]),
+        ) {
+            let naive = needle.is_empty()
+                || line.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
+            proptest::prop_assert_eq!(contains_ignore_case(&line, needle), naive);
+        }
+    }
 
     fn one(text: &str) -> Vec<String> {
         read(&text.lines().collect::<Vec<_>>())
