@@ -78,22 +78,29 @@ impl Index {
     pub fn build(kb: &'static KnowledgeBase) -> Index {
         let scenarios = kb.scenarios();
         let mut needles: Vec<Needle> = Vec::new();
+        // The first needle of each lowered text: every start-up builds the index, and a
+        // linear search per added needle made that quadratic in the knowledge base.
+        let mut first_by_lowered: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         let mut add = |text: &str, usage: NeedleUse, case_sensitive: bool| {
             if text.is_empty() {
                 return;
             }
-            match needles
-                .iter_mut()
-                .find(|n| n.text.eq_ignore_ascii_case(text))
-            {
-                Some(n) if n.text == text || !case_sensitive => {
-                    n.uses.push((usage, case_sensitive));
+            let lowered = text.to_ascii_lowercase();
+            match first_by_lowered.get(&lowered) {
+                Some(&i) if needles[i].text == text || !case_sensitive => {
+                    needles[i].uses.push((usage, case_sensitive));
                 }
-                _ => needles.push(Needle {
-                    text: text.to_owned(),
-                    uses: vec![(usage, case_sensitive)],
-                    opens: false,
-                }),
+                found => {
+                    if found.is_none() {
+                        first_by_lowered.insert(lowered, needles.len());
+                    }
+                    needles.push(Needle {
+                        text: text.to_owned(),
+                        uses: vec![(usage, case_sensitive)],
+                        opens: false,
+                    });
+                }
             }
         };
         for (si, scenario) in scenarios.iter().enumerate() {
