@@ -159,9 +159,7 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
             let Some(view) = rule.rule(scenario) else {
                 continue;
             };
-            if !view.requires.iter().all(|r| names.contains(r.as_str()))
-                || view.unless.iter().any(|u| names.contains(u.as_str()))
-            {
+            if !applies(&view, &names) {
                 continue;
             }
             if view.weight >= 0.0 {
@@ -212,6 +210,41 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
         });
     }
     sort(&mut out);
+    out
+}
+
+/// Whether a rule counts, given the names of the rules that matched for its scenario:
+/// all it `requires` matched and nothing it lists under `unless`.
+fn applies(view: &RuleView<'_>, names: &BTreeSet<&str>) -> bool {
+    view.requires.iter().all(|r| names.contains(r.as_str()))
+        && !view.unless.iter().any(|u| names.contains(u.as_str()))
+}
+
+/// Scenarios the clues speak against and not for: a counter against the reading (not a
+/// `soft` one, which speaks for another) applied, and no positive clue did. [`score`]
+/// lists only scenarios with a positive clue, so without this a scenario file's
+/// `ambiguous_with` would name such a scenario as unseen, one the text "cannot rule
+/// out", although the text did (a 404 from the metadata service rules out a missing
+/// token).
+pub fn ruled_out<L: Copy>(clues: &[Clue<L>]) -> BTreeSet<ScenarioId> {
+    let kb = knowledge_base();
+    let mut by_scenario: BTreeMap<ScenarioId, Vec<RuleRef>> = BTreeMap::new();
+    for clue in clues {
+        by_scenario
+            .entry(clue.scenario)
+            .or_default()
+            .push(clue.rule);
+    }
+    let mut out = BTreeSet::new();
+    for (id, rules) in by_scenario {
+        let scenario = kb.scenario(id);
+        let views: Vec<RuleView<'_>> = rules.iter().filter_map(|r| r.rule(scenario)).collect();
+        let names: BTreeSet<&str> = views.iter().map(|v| v.name).collect();
+        let applying = || views.iter().filter(|v| applies(v, &names));
+        if applying().any(|v| v.weight < 0.0 && !v.soft) && !applying().any(|v| v.weight >= 0.0) {
+            out.insert(id);
+        }
+    }
     out
 }
 
@@ -389,13 +422,15 @@ pub fn cannot_rule_out(candidate: f64, lead: f64) -> bool {
 /// The candidates for a finding of `lead` given every score of its story, and the
 /// checks that separate them: scenarios that scored at least [`CANDIDATE_FLOOR`] and
 /// the ones the scenario file calls ambiguous (score 0 when the text showed nothing of
-/// them), minus the symptoms `lead` absorbed that are not its rivals.
+/// them), minus the symptoms `lead` absorbed that are not its rivals and the ambiguous
+/// ones the text ruled out ([`ruled_out`]).
 pub fn alternatives<L>(
     lead: ScenarioId,
     lead_score: f64,
     scored: &[Scored<L>],
     absorbed: &[ScenarioId],
     rivals: &[(ScenarioId, f64)],
+    ruled_out: &BTreeSet<ScenarioId>,
 ) -> (Vec<(ScenarioId, f64)>, Vec<CheckId>) {
     let kb = knowledge_base();
     let own = kb.scenario(lead);
@@ -424,7 +459,10 @@ pub fn alternatives<L>(
         let Some(id) = ScenarioId::parse(other) else {
             continue;
         };
-        if !candidates.iter().any(|(c, _)| *c == id) && !absorbed.contains(&id) {
+        if !candidates.iter().any(|(c, _)| *c == id)
+            && !absorbed.contains(&id)
+            && !ruled_out.contains(&id)
+        {
             candidates.push((id, 0.0));
         }
     }
@@ -534,7 +572,14 @@ mod tests {
         let lead = &decided[0];
         assert_eq!(lead.scenario, hop);
         assert_eq!(lead.rivals.iter().map(|r| r.0).collect::<Vec<_>>(), [token]);
-        let (candidates, _) = alternatives(hop, lead.score, &decided, &lead.absorbed, &lead.rivals);
+        let (candidates, _) = alternatives(
+            hop,
+            lead.score,
+            &decided,
+            &lead.absorbed,
+            &lead.rivals,
+            &BTreeSet::new(),
+        );
         let named: Vec<ScenarioId> = candidates.iter().map(|c| c.0).collect();
         assert!(named.contains(&token), "{named:?}");
         assert!(!named.contains(&none), "{named:?}");
@@ -589,7 +634,8 @@ mod tests {
             at: 1usize,
         }];
         let scored = apply_precedence(score(&clues), |a, b| a < b);
-        let (candidates, checks) = alternatives(none, scored[0].score, &scored, &[], &[]);
+        let (candidates, checks) =
+            alternatives(none, scored[0].score, &scored, &[], &[], &BTreeSet::new());
         assert!(!candidates.is_empty());
         assert!(!checks.is_empty());
     }
@@ -619,7 +665,7 @@ mod tests {
         }];
         let scored = score(&clues);
         assert!(scored[0].context_only && scored[0].score > 0.0);
-        let (candidates, _) = alternatives(unreachable, 0.9, &scored, &[], &[]);
+        let (candidates, _) = alternatives(unreachable, 0.9, &scored, &[], &[], &BTreeSet::new());
         assert!(candidates.contains(&(throttled, 0.0)), "{candidates:?}");
         // Context that a soft counter lowered (the chain's generic last words speak for
         // "no credentials", not against an unreachable service) is still unseen; context
@@ -642,7 +688,7 @@ mod tests {
             });
             let scored = score(&clues);
             assert_eq!(scored[0].context_only, soft, "{:?}", scored[0].score);
-            let (candidates, _) = alternatives(none, 0.9, &scored, &[], &[]);
+            let (candidates, _) = alternatives(none, 0.9, &scored, &[], &[], &BTreeSet::new());
             let named = candidates.iter().find(|(id, _)| *id == unreachable);
             assert_eq!(
                 named.is_some_and(|(_, c)| cannot_rule_out(*c, 0.9)),
@@ -650,5 +696,46 @@ mod tests {
                 "{candidates:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_counter_alone_rules_out_what_the_scenario_file_calls_ambiguous() {
+        // `no-credentials` names `imds-unreachable` as ambiguous. With only a counter
+        // against the reading matched, the text ruled it out; a soft counter (one for
+        // another reading) or a positive clue beside the counter leaves it open.
+        let kb = knowledge_base();
+        let none = ScenarioId::parse("no-credentials").unwrap_or_else(|| panic!("id"));
+        let unreachable = ScenarioId::parse("imds-unreachable").unwrap_or_else(|| panic!("id"));
+        let signals = &kb.scenario(unreachable).signals;
+        let counter = |soft: bool| {
+            signals
+                .iter()
+                .position(|s| s.weight < 0.0 && s.soft == soft && s.requires.is_empty())
+                .unwrap_or_else(|| panic!("imds-unreachable has a counter (soft: {soft})"))
+        };
+        let positive = signals
+            .iter()
+            .position(|s| s.weight >= CAUSE_FLOOR && s.requires.is_empty())
+            .unwrap_or_else(|| panic!("imds-unreachable has a clue of its own"));
+        let clue = |i: usize| Clue {
+            scenario: unreachable,
+            rule: RuleRef::Signal(i),
+            at: 1usize,
+        };
+        let named_open = |clues: &[Clue<usize>]| {
+            let scored = score(clues);
+            let (candidates, _) = alternatives(none, 0.9, &scored, &[], &[], &ruled_out(clues));
+            candidates
+                .iter()
+                .any(|(id, c)| *id == unreachable && cannot_rule_out(*c, 0.9))
+        };
+        assert_eq!(
+            ruled_out(&[clue(counter(false))]),
+            BTreeSet::from([unreachable])
+        );
+        assert!(!named_open(&[clue(counter(false))]));
+        assert!(ruled_out(&[clue(counter(true))]).is_empty());
+        assert!(named_open(&[clue(counter(true))]));
+        assert!(ruled_out(&[clue(counter(false)), clue(positive)]).is_empty());
     }
 }

@@ -1059,6 +1059,7 @@ fn analyse_block(
     }
 
     let scored = engine::apply_precedence(engine::score(&clues), |a, b| a.line < b.line);
+    let ruled_out = engine::ruled_out(&clues);
     let kb = knowledge_base();
 
     // Which scored scenarios become findings: the best one above the threshold, and
@@ -1114,6 +1115,7 @@ fn analyse_block(
             &scored,
             &candidate.absorbed,
             &candidate.rivals,
+            &ruled_out,
         );
         set_alternatives(&mut explained.finding, &candidates, &separated_by);
         // The same error repeated on consecutive lines (a retry loop) is one block but
