@@ -522,7 +522,14 @@ fn the_guard_refuses_the_default_endpoint_without_probing() {
     // (and the sealed namespace has no route to it should the guard ever fail).
     let mut cmd = sealed_check(&home);
     cmd.args(["--imds-endpoint", "http://169.254.169.254"]);
-    assert_eq!(run(cmd).code(), Some(2));
+    let r = run(cmd);
+    assert_eq!(r.code(), Some(2), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("AUTHDOCTOR_TEST_GUARD") && r.elapsed < Duration::from_secs(1),
+        "refused by the guard at once, not after a probe: {:?} {}",
+        r.elapsed,
+        r.stderr()
+    );
 
     // --online with the default AWS endpoints is refused too.
     let imds = emulator(&[], HttpTokens::Required, 0);
@@ -564,7 +571,7 @@ fn bad_flags_are_usage_errors() {
         vec!["--timeout", "0s"],
         vec!["--only", "env,dns"],
         // No scheme: a usage error before anything is sent (sealed, guarded as above).
-        vec!["--imds-endpoint", "169.254.169.254"],
+        vec!["--imds-endpoint", "127.0.0.1:9"],
     ] {
         let mut cmd = sealed_check(&home);
         cmd.args(&args);
