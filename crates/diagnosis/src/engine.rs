@@ -125,23 +125,8 @@ pub struct Scored<L> {
 /// catalogue order). Each rule counts once, at its first place.
 pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
     let kb = knowledge_base();
-    let mut first: BTreeMap<(ScenarioId, RuleRef), L> = BTreeMap::new();
-    for clue in clues {
-        first
-            .entry((clue.scenario, clue.rule))
-            .and_modify(|at| {
-                if clue.at < *at {
-                    *at = clue.at;
-                }
-            })
-            .or_insert(clue.at);
-    }
-    let mut by_scenario: BTreeMap<ScenarioId, Vec<(RuleRef, L)>> = BTreeMap::new();
-    for ((scenario, rule), at) in first {
-        by_scenario.entry(scenario).or_default().push((rule, at));
-    }
     let mut out = Vec::new();
-    for (id, rules) in by_scenario {
+    for (id, rules) in rules_by_scenario(clues) {
         let scenario = kb.scenario(id);
         let names: BTreeSet<&str> = rules
             .iter()
@@ -213,6 +198,26 @@ pub fn score<L: Copy + Ord>(clues: &[Clue<L>]) -> Vec<Scored<L>> {
     out
 }
 
+/// The clues' rules per scenario, each rule once, at its first place.
+fn rules_by_scenario<L: Copy + Ord>(clues: &[Clue<L>]) -> BTreeMap<ScenarioId, Vec<(RuleRef, L)>> {
+    let mut first: BTreeMap<(ScenarioId, RuleRef), L> = BTreeMap::new();
+    for clue in clues {
+        first
+            .entry((clue.scenario, clue.rule))
+            .and_modify(|at| {
+                if clue.at < *at {
+                    *at = clue.at;
+                }
+            })
+            .or_insert(clue.at);
+    }
+    let mut by_scenario: BTreeMap<ScenarioId, Vec<(RuleRef, L)>> = BTreeMap::new();
+    for ((scenario, rule), at) in first {
+        by_scenario.entry(scenario).or_default().push((rule, at));
+    }
+    by_scenario
+}
+
 /// Whether a rule counts, given the names of the rules that matched for its scenario:
 /// all it `requires` matched and nothing it lists under `unless`.
 fn applies(view: &RuleView<'_>, names: &BTreeSet<&str>) -> bool {
@@ -226,19 +231,12 @@ fn applies(view: &RuleView<'_>, names: &BTreeSet<&str>) -> bool {
 /// `ambiguous_with` would name such a scenario as unseen, one the text "cannot rule
 /// out", although the text did (a 404 from the metadata service rules out a missing
 /// token).
-pub fn ruled_out<L: Copy>(clues: &[Clue<L>]) -> BTreeSet<ScenarioId> {
+pub fn ruled_out<L: Copy + Ord>(clues: &[Clue<L>]) -> BTreeSet<ScenarioId> {
     let kb = knowledge_base();
-    let mut by_scenario: BTreeMap<ScenarioId, Vec<RuleRef>> = BTreeMap::new();
-    for clue in clues {
-        by_scenario
-            .entry(clue.scenario)
-            .or_default()
-            .push(clue.rule);
-    }
     let mut out = BTreeSet::new();
-    for (id, rules) in by_scenario {
+    for (id, rules) in rules_by_scenario(clues) {
         let scenario = kb.scenario(id);
-        let views: Vec<RuleView<'_>> = rules.iter().filter_map(|r| r.rule(scenario)).collect();
+        let views: Vec<RuleView<'_>> = rules.iter().filter_map(|(r, _)| r.rule(scenario)).collect();
         let names: BTreeSet<&str> = views.iter().map(|v| v.name).collect();
         let applying = || views.iter().filter(|v| applies(v, &names));
         if applying().any(|v| v.weight < 0.0 && !v.soft) && !applying().any(|v| v.weight >= 0.0) {

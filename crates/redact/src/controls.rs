@@ -53,7 +53,7 @@ pub(crate) fn neutralise(text: &str, keep_sgr: bool) -> Cow<'_, str> {
 /// bidirectional controls (`E2 80 8E/8F/AA..AE`, `E2 81 A6..A9`, `D8 9C`). Eight bytes
 /// at a time: a word with no byte below a space, no DEL and no byte above ASCII (the
 /// common case) is passed over without looking at its bytes.
-fn may_need_neutralising(bytes: &[u8]) -> bool {
+pub(crate) fn may_need_neutralising(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let suspect_at = |i: usize| -> bool {

@@ -154,6 +154,13 @@ pub fn neutralise_controls(text: &str) -> Cow<'_, str> {
     controls::neutralise(text, false)
 }
 
+/// Whether [`neutralise_controls`] would change this text, decided on its raw bytes
+/// (which need not be valid UTF-8), eight bytes at a time: cheap enough to ask of every
+/// line of a large input before deciding to neutralise it.
+pub fn has_controls(bytes: &[u8]) -> bool {
+    controls::may_need_neutralising(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
