@@ -577,7 +577,12 @@ pub fn extract(text: &str) -> Facts {
 /// Facts that follow from others: the caller's role from an assumed-role ARN, the
 /// service from an action, the clock skew from a signature-expired message.
 fn derive(facts: &mut Facts) {
+    // A part cut short in the user's copy (`assumed-role/ is not authorized`, a role ARN
+    // ending in `/`) derives nothing: an empty value would fill a fix with nothing.
     let put = |facts: &mut Facts, name: &str, value: &str| {
+        if value.is_empty() {
+            return;
+        }
         facts
             .entry(name.to_owned())
             .or_insert_with(|| value.to_owned());
@@ -807,6 +812,17 @@ mod tests {
         assert_eq!(
             facts["error_code"],
             "InvalidIdentityPoolConfigurationException"
+        );
+    }
+
+    #[test]
+    fn an_arn_cut_short_derives_no_empty_role_name() {
+        let text = "User: arn:aws:sts::123412341234:assumed-role/ is not authorized to perform: firehose:DescribeDeliveryStream on resource: arn:aws:firehose:eu-west-1:123412341234:deliverystream/logs";
+        assert_eq!(fact(text, "role_name"), None);
+        assert_eq!(fact(text, "caller_role_name"), None);
+        assert_eq!(
+            fact(text, "action").as_deref(),
+            Some("firehose:DescribeDeliveryStream")
         );
     }
 
